@@ -1,0 +1,55 @@
+//! # sessiontimer
+//!
+//! Every session-timer decision of RFC 4028 (SIP Session Timers), for a host
+//! that already parsed the SIP message: Kamailio, Asterisk, a PJSIP app, an
+//! asyncio app. Sans-I/O: nothing here opens a socket or reads a clock; the host
+//! passes header pairs and `now` (milliseconds of its own monotonic clock) in,
+//! and gets decisions, header edits and deadlines back.
+//!
+//! One module per concern:
+//! - [`header`]: parse Session-Expires (`x`), Min-SE, `timer` in
+//!   Supported (`k`), Require, Proxy-Require, UPDATE in Allow; write them strictly.
+//! - [`policy`]: the knobs, RFC defaults and vendor presets (data).
+//! - [`uac`], [`uas`], [`proxy`], [`b2bua`]: one module per role.
+//! - [`session`]: one dialog's state and deadlines.
+//! - [`error`]: typed errors.
+//!
+//! ```
+//! use sessiontimer::{Method, Policy, Side, Uas, UasDecision};
+//!
+//! let uas = Uas::new(Policy::RFC)?;
+//! let invite = [("Supported", "timer"), ("Session-Expires", "1800")];
+//! match uas.decide_headers(Method::Invite, invite)? {
+//!     UasDecision::Accept { headers, timer } => {
+//!         // Table 2 row 4: the UAC asked, so it refreshes.
+//!         assert_eq!(timer.unwrap().refresher, Side::Remote);
+//!         let rows = headers.to_pairs();
+//!         assert_eq!(rows[0].1, "1800;refresher=uac");
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok::<(), sessiontimer::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod b2bua;
+pub mod error;
+pub mod header;
+pub mod limits;
+mod outcome;
+pub mod policy;
+pub mod proxy;
+pub mod session;
+pub mod uac;
+pub mod uas;
+
+pub use b2bua::{classify_refresh, B2bua, InDialogAction, Leg, RefreshKind, SdpOrigin};
+pub use error::{Error, HeaderProblem, PolicyProblem, Result};
+pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
+pub use outcome::{reason_phrase, Method, Negotiated, Role, Side};
+pub use policy::{ByeMargin, Mode, Policy, RefreshMethod, RefresherPreference, PRESETS};
+pub use proxy::{Proxy, ProxyRequestDecision, ProxyResponseDecision, ProxyTransaction};
+pub use session::{Deadline, RefreshRequest, RefreshResult, Session};
+pub use uac::Uac;
+pub use uas::{Uas, UasDecision};

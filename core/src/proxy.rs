@@ -1,0 +1,183 @@
+//! The proxy role (RFC 4028 section 8): on the request, insert, lower or raise
+//! Session-Expires, raise Min-SE only where allowed, or answer 422; on the 2xx,
+//! learn the interval and fill in what a timer-unaware UAS left out.
+//!
+//! A proxy never sends BYE (section 8.3): at expiry it may only drop its call
+//! state. A stateless proxy must not request timers (section 8, PX-2): give it
+//! [`crate::Mode::Off`], which leaves every message untouched.
+
+use crate::header::{HeaderEdits, Refresher, SessionExpires, TimerHeaders};
+use crate::outcome::Method;
+use crate::policy::Policy;
+
+/// What a proxy must remember about a request for the length of its
+/// transaction (section 8.1, PX-17 and PX-18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ProxyTransaction {
+    /// The proxy requested a timer: it inserted, lowered, raised, or examined
+    /// and accepted Session-Expires.
+    pub requested: bool,
+    /// The request listed `timer` in Supported.
+    pub uac_supports: bool,
+    /// The Session-Expires value forwarded, if any.
+    pub interval: Option<u32>,
+}
+
+/// What a proxy does with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyRequestDecision {
+    /// Forward the request with these edits applied, and keep `transaction`.
+    Forward {
+        /// Edits to the forwarded request.
+        edits: HeaderEdits,
+        /// State to keep until the final response.
+        transaction: ProxyTransaction,
+    },
+    /// Answer 422 with these headers instead of forwarding (section 8.1, PX-11).
+    Reject {
+        /// Always 422.
+        status: u16,
+        /// Min-SE of the 422.
+        headers: HeaderEdits,
+    },
+}
+
+/// What a proxy does with a 2xx to a session refresh request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyResponseDecision {
+    /// Edits to the forwarded 2xx.
+    pub edits: HeaderEdits,
+    /// The session interval: the proxy's expiration is the time the 2xx is
+    /// forwarded plus this (section 8.2, PX-23). `None`: no expiration.
+    pub interval: Option<u32>,
+}
+
+impl ProxyResponseDecision {
+    /// When the proxy may drop its call state, given when it forwarded the 2xx.
+    pub fn expires_at_ms(&self, forwarded_at_ms: u64) -> Option<u64> {
+        self.interval.map(|i| forwarded_at_ms + u64::from(i) * 1000)
+    }
+}
+
+/// A proxy with its policy: `session_expires` is the interval it inserts,
+/// `min_se` its minimum, the cap the most it lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proxy {
+    policy: Policy,
+}
+
+impl Proxy {
+    /// A proxy with a validated policy.
+    ///
+    /// # Errors
+    /// As [`Policy::validate`].
+    pub fn new(policy: Policy) -> crate::Result<Self> {
+        Ok(Proxy {
+            policy: policy.validated()?,
+        })
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Decides what to do with an INVITE or UPDATE (section 8.1).
+    pub fn on_request(&self, method: Method, request: &TimerHeaders) -> ProxyRequestDecision {
+        let uac_supports = request.supports_timer();
+        let untouched = |transaction| ProxyRequestDecision::Forward {
+            edits: HeaderEdits::default(),
+            transaction,
+        };
+        if !method.is_refresh() || !self.policy.mode.supports() {
+            return untouched(ProxyTransaction::default());
+        }
+        let policy = &self.policy;
+        let request_min = request.effective_min_se();
+        let mut edits = HeaderEdits::default();
+        let interval = match &request.session_expires {
+            Some(se) if se.interval < policy.min_se && uac_supports => {
+                // PX-11, PX-12: 422 with our minimum (never below the request's own).
+                return ProxyRequestDecision::Reject {
+                    status: 422,
+                    headers: HeaderEdits {
+                        min_se: Some(policy.min_se.max(request_min)),
+                        ..HeaderEdits::default()
+                    },
+                };
+            }
+            Some(se) => {
+                let interval = if se.interval < policy.min_se {
+                    // PX-13, PX-14: no support, so raise Min-SE (never lower it)...
+                    let raised = policy.min_se.max(request_min);
+                    edits.min_se = Some(raised);
+                    // ... and PX-15: Session-Expires up to it.
+                    raised
+                } else {
+                    // PX-7 lower to the cap, never below Min-SE; PX-9 raise to
+                    // Min-SE when below it; PX-8 never raise otherwise.
+                    se.interval.min(policy.cap()).max(request_min)
+                };
+                if interval != se.interval {
+                    // PX-10: the refresher parameter and the others stay as they are.
+                    edits.session_expires = Some(SessionExpires {
+                        interval,
+                        ..se.clone()
+                    });
+                }
+                interval
+            }
+            None if policy.mode.originates() => {
+                // PX-5 never below the request's Min-SE; PX-6 no refresher.
+                let interval = policy.session_expires.max(request_min);
+                edits.session_expires = Some(SessionExpires::new(interval, None));
+                interval
+            }
+            None => {
+                return untouched(ProxyTransaction {
+                    uac_supports,
+                    ..ProxyTransaction::default()
+                })
+            }
+        };
+        ProxyRequestDecision::Forward {
+            edits,
+            transaction: ProxyTransaction {
+                requested: true,
+                uac_supports,
+                interval: Some(interval),
+            },
+        }
+    }
+
+    /// Decides what to do with the 2xx of a transaction (section 8.2).
+    pub fn on_2xx(
+        &self,
+        transaction: &ProxyTransaction,
+        response: &TimerHeaders,
+    ) -> ProxyResponseDecision {
+        match (&response.session_expires, transaction.interval) {
+            // PX-22, PX-24: a 2xx with Session-Expires passes unchanged.
+            (Some(se), _) => ProxyResponseDecision {
+                edits: HeaderEdits::default(),
+                interval: Some(se.interval),
+            },
+            // PX-21: the UAS ignored the timer, the UAC can refresh: tell it to.
+            (None, Some(interval)) if transaction.requested && transaction.uac_supports => {
+                ProxyResponseDecision {
+                    edits: HeaderEdits {
+                        session_expires: Some(SessionExpires::new(interval, Some(Refresher::Uac))),
+                        require_timer: true,
+                        ..HeaderEdits::default()
+                    },
+                    interval: Some(interval),
+                }
+            }
+            // PX-20: nobody can refresh; no expiration.
+            _ => ProxyResponseDecision {
+                edits: HeaderEdits::default(),
+                interval: None,
+            },
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! One dialog's session-timer state: the interval, who refreshes (as a
+//! [`Side`], never as uac/uas), the Min-SE learnt on the dialog, what the peer
+//! supports, and the deadlines that follow.
+//!
+//! Time is passed in as milliseconds of any monotonic clock the host chooses;
+//! nothing here reads a clock. Deadlines (RFC 4028 sections 7.2, 9, 10):
+//! the refresher refreshes at half the interval; the other side sends BYE at
+//! interval - min(32 s, interval / 3) (or the policy's [`ByeMargin`]). Every
+//! 2xx to an INVITE or UPDATE on the dialog restarts both, whoever sent it and
+//! whatever it was for (section 7.2 UAC-R-12).
+
+use crate::header::{HeaderEdits, SessionExpires, TimerHeaders};
+use crate::outcome::{Method, Negotiated, Role, Side};
+use crate::policy::{ByeMargin, Policy, RefreshMethod, RFC_MIN_SE};
+use crate::uac::read_2xx;
+use crate::uas::{Uas, UasDecision};
+
+/// Which deadline of a session comes next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Deadline {
+    /// We are the refresher: send a refresh.
+    Refresh,
+    /// The peer is the refresher and has not refreshed: send BYE.
+    Bye,
+}
+
+/// A refresh to send: its method and session-timer headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRequest {
+    /// UPDATE or INVITE.
+    pub method: Method,
+    /// Session-timer headers of the request.
+    pub headers: HeaderEdits,
+}
+
+impl RefreshRequest {
+    /// The interval this request asks for.
+    pub fn interval(&self) -> Option<u32> {
+        self.headers.session_expires.as_ref().map(|se| se.interval)
+    }
+}
+
+/// What to do after a response to a refresh we sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshResult {
+    /// A 2xx: the timer is restarted (`None`: the peer turned it off, section 7.2).
+    Refreshed(Option<Negotiated>),
+    /// Send this refresh now: after a 422 with the larger interval (section 10,
+    /// the expiry does not move), or after 405/501 to an UPDATE as re-INVITE.
+    Retry(RefreshRequest),
+    /// 491: retry after RFC 3261 section 14.1's random delay.
+    RetryAfterGlare,
+    /// 408, 481 or a timeout: send BYE (section 10, RFC 3261 section 12.2.1.2).
+    Terminate,
+    /// Another failure: the expiry does not move; the engine decides on retries.
+    Failed {
+        /// The status code.
+        status: u16,
+    },
+}
+
+/// One dialog's session-timer state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Session {
+    timer: Option<Negotiated>,
+    refreshed_at_ms: u64,
+    /// The largest Min-SE from 422s or refresh requests on this dialog; 0: none
+    /// (section 7.4 SUB-2, SUB-4).
+    dialog_min_se: u32,
+    peer_supports_timer: bool,
+    peer_allows_update: bool,
+    update_refused: bool,
+    /// `Require: timer` was in the initial request, so it is in every refresh
+    /// (section 7.4 SUB-1).
+    require_timer: bool,
+}
+
+impl Session {
+    /// A dialog with no timer yet. `require_timer`: our initial request carried
+    /// `Require: timer`.
+    pub fn new(require_timer: bool) -> Self {
+        Session {
+            timer: None,
+            refreshed_at_ms: 0,
+            dialog_min_se: 0,
+            peer_supports_timer: false,
+            peer_allows_update: false,
+            update_refused: false,
+            require_timer,
+        }
+    }
+
+    /// The timer in force, if any.
+    pub fn timer(&self) -> Option<Negotiated> {
+        self.timer
+    }
+
+    /// When the last successful refresh happened.
+    pub fn refreshed_at_ms(&self) -> u64 {
+        self.refreshed_at_ms
+    }
+
+    /// The Min-SE learnt on this dialog, if any.
+    pub fn dialog_min_se(&self) -> Option<u32> {
+        (self.dialog_min_se != 0).then_some(self.dialog_min_se)
+    }
+
+    /// Whether the peer has shown support for timers.
+    pub fn peer_supports_timer(&self) -> bool {
+        self.peer_supports_timer
+    }
+
+    /// A 2xx to an INVITE or UPDATE was received (we were its UAC) or sent (we
+    /// were its UAS) at `now_ms`: the timer becomes `timer` and its deadlines
+    /// restart (RF-2, UAC-R-9, UAS-13).
+    pub fn apply(&mut self, timer: Option<Negotiated>, now_ms: u64) {
+        self.timer = timer;
+        self.refreshed_at_ms = now_ms;
+    }
+
+    /// Records what a message from the peer shows: timer support and UPDATE in Allow.
+    pub fn note_peer(&mut self, message: &TimerHeaders) {
+        self.peer_supports_timer |= message.supports_timer();
+        if let Some(allows) = message.allow_update {
+            self.peer_allows_update = allows;
+        }
+    }
+
+    fn learn_min_se(&mut self, min_se: u32) {
+        self.dialog_min_se = self.dialog_min_se.max(min_se.max(RFC_MIN_SE));
+    }
+
+    /// When the session expires.
+    pub fn expires_at_ms(&self) -> Option<u64> {
+        self.timer
+            .map(|t| self.refreshed_at_ms + u64::from(t.interval) * 1000)
+    }
+
+    /// When we must refresh, if we are the refresher: half the interval
+    /// (RECOMMENDED, sections 7.2 and 9), to the millisecond.
+    pub fn refresh_at_ms(&self) -> Option<u64> {
+        self.timer
+            .filter(|t| t.refresher == Side::Local)
+            .map(|t| self.refreshed_at_ms + u64::from(t.interval) * 500)
+    }
+
+    /// When we must send BYE, if the peer is the refresher and has not refreshed
+    /// (section 10): expiry minus the margin.
+    pub fn bye_at_ms(&self, margin: ByeMargin) -> Option<u64> {
+        self.timer.filter(|t| t.refresher == Side::Remote).map(|t| {
+            let interval_ms = u64::from(t.interval) * 1000;
+            self.refreshed_at_ms + interval_ms - margin.margin_ms(interval_ms)
+        })
+    }
+
+    /// The next deadline and what it is for.
+    pub fn next_deadline(&self, margin: ByeMargin) -> Option<(u64, Deadline)> {
+        self.refresh_at_ms()
+            .map(|t| (t, Deadline::Refresh))
+            .or_else(|| self.bye_at_ms(margin).map(|t| (t, Deadline::Bye)))
+    }
+
+    /// The refresh to send now, or any re-INVITE or UPDATE we send on the
+    /// dialog (section 7.4): the initial Supported/Require (SUB-1), Min-SE when
+    /// the dialog learnt one (SUB-2), Session-Expires at least that Min-SE
+    /// (SUB-8) naming the current refresher (SUB-9), and UPDATE when the peer
+    /// allows it and the policy does (SUB-13).
+    pub fn refresh_request(&self, policy: &Policy) -> RefreshRequest {
+        let min_se = self.dialog_min_se();
+        let session_expires = self.timer.map(|t| {
+            let mut refresher = t.refresher.to_refresher(Role::Uac);
+            if t.refresher == Side::Remote && !self.peer_supports_timer {
+                // SUB-10: hand the role to the peer only if it supports timers.
+                refresher = Side::Local.to_refresher(Role::Uac);
+            }
+            SessionExpires::new(
+                t.interval.max(min_se.unwrap_or(RFC_MIN_SE)),
+                Some(refresher),
+            )
+        });
+        let update = policy.refresh_method == RefreshMethod::Auto
+            && self.peer_allows_update
+            && !self.update_refused;
+        RefreshRequest {
+            method: if update {
+                Method::Update
+            } else {
+                Method::Invite
+            },
+            headers: HeaderEdits {
+                session_expires,
+                min_se,
+                supported_timer: policy.mode.supports(),
+                require_timer: self.require_timer,
+                ..HeaderEdits::default()
+            },
+        }
+    }
+
+    /// A response arrived at `now_ms` to a refresh (or any re-INVITE or UPDATE)
+    /// we sent as `sent`. A transaction timeout is reported as 408.
+    pub fn on_refresh_response(
+        &mut self,
+        policy: &Policy,
+        now_ms: u64,
+        status: u16,
+        sent: &RefreshRequest,
+        response: &TimerHeaders,
+    ) -> RefreshResult {
+        match status {
+            200..=299 => {
+                self.note_peer(response);
+                let timer = read_2xx(policy, sent.interval(), response);
+                self.apply(timer, now_ms);
+                RefreshResult::Refreshed(timer)
+            }
+            422 => match response.min_se.as_ref().map(|m| m.effective()) {
+                Some(asked) if asked > sent.interval().unwrap_or(0) => {
+                    self.learn_min_se(asked);
+                    RefreshResult::Retry(self.refresh_request(policy))
+                }
+                // Malformed or useless 422: retrying would repeat it (RF-6).
+                _ => RefreshResult::Failed { status },
+            },
+            405 | 501 if sent.method == Method::Update => {
+                self.update_refused = true;
+                RefreshResult::Retry(self.refresh_request(policy))
+            }
+            491 => RefreshResult::RetryAfterGlare,
+            408 | 481 => RefreshResult::Terminate,
+            _ => RefreshResult::Failed { status },
+        }
+    }
+
+    /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision, given the
+    /// timer in force. Records the peer's support and Min-SE (SUB-2). Call
+    /// [`Session::apply`] with the decision's timer when the 2xx is sent.
+    pub fn answer(&mut self, uas: &Uas, method: Method, request: &TimerHeaders) -> UasDecision {
+        if method.is_refresh() {
+            self.note_peer(request);
+            if let Some(min_se) = &request.min_se {
+                self.learn_min_se(min_se.effective());
+            }
+        }
+        uas.decide(method, request, self.timer.as_ref())
+    }
+}
