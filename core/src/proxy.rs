@@ -94,30 +94,39 @@ impl Proxy {
         }
         let policy = &self.policy;
         let request_min = request.effective_min_se();
+        if matches!(&request.session_expires, Some(se) if se.interval < policy.min_se)
+            && uac_supports
+        {
+            // PX-11, PX-12: 422 with our minimum (never below the request's own).
+            return ProxyRequestDecision::Reject {
+                status: 422,
+                headers: HeaderEdits {
+                    min_se: Some(policy.min_se.max(request_min)),
+                    ..HeaderEdits::default()
+                },
+            };
+        }
+        if request.session_expires.is_none() && !policy.mode.originates() {
+            return untouched(ProxyTransaction {
+                uac_supports,
+                ..ProxyTransaction::default()
+            });
+        }
+        // PX-13, PX-14: a UAC without support cannot be sent a 422, so announce
+        // our minimum in Min-SE (never lowering it) and nobody downstream goes
+        // below it. PX-16: never when the UAC supports timers.
         let mut edits = HeaderEdits::default();
+        let floor = if !uac_supports && policy.min_se > request_min {
+            edits.min_se = Some(policy.min_se);
+            policy.min_se
+        } else {
+            request_min
+        };
         let interval = match &request.session_expires {
-            Some(se) if se.interval < policy.min_se && uac_supports => {
-                // PX-11, PX-12: 422 with our minimum (never below the request's own).
-                return ProxyRequestDecision::Reject {
-                    status: 422,
-                    headers: HeaderEdits {
-                        min_se: Some(policy.min_se.max(request_min)),
-                        ..HeaderEdits::default()
-                    },
-                };
-            }
             Some(se) => {
-                let interval = if se.interval < policy.min_se {
-                    // PX-13, PX-14: no support, so raise Min-SE (never lower it)...
-                    let raised = policy.min_se.max(request_min);
-                    edits.min_se = Some(raised);
-                    // ... and PX-15: Session-Expires up to it.
-                    raised
-                } else {
-                    // PX-7 lower to the cap, never below Min-SE; PX-9 raise to
-                    // Min-SE when below it; PX-8 never raise otherwise.
-                    se.interval.min(policy.cap()).max(request_min)
-                };
+                // PX-7 lower to the cap, never below Min-SE; PX-9, PX-15 raise to
+                // Min-SE when below it; PX-8 never raise otherwise.
+                let interval = se.interval.min(policy.cap()).max(floor);
                 if interval != se.interval {
                     // PX-10: the refresher parameter and the others stay as they are.
                     edits.session_expires = Some(SessionExpires {
@@ -127,17 +136,11 @@ impl Proxy {
                 }
                 interval
             }
-            None if policy.mode.originates() => {
-                // PX-5 never below the request's Min-SE; PX-6 no refresher.
-                let interval = policy.session_expires.max(request_min);
+            None => {
+                // PX-5 never below Min-SE; PX-6 no refresher.
+                let interval = policy.session_expires.max(floor);
                 edits.session_expires = Some(SessionExpires::new(interval, None));
                 interval
-            }
-            None => {
-                return untouched(ProxyTransaction {
-                    uac_supports,
-                    ..ProxyTransaction::default()
-                })
             }
         };
         ProxyRequestDecision::Forward {

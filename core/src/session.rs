@@ -210,7 +210,7 @@ impl Session {
         match status {
             200..=299 => {
                 self.note_peer(response);
-                let timer = read_2xx(policy, sent.interval(), response);
+                let timer = read_2xx(policy, sent.interval(), response, self.peer_supports_timer);
                 self.apply(timer, now_ms);
                 RefreshResult::Refreshed(timer)
             }

@@ -156,7 +156,12 @@ impl Uac {
 
     /// Reads the 2xx to our INVITE: the timer in force (section 7.2).
     pub fn on_2xx(&self, response: &TimerHeaders) -> Option<Negotiated> {
-        read_2xx(&self.policy, self.offered_interval(), response)
+        read_2xx(
+            &self.policy,
+            self.offered_interval(),
+            response,
+            response.supported_timer,
+        )
     }
 
     /// The dialog's session state once the 2xx arrived at `now_ms`. The Min-SE
@@ -170,11 +175,14 @@ impl Uac {
 }
 
 /// Reads a 2xx to a session refresh request we sent with `offered` seconds in
-/// Session-Expires (section 7.2). Shared by the initial INVITE and every refresh.
+/// Session-Expires (section 7.2). Shared by the initial INVITE and every refresh;
+/// `peer_supports`: the peer has shown `timer` in Supported (in this 2xx, or
+/// earlier on the dialog).
 pub(crate) fn read_2xx(
     policy: &Policy,
     offered: Option<u32>,
     response: &TimerHeaders,
+    peer_supports: bool,
 ) -> Option<Negotiated> {
     if !policy.mode.supports() {
         return None;
@@ -195,9 +203,7 @@ pub(crate) fn read_2xx(
         // UAC-R-7: a UAS that supports timers and answers without
         // Session-Expires turns the timer off, unless we always want one.
         None => offered
-            .filter(|_| {
-                policy.mode == Mode::Always || response.require_timer || !response.supported_timer
-            })
+            .filter(|_| policy.mode == Mode::Always || response.require_timer || !peer_supports)
             .map(|interval| Negotiated {
                 interval,
                 refresher: Side::Local,
