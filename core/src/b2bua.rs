@@ -158,3 +158,147 @@ impl B2bua {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Negotiated, Side};
+    use crate::policy::Mode;
+
+    fn headers(pairs: &[(&str, &str)]) -> TimerHeaders {
+        TimerHeaders::parse(pairs.iter().copied()).unwrap()
+    }
+
+    fn cube() -> B2bua {
+        let cube = Policy::preset("cisco-cube").unwrap();
+        B2bua::new(cube, cube).unwrap()
+    }
+
+    const SDP: &str = "v=0\r\no=- 1001 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n";
+
+    #[test]
+    fn cube_inserts_session_expires_outbound_when_inbound_had_none() {
+        let uac = cube().outbound_uac(&headers(&[("Supported", "timer")]));
+        let request = uac.request();
+        assert_eq!(request.session_expires.unwrap().interval, 1800);
+        assert_eq!(request.min_se, Some(1800));
+    }
+
+    #[test]
+    fn without_insertion_an_accepting_leg_only_mirrors() {
+        let accept = Policy {
+            mode: Mode::Accept,
+            ..Policy::RFC
+        };
+        let b2bua = B2bua::new(accept, accept).unwrap();
+        assert_eq!(
+            b2bua.outbound_uac(&headers(&[])).request().session_expires,
+            None
+        );
+        let mirrored = b2bua.outbound_uac(&headers(&[("Session-Expires", "1200")]));
+        assert_eq!(mirrored.request().session_expires.unwrap().interval, 1200);
+    }
+
+    #[test]
+    fn an_originating_outbound_leg_asks_its_own_interval() {
+        let inbound = Policy::RFC;
+        let outbound = Policy {
+            session_expires: 600,
+            ..Policy::RFC
+        };
+        let b2bua = B2bua::new(inbound, outbound).unwrap();
+        let uac = b2bua.outbound_uac(&headers(&[("Session-Expires", "3600")]));
+        assert_eq!(uac.request().session_expires.unwrap().interval, 600);
+    }
+
+    #[test]
+    fn classifier_tells_pure_refresh_from_session_change() {
+        let in_force = SdpOrigin::parse(SDP).unwrap();
+        assert_eq!(in_force.session_id, "1001");
+        assert_eq!(in_force.version, "3");
+        let pure = classify_refresh(Method::Invite, Some(SDP), Some(&in_force));
+        assert_eq!(pure, RefreshKind::PureRefresh);
+        assert_eq!(
+            classify_refresh(Method::Update, Some("  \r\n"), None),
+            RefreshKind::PureRefresh
+        );
+        let newer = SDP.replace("1001 3", "1001 4");
+        assert_eq!(
+            classify_refresh(Method::Invite, Some(&newer), Some(&in_force)),
+            RefreshKind::SessionChange
+        );
+        assert_eq!(
+            classify_refresh(Method::Invite, Some(SDP), None),
+            RefreshKind::SessionChange
+        );
+        assert_eq!(
+            classify_refresh(Method::Invite, Some("garbage"), Some(&in_force)),
+            RefreshKind::SessionChange
+        );
+        assert_eq!(
+            classify_refresh(Method::Other, None, None),
+            RefreshKind::SessionChange
+        );
+        assert_eq!(SdpOrigin::parse("o=too few fields"), None);
+    }
+
+    #[test]
+    fn consumed_refresh_restarts_only_its_own_leg() {
+        let b2bua = cube();
+        let mut inbound = Session::new(false);
+        inbound.apply(
+            Some(Negotiated {
+                interval: 1800,
+                refresher: Side::Remote,
+            }),
+            0,
+        );
+        let mut outbound = Session::new(false);
+        outbound.apply(
+            Some(Negotiated {
+                interval: 1800,
+                refresher: Side::Local,
+            }),
+            0,
+        );
+        let refresh = headers(&[
+            ("Supported", "timer"),
+            ("Session-Expires", "1800;refresher=uac"),
+        ]);
+        let action = b2bua.on_in_dialog_request(
+            Leg::Inbound,
+            &mut inbound,
+            Method::Invite,
+            &refresh,
+            RefreshKind::PureRefresh,
+        );
+        let InDialogAction::Consume(UasDecision::Accept { timer, .. }) = action else {
+            panic!("{action:?}")
+        };
+        inbound.apply(timer, 900_000);
+        assert_eq!(inbound.refreshed_at_ms(), 900_000);
+        assert_eq!(outbound.refreshed_at_ms(), 0, "the other leg is untouched");
+        let change = b2bua.on_in_dialog_request(
+            Leg::Inbound,
+            &mut inbound,
+            Method::Invite,
+            &refresh,
+            RefreshKind::SessionChange,
+        );
+        assert_eq!(change, InDialogAction::Relay);
+    }
+
+    #[test]
+    fn no_consumption_without_the_policy() {
+        let b2bua = B2bua::new(Policy::RFC, Policy::RFC).unwrap();
+        let mut leg = Session::new(false);
+        let action = b2bua.on_in_dialog_request(
+            Leg::Outbound,
+            &mut leg,
+            Method::Update,
+            &headers(&[]),
+            RefreshKind::PureRefresh,
+        );
+        assert_eq!(action, InDialogAction::Relay);
+    }
+}

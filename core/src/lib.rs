@@ -40,9 +40,16 @@ pub mod limits;
 mod outcome;
 pub mod policy;
 pub mod proxy;
+#[cfg(feature = "rsip")]
+pub mod rsip_adapter;
 pub mod session;
 pub mod uac;
 pub mod uas;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 
 pub use b2bua::{classify_refresh, B2bua, InDialogAction, Leg, RefreshKind, SdpOrigin};
 pub use error::{Error, HeaderProblem, PolicyProblem, Result};

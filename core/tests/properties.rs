@@ -55,11 +55,7 @@ fn parse(rows: &Rows) -> TimerHeaders {
 }
 
 fn to_rows(edits: &HeaderEdits) -> Rows {
-    edits
-        .to_pairs()
-        .into_iter()
-        .map(|(n, v)| (n.as_str().to_owned(), v))
-        .collect()
+    edits.to_rows()
 }
 
 /// How one call over the path ended.

@@ -58,6 +58,14 @@ impl HeaderEdits {
         rows
     }
 
+    /// [`HeaderEdits::to_pairs`] with owned names, the shape [`HeaderEdits::apply`] edits.
+    pub fn to_rows(&self) -> Vec<(String, String)> {
+        self.to_pairs()
+            .into_iter()
+            .map(|(name, value)| (name.as_str().to_owned(), value))
+            .collect()
+    }
+
     /// Applies the edits to a message's header list in place: any
     /// Session-Expires or `x` rows become one row (at the first one's place),
     /// likewise Min-SE; `timer` is added to the first Supported (or `k`), Require,

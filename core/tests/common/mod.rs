@@ -10,11 +10,7 @@ pub fn msg(pairs: &[(&str, &str)]) -> TimerHeaders {
 
 /// The rows of an edit as (name, value) strings.
 pub fn rows(edits: &HeaderEdits) -> Vec<(String, String)> {
-    edits
-        .to_pairs()
-        .into_iter()
-        .map(|(n, v)| (n.as_str().to_owned(), v))
-        .collect()
+    edits.to_rows()
 }
 
 /// The value of one header in an edit, if present.

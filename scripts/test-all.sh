@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it. Installs what it needs itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n=== %s\n' "$*"; }
+
+section "format"
+cargo fmt --all -- --check
+
+section "clippy (-D warnings)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+section "rust tests (all features)"
+cargo test --workspace --all-features
+
+section "main job smoke run"
+cargo run -q -p sessiontimer --example ladder > /dev/null
+
+echo
+echo "all checks passed"
