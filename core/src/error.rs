@@ -124,6 +124,22 @@ pub enum Error {
         /// How many retries were sent.
         attempts: u8,
     },
+    /// No session has this key.
+    #[error("no session with key {0}")]
+    UnknownSession(u64),
+    /// A session with this key exists already.
+    #[error("a session with key {0} exists already")]
+    DuplicateSession(u64),
+    /// The engine holds its maximum number of sessions (or the maximum asked
+    /// for is above 2^31 - 1).
+    #[error("the engine is full: at most {max} sessions")]
+    TooManySessions {
+        /// The cap.
+        max: usize,
+    },
+    /// A snapshot could not be restored.
+    #[error("invalid snapshot: {0}")]
+    Snapshot(#[from] crate::engine::SnapshotProblem),
     /// A raw SIP message could not be split into start line and headers.
     #[error("malformed SIP message: {0}")]
     MalformedMessage(&'static str),

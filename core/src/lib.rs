@@ -12,6 +12,8 @@
 //! - [`policy`]: the knobs, RFC defaults and vendor presets (data).
 //! - [`uac`], [`uas`], [`proxy`], [`b2bua`]: one module per role.
 //! - [`session`]: one dialog's state and deadlines.
+//! - [`engine`]: many sessions' timers (a hierarchical timing wheel) and their
+//!   refresh lifecycle, with snapshots.
 //! - [`error`]: typed errors.
 //!
 //! ```
@@ -34,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod b2bua;
+pub mod engine;
 pub mod error;
 pub mod header;
 pub mod limits;
@@ -52,6 +55,7 @@ pub mod uas;
 pub struct ReadmeDoctests;
 
 pub use b2bua::{classify_refresh, B2bua, InDialogAction, Leg, RefreshKind, SdpOrigin};
+pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Teardown};
 pub use error::{Error, HeaderProblem, PolicyProblem, Result};
 pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
 pub use outcome::{reason_phrase, Method, Negotiated, Role, Side};

@@ -73,7 +73,23 @@ pub struct Session {
     /// `Require: timer` was in the initial request, so it is in every refresh
     /// (section 7.4 SUB-1).
     require_timer: bool,
+    /// We generated the Call-ID (we placed the call): RFC 3261 section 14.1's
+    /// longer 491 back-off applies to us.
+    owns_call_id: bool,
 }
+
+/// A session flattened for compact storage: refreshed-at, interval (0: no
+/// timer), dialog Min-SE (0: none), and the flag bits below.
+pub(crate) type Packed = (u64, u32, u32, u8);
+
+pub(crate) const FLAG_LOCAL_REFRESHER: u8 = 1;
+const FLAG_PEER_SUPPORTS: u8 = 2;
+const FLAG_PEER_ALLOWS_UPDATE: u8 = 4;
+const FLAG_UPDATE_REFUSED: u8 = 8;
+const FLAG_REQUIRE_TIMER: u8 = 16;
+const FLAG_OWNS_CALL_ID: u8 = 32;
+/// Every flag bit a packed session may carry.
+pub(crate) const SESSION_FLAGS: u8 = 63;
 
 impl Session {
     /// A dialog with no timer yet. `require_timer`: our initial request carried
@@ -87,6 +103,58 @@ impl Session {
             peer_allows_update: false,
             update_refused: false,
             require_timer,
+            owns_call_id: false,
+        }
+    }
+
+    /// Marks that we generated the dialog's Call-ID (we placed the call).
+    pub fn set_owns_call_id(&mut self, owns: bool) {
+        self.owns_call_id = owns;
+    }
+
+    /// Whether we generated the dialog's Call-ID.
+    pub fn owns_call_id(&self) -> bool {
+        self.owns_call_id
+    }
+
+    pub(crate) fn pack(&self) -> Packed {
+        let bits = [
+            (
+                self.timer.is_some_and(|t| t.refresher == Side::Local),
+                FLAG_LOCAL_REFRESHER,
+            ),
+            (self.peer_supports_timer, FLAG_PEER_SUPPORTS),
+            (self.peer_allows_update, FLAG_PEER_ALLOWS_UPDATE),
+            (self.update_refused, FLAG_UPDATE_REFUSED),
+            (self.require_timer, FLAG_REQUIRE_TIMER),
+            (self.owns_call_id, FLAG_OWNS_CALL_ID),
+        ];
+        let flags = bits
+            .iter()
+            .filter(|(on, _)| *on)
+            .fold(0, |acc, (_, bit)| acc | bit);
+        let interval = self.timer.map_or(0, |t| t.interval);
+        (self.refreshed_at_ms, interval, self.dialog_min_se, flags)
+    }
+
+    pub(crate) fn unpack((refreshed_at_ms, interval, dialog_min_se, flags): Packed) -> Session {
+        let has = |bit: u8| flags & bit != 0;
+        Session {
+            timer: (interval != 0).then_some(Negotiated {
+                interval,
+                refresher: if has(FLAG_LOCAL_REFRESHER) {
+                    Side::Local
+                } else {
+                    Side::Remote
+                },
+            }),
+            refreshed_at_ms,
+            dialog_min_se,
+            peer_supports_timer: has(FLAG_PEER_SUPPORTS),
+            peer_allows_update: has(FLAG_PEER_ALLOWS_UPDATE),
+            update_refused: has(FLAG_UPDATE_REFUSED),
+            require_timer: has(FLAG_REQUIRE_TIMER),
+            owns_call_id: has(FLAG_OWNS_CALL_ID),
         }
     }
 
@@ -243,5 +311,36 @@ impl Session {
             }
         }
         uas.decide(method, request, self.timer.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips() {
+        let mut s = Session::new(true);
+        s.set_owns_call_id(true);
+        s.note_peer(&TimerHeaders {
+            supported_timer: true,
+            allow_update: Some(true),
+            ..TimerHeaders::default()
+        });
+        s.learn_min_se(1200);
+        for timer in [
+            None,
+            Some(Negotiated {
+                interval: 90,
+                refresher: Side::Local,
+            }),
+            Some(Negotiated {
+                interval: u32::MAX,
+                refresher: Side::Remote,
+            }),
+        ] {
+            s.apply(timer, 12_345);
+            assert_eq!(Session::unpack(s.pack()), s);
+        }
     }
 }

@@ -168,6 +168,7 @@ impl Uac {
     /// learnt from 422s before the dialog existed is cleared (section 7.4 SUB-5).
     pub fn establish(&self, response: &TimerHeaders, now_ms: u64) -> Session {
         let mut session = Session::new(self.request().require_timer);
+        session.set_owns_call_id(true);
         session.note_peer(response);
         session.apply(self.on_2xx(response), now_ms);
         session

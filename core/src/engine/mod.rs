@@ -1,0 +1,637 @@
+//! The timer engine: every deadline of many sessions and their refresh
+//! lifecycle, sans-I/O.
+//!
+//! A host (a proxy with a million dialogs, a PBX, an asyncio app) hands the
+//! engine its sessions under keys it chooses (a dialog id as an integer) and
+//! asks two things: when must I wake up ([`Engine::next_deadline`]) and what
+//! must I do now ([`Engine::poll`]). The host owns sockets and clocks; `now` is
+//! milliseconds of its own monotonic clock.
+//!
+//! Each session has exactly one timer at a time, and a phase saying what it is
+//! for, so a refresh and the expiry BYE of one session are never due at the same
+//! instant (anchors 3.7, siphon-ai #490):
+//!
+//! | phase | armed at | when it fires |
+//! |---|---|---|
+//! | refresh due | half the interval (less jitter) | send the refresh, then wait for its answer |
+//! | BYE due | interval − margin | the peer never refreshed: BYE |
+//! | in flight | expiry | the refresh was never answered: BYE |
+//! | retry due | after 491 / 5xx back-off, always before expiry | send the refresh again |
+//! | proxy expiry | expiry | drop the state, no BYE (RFC 4028 section 8.3) |
+
+mod rng;
+mod snapshot;
+mod wheel;
+
+use std::collections::VecDeque;
+
+use hashbrown::HashTable;
+
+use crate::error::{Error, Result};
+use crate::header::TimerHeaders;
+use crate::outcome::{Method, Negotiated};
+use crate::policy::Policy;
+use crate::session::{RefreshRequest, RefreshResult, Session};
+use crate::uas::{Uas, UasDecision};
+use wheel::{Entry, Links, Wheel};
+
+pub use rng::{RandomSource, SplitMix64};
+pub use snapshot::{SnapshotProblem, SNAPSHOT_VERSION};
+
+/// Settings of an engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// The policy of every session: refresh method, mode, BYE margin, 422 cap.
+    pub policy: Policy,
+    /// The most sessions the engine holds; past it [`Engine::establish`] fails.
+    pub max_sessions: usize,
+    /// Refreshes are sent up to this many milliseconds before half the interval
+    /// (seeded, bounded to a quarter of the interval). Default 0.
+    pub refresh_jitter_ms: u32,
+    /// The back-off after 502 or 503 to a refresh. Default 10 s (PJSIP).
+    pub retry_delay_ms: u32,
+    /// Retries of one refresh after failures other than 422, 491 and
+    /// 405/501 before giving up with BYE. Default 2.
+    pub max_refresh_retries: u8,
+    /// Seed of the default random source.
+    pub seed: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            policy: Policy::RFC,
+            max_sessions: 1 << 24,
+            refresh_jitter_ms: 0,
+            retry_delay_ms: 10_000,
+            max_refresh_retries: 2,
+            seed: 0x5e55_1017,
+        }
+    }
+}
+
+/// Why a session was torn down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Teardown {
+    /// The peer was the refresher and sent no refresh in time (section 10).
+    NoRefreshReceived,
+    /// Our refresh got no final response before expiry, or timed out (408).
+    RefreshUnanswered,
+    /// Our refresh was rejected with this status and retrying was pointless or exhausted.
+    RefreshRejected(u16),
+    /// More 422 answers to our refresh than the policy's cap.
+    TooMany422,
+    /// The session expired before a refresh could be sent (the host polled too
+    /// late), or a proxy's session expired.
+    Expired,
+    /// The host removed the session.
+    RemovedByHost,
+}
+
+/// What the host must do now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionKind {
+    /// Send this refresh (UPDATE or re-INVITE with these session-timer headers);
+    /// report its final response with [`Engine::on_refresh_response`].
+    SendRefresh(RefreshRequest),
+    /// Send BYE (with a `Reason` built from the teardown); the engine has
+    /// forgotten the session.
+    SendBye(Teardown),
+    /// Drop the session without BYE (a proxy, section 8.3); already forgotten.
+    SessionEnded(Teardown),
+}
+
+/// One action of [`Engine::poll`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    /// The session's key.
+    pub key: u64,
+    /// When it was due.
+    pub at_ms: u64,
+    /// What to do.
+    pub kind: ActionKind,
+}
+
+/// Counters of what the engine did, one per outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Counters {
+    /// Sessions established.
+    pub established: u64,
+    /// Refreshes the engine asked the host to send (first tries and retries).
+    pub refreshes_sent: u64,
+    /// 2xx responses to refreshes, and refreshes the host reported received.
+    pub refreshes_succeeded: u64,
+    /// Teardowns: [`Teardown::NoRefreshReceived`].
+    pub no_refresh_received: u64,
+    /// Teardowns: [`Teardown::RefreshUnanswered`].
+    pub refresh_unanswered: u64,
+    /// Teardowns: [`Teardown::RefreshRejected`].
+    pub refresh_rejected: u64,
+    /// Teardowns: [`Teardown::TooMany422`].
+    pub too_many_422: u64,
+    /// Teardowns: [`Teardown::Expired`].
+    pub expired: u64,
+    /// Teardowns: [`Teardown::RemovedByHost`].
+    pub removed_by_host: u64,
+}
+
+impl Counters {
+    fn count(&mut self, reason: Teardown) {
+        *match reason {
+            Teardown::NoRefreshReceived => &mut self.no_refresh_received,
+            Teardown::RefreshUnanswered => &mut self.refresh_unanswered,
+            Teardown::RefreshRejected(_) => &mut self.refresh_rejected,
+            Teardown::TooMany422 => &mut self.too_many_422,
+            Teardown::Expired => &mut self.expired,
+            Teardown::RemovedByHost => &mut self.removed_by_host,
+        } += 1;
+    }
+}
+
+/// What a session's one timer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+enum Phase {
+    /// No timer runs.
+    Idle = 0,
+    /// We refresh at the deadline.
+    RefreshDue = 1,
+    /// The peer refreshes; BYE at the deadline.
+    ByeDue = 2,
+    /// Our refresh is out; BYE at expiry if unanswered.
+    InFlight = 3,
+    /// Our refresh is retried at the deadline.
+    RetryDue = 4,
+    /// A proxy's session; dropped at expiry.
+    ProxyExpiry = 5,
+}
+
+impl Phase {
+    const ALL: [Phase; 6] = [
+        Phase::Idle,
+        Phase::RefreshDue,
+        Phase::ByeDue,
+        Phase::InFlight,
+        Phase::RetryDue,
+        Phase::ProxyExpiry,
+    ];
+}
+
+/// One session in the engine's slab: 48 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    key: u64,
+    refreshed_at: u64,
+    links: Links,
+    interval: u32,
+    dialog_min_se: u32,
+    flags: u8,
+    phase: Phase,
+    /// Retries of the refresh in flight after failures.
+    attempts: u8,
+    /// 422 answers to the refresh in flight.
+    retries_422: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Slot>() == 48);
+
+impl Entry for Slot {
+    fn links(&self) -> &Links {
+        &self.links
+    }
+    fn links_mut(&mut self) -> &mut Links {
+        &mut self.links
+    }
+    fn key(&self) -> u64 {
+        self.key
+    }
+}
+
+impl Slot {
+    fn session(&self) -> Session {
+        Session::unpack((
+            self.refreshed_at,
+            self.interval,
+            self.dialog_min_se,
+            self.flags,
+        ))
+    }
+
+    fn store(&mut self, session: &Session) {
+        (
+            self.refreshed_at,
+            self.interval,
+            self.dialog_min_se,
+            self.flags,
+        ) = session.pack();
+    }
+
+    fn expires_at(&self) -> u64 {
+        self.refreshed_at + u64::from(self.interval) * 1000
+    }
+}
+
+/// Many sessions' timers and refresh lifecycles.
+pub struct Engine {
+    config: EngineConfig,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    index: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+    wheel: Wheel,
+    actions: VecDeque<Action>,
+    counters: Counters,
+    rng: Box<dyn RandomSource>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("sessions", &self.len())
+            .field("next_deadline", &self.next_deadline())
+            .field("counters", &self.counters)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An empty engine.
+    ///
+    /// # Errors
+    /// As [`Policy::validate`]; a `max_sessions` above 2^31 - 1.
+    pub fn new(config: EngineConfig) -> Result<Self> {
+        let rng = Box::new(SplitMix64(config.seed));
+        Engine::with_random_source(config, rng)
+    }
+
+    /// An empty engine drawing its random numbers from `rng`.
+    ///
+    /// # Errors
+    /// As [`Engine::new`].
+    pub fn with_random_source(config: EngineConfig, rng: Box<dyn RandomSource>) -> Result<Self> {
+        config.policy.validate()?;
+        if config.max_sessions >= (1 << 31) {
+            return Err(Error::TooManySessions {
+                max: config.max_sessions,
+            });
+        }
+        Ok(Engine {
+            config,
+            slots: Vec::new(),
+            free: Vec::new(),
+            index: HashTable::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            wheel: Wheel::new(0),
+            actions: VecDeque::new(),
+            counters: Counters::default(),
+            rng,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// How many sessions the engine holds.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the engine holds no session.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// The session under `key`, if any.
+    pub fn session(&self, key: u64) -> Option<Session> {
+        self.find(key).map(|i| self.slots[i as usize].session())
+    }
+
+    fn hash(&self, key: u64) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(key)
+    }
+
+    fn find(&self, key: u64) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(self.hash(key), |&i| slots[i as usize].key == key)
+            .copied()
+    }
+
+    fn slot_of(&self, key: u64) -> Result<u32> {
+        self.find(key).ok_or(Error::UnknownSession(key))
+    }
+
+    /// Starts tracking a dialog's session under `key`: from
+    /// [`crate::Uac::establish`], or a [`Session`] the host applied a UAS
+    /// decision to when it sent the 2xx.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateSession`]; [`Error::TooManySessions`] past the cap
+    /// (nothing is dropped silently).
+    pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
+        let i = self.allocate(key)?;
+        self.slots[i as usize].store(&session);
+        self.counters.established += 1;
+        self.arm_after_refresh(i);
+        Ok(())
+    }
+
+    /// Starts tracking a proxy's view of a session under `key`: the interval of
+    /// the 2xx it forwarded at `now_ms` (section 8.2). At expiry the engine
+    /// reports [`ActionKind::SessionEnded`], never a BYE (section 8.3).
+    ///
+    /// # Errors
+    /// As [`Engine::establish`].
+    pub fn establish_proxy(&mut self, key: u64, interval: u32, now_ms: u64) -> Result<()> {
+        let i = self.allocate(key)?;
+        let slot = &mut self.slots[i as usize];
+        slot.refreshed_at = now_ms;
+        slot.interval = interval.max(crate::policy::RFC_MIN_SE);
+        self.counters.established += 1;
+        self.arm(i, Phase::ProxyExpiry, self.slots[i as usize].expires_at());
+        Ok(())
+    }
+
+    fn allocate(&mut self, key: u64) -> Result<u32> {
+        if self.find(key).is_some() {
+            return Err(Error::DuplicateSession(key));
+        }
+        if self.len() >= self.config.max_sessions {
+            return Err(Error::TooManySessions {
+                max: self.config.max_sessions,
+            });
+        }
+        let slot = Slot {
+            key,
+            refreshed_at: 0,
+            links: Links::UNARMED,
+            interval: 0,
+            dialog_min_se: 0,
+            flags: 0,
+            phase: Phase::Idle,
+            attempts: 0,
+            retries_422: 0,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = slot;
+                i
+            }
+            None => {
+                self.slots.push(slot);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let hash = self.hash(key);
+        let slots = &self.slots;
+        let hasher = &self.hasher;
+        self.index.insert_unique(hash, i, |&j| {
+            use std::hash::BuildHasher;
+            hasher.hash_one(slots[j as usize].key)
+        });
+        Ok(i)
+    }
+
+    fn release(&mut self, i: u32) {
+        self.wheel.remove(&mut self.slots, i);
+        let key = self.slots[i as usize].key;
+        let hash = self.hash(key);
+        if let Ok(entry) = self.index.find_entry(hash, |&j| j == i) {
+            entry.remove();
+        }
+        self.free.push(i);
+    }
+
+    fn arm(&mut self, i: u32, phase: Phase, deadline: u64) {
+        self.wheel.remove(&mut self.slots, i);
+        self.slots[i as usize].phase = phase;
+        if phase != Phase::Idle {
+            self.wheel.insert(&mut self.slots, i, deadline);
+        }
+    }
+
+    /// Arms the timer that follows a successful refresh (or establishment), and
+    /// clears the retry counters.
+    fn arm_after_refresh(&mut self, i: u32) {
+        let slot = &mut self.slots[i as usize];
+        (slot.attempts, slot.retries_422) = (0, 0);
+        let slot = *slot;
+        let session = slot.session();
+        let margin = self.config.policy.bye_margin;
+        if let Some(at) = session.refresh_at_ms() {
+            let bound = u64::from(slot.interval) * 250;
+            let jitter = rng::up_to(
+                &mut *self.rng,
+                u64::from(self.config.refresh_jitter_ms).min(bound),
+            );
+            self.arm(i, Phase::RefreshDue, at - jitter);
+        } else if let Some(at) = session.bye_at_ms(margin) {
+            self.arm(i, Phase::ByeDue, at);
+        } else {
+            self.arm(i, Phase::Idle, 0);
+        }
+    }
+
+    /// A 2xx to an INVITE or UPDATE on the dialog was sent (we answered the
+    /// peer's refresh, or any re-INVITE/UPDATE) or received outside
+    /// [`Engine::on_refresh_response`], at `now_ms`: the timer becomes `timer`
+    /// and restarts (RFC 4028 sections 7.2 and 9; also when the request was not
+    /// meant as a refresh).
+    ///
+    /// # Errors
+    /// [`Error::UnknownSession`].
+    pub fn refreshed(&mut self, key: u64, now_ms: u64, timer: Option<Negotiated>) -> Result<()> {
+        let i = self.slot_of(key)?;
+        let mut session = self.slots[i as usize].session();
+        session.apply(timer, now_ms);
+        self.slots[i as usize].store(&session);
+        self.counters.refreshes_succeeded += 1;
+        self.arm_after_refresh(i);
+        Ok(())
+    }
+
+    /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision, with the
+    /// peer's support and Min-SE recorded. Call [`Engine::refreshed`] with the
+    /// decision's timer when the 2xx is sent.
+    ///
+    /// # Errors
+    /// [`Error::UnknownSession`].
+    pub fn answer(
+        &mut self,
+        key: u64,
+        method: Method,
+        request: &TimerHeaders,
+    ) -> Result<UasDecision> {
+        let i = self.slot_of(key)?;
+        let mut session = self.slots[i as usize].session();
+        let decision = session.answer(&Uas::from_valid(self.config.policy), method, request);
+        self.slots[i as usize].store(&session);
+        Ok(decision)
+    }
+
+    /// The final response to a refresh the engine asked for (or to any
+    /// re-INVITE or UPDATE the host sent on the dialog) arrived at `now_ms`. A
+    /// transaction timeout is reported as 408. The outcome comes out of
+    /// [`Engine::poll`]: a retry, a BYE, or nothing (the timer re-armed).
+    ///
+    /// The lifecycle: a 2xx re-arms; 422 retries at once with the larger
+    /// interval (up to the policy's cap); 405 or 501 to UPDATE retries at once as
+    /// re-INVITE and keeps to re-INVITE; 491 retries after RFC 3261 section
+    /// 14.1's random delay; 408 or 481 ends the session with BYE; 502 or 503
+    /// retries after `retry_delay_ms`, any other failure halfway to expiry, up
+    /// to `max_refresh_retries`, then BYE. Retries never go past expiry.
+    ///
+    /// # Errors
+    /// [`Error::UnknownSession`].
+    pub fn on_refresh_response(
+        &mut self,
+        key: u64,
+        now_ms: u64,
+        status: u16,
+        response: &TimerHeaders,
+    ) -> Result<()> {
+        let i = self.slot_of(key)?;
+        let policy = self.config.policy;
+        let mut session = self.slots[i as usize].session();
+        let sent = session.refresh_request(&policy);
+        let result = session.on_refresh_response(&policy, now_ms, status, &sent, response);
+        self.slots[i as usize].store(&session);
+        let in_flight = self.slots[i as usize].phase == Phase::InFlight;
+        match result {
+            RefreshResult::Refreshed(_) => {
+                self.counters.refreshes_succeeded += 1;
+                self.arm_after_refresh(i);
+            }
+            RefreshResult::Terminate => {
+                let reason = match status {
+                    408 => Teardown::RefreshUnanswered,
+                    _ => Teardown::RefreshRejected(status),
+                };
+                self.teardown(i, now_ms, reason);
+            }
+            _ if !in_flight => {}
+            RefreshResult::Retry(request) => {
+                let slot = &mut self.slots[i as usize];
+                if status == 422 {
+                    slot.retries_422 += 1;
+                    if slot.retries_422 > policy.max_422_retries {
+                        self.teardown(i, now_ms, Teardown::TooMany422);
+                        return Ok(());
+                    }
+                }
+                self.counters.refreshes_sent += 1;
+                self.push(i, now_ms, ActionKind::SendRefresh(request));
+            }
+            RefreshResult::RetryAfterGlare => {
+                let owns = session.owns_call_id();
+                let steps = if owns { 190 } else { 200 };
+                let base = if owns { 2100 } else { 0 };
+                let delay = base + 10 * rng::up_to(&mut *self.rng, steps);
+                self.retry_at(i, now_ms, now_ms + delay, status);
+            }
+            RefreshResult::Failed { status } => {
+                let slot = &mut self.slots[i as usize];
+                slot.attempts += 1;
+                if slot.attempts > self.config.max_refresh_retries {
+                    self.teardown(i, now_ms, Teardown::RefreshRejected(status));
+                    return Ok(());
+                }
+                let at = match status {
+                    502 | 503 => now_ms + u64::from(self.config.retry_delay_ms),
+                    _ => now_ms + slot.expires_at().saturating_sub(now_ms) / 2,
+                };
+                self.retry_at(i, now_ms, at, status);
+            }
+        }
+        Ok(())
+    }
+
+    /// Schedules a retry at `at`, or gives up with BYE when that is not before expiry.
+    fn retry_at(&mut self, i: u32, now_ms: u64, at: u64, status: u16) {
+        if at < self.slots[i as usize].expires_at() {
+            self.arm(i, Phase::RetryDue, at);
+        } else {
+            self.teardown(i, now_ms, Teardown::RefreshRejected(status));
+        }
+    }
+
+    /// Forgets the session under `key` (the host ended the dialog), returning it.
+    ///
+    /// # Errors
+    /// [`Error::UnknownSession`].
+    pub fn remove(&mut self, key: u64) -> Result<Session> {
+        let i = self.slot_of(key)?;
+        let session = self.slots[i as usize].session();
+        self.counters.count(Teardown::RemovedByHost);
+        self.release(i);
+        Ok(session)
+    }
+
+    /// When the host must call [`Engine::poll`] next: never later than the
+    /// earliest deadline (exact when it is within 64 ms of the wheel's position,
+    /// else the start of its wheel slot), `Some(0)`-like past times when actions
+    /// wait, `None` when no timer runs. Constant time.
+    pub fn next_deadline(&self) -> Option<u64> {
+        match self.actions.front() {
+            Some(action) => Some(action.at_ms),
+            None => self.wheel.next_expiration(),
+        }
+    }
+
+    /// The next action due at or before `now_ms`, in deadline order (ties by
+    /// key); `None` when nothing is due. Call it until it returns `None`.
+    pub fn poll(&mut self, now_ms: u64) -> Option<Action> {
+        loop {
+            if let Some(action) = self.actions.pop_front() {
+                return Some(action);
+            }
+            let (i, at) = self.wheel.pop_due(&mut self.slots, now_ms)?;
+            self.fire(i, at);
+        }
+    }
+
+    fn push(&mut self, i: u32, at_ms: u64, kind: ActionKind) {
+        let key = self.slots[i as usize].key;
+        self.actions.push_back(Action { key, at_ms, kind });
+    }
+
+    fn teardown(&mut self, i: u32, at_ms: u64, reason: Teardown) {
+        self.counters.count(reason);
+        let kind = if self.slots[i as usize].phase == Phase::ProxyExpiry {
+            ActionKind::SessionEnded(reason)
+        } else {
+            ActionKind::SendBye(reason)
+        };
+        self.push(i, at_ms, kind);
+        self.release(i);
+    }
+
+    fn fire(&mut self, i: u32, at: u64) {
+        let slot = self.slots[i as usize];
+        match slot.phase {
+            Phase::RefreshDue | Phase::RetryDue if at < slot.expires_at() => {
+                let request = slot.session().refresh_request(&self.config.policy);
+                self.counters.refreshes_sent += 1;
+                self.push(i, at, ActionKind::SendRefresh(request));
+                self.arm(i, Phase::InFlight, slot.expires_at());
+            }
+            Phase::RefreshDue | Phase::RetryDue | Phase::ProxyExpiry => {
+                self.teardown(i, at, Teardown::Expired)
+            }
+            Phase::ByeDue => self.teardown(i, at, Teardown::NoRefreshReceived),
+            Phase::InFlight => self.teardown(i, at, Teardown::RefreshUnanswered),
+            Phase::Idle => debug_assert!(false, "an idle session is never armed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,687 @@
+//! Engine tests: the refresh lifecycle, the anchors' failure modes (section 3
+//! of ../shared/reference/anchors.md), snapshots, and the wheel cross-checked
+//! against an indexed binary heap.
+
+use super::*;
+use crate::policy::{ByeMargin, RefreshMethod};
+use crate::uac::Uac;
+
+const S: u64 = 1000;
+
+fn headers(pairs: &[(&str, &str)]) -> TimerHeaders {
+    TimerHeaders::parse(pairs.iter().copied()).unwrap()
+}
+
+fn engine() -> Engine {
+    Engine::new(EngineConfig::default()).unwrap()
+}
+
+/// A caller's session where we refresh (2xx said refresher=uac), peer allows UPDATE.
+fn we_refresh(interval: u32, at: u64) -> Session {
+    let se = format!("{interval};refresher=uac");
+    let ok = headers(&[
+        ("Session-Expires", &se),
+        ("Supported", "timer"),
+        ("Allow", "UPDATE"),
+    ]);
+    Uac::new(Policy::RFC).unwrap().establish(&ok, at)
+}
+
+/// A session where the peer refreshes.
+fn they_refresh(interval: u32, at: u64) -> Session {
+    let se = format!("{interval};refresher=uas");
+    let ok = headers(&[("Session-Expires", &se), ("Supported", "timer")]);
+    Uac::new(Policy::RFC).unwrap().establish(&ok, at)
+}
+
+fn drain(engine: &mut Engine, now: u64) -> Vec<Action> {
+    std::iter::from_fn(|| engine.poll(now)).collect()
+}
+
+/// What a host does: poll at `next_deadline()` (a lower bound) until an action comes.
+fn next_action(engine: &mut Engine) -> Action {
+    loop {
+        let at = engine.next_deadline().expect("a timer runs");
+        if let Some(action) = engine.poll(at) {
+            return action;
+        }
+    }
+}
+
+fn refresh_method(action: &Action) -> Method {
+    match &action.kind {
+        ActionKind::SendRefresh(request) => request.method,
+        other => panic!("expected a refresh, got {other:?}"),
+    }
+}
+
+fn bye(key: u64, at_ms: u64, reason: Teardown) -> Action {
+    Action {
+        key,
+        at_ms,
+        kind: ActionKind::SendBye(reason),
+    }
+}
+
+#[test]
+fn refresher_refreshes_at_half_and_a_2xx_rearms() {
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert!(
+        e.next_deadline().unwrap() <= 900 * S,
+        "never later than the deadline"
+    );
+    assert!(drain(&mut e, 900 * S - 1).is_empty());
+    let due = drain(&mut e, 900 * S);
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].key, due[0].at_ms, refresh_method(&due[0])),
+        (1, 900 * S, Method::Update)
+    );
+    let ok = headers(&[("Session-Expires", "1800;refresher=uac")]);
+    e.on_refresh_response(1, 901 * S, 200, &ok).unwrap();
+    assert!(
+        drain(&mut e, 1800 * S).is_empty(),
+        "no BYE at the old expiry"
+    );
+    assert_eq!(drain(&mut e, 1801 * S)[0].at_ms, 1801 * S);
+    assert_eq!(e.counters().refreshes_sent, 2);
+    assert_eq!(e.counters().refreshes_succeeded, 1);
+}
+
+#[test]
+fn non_refresher_sends_bye_at_the_margin_of_each_profile() {
+    for (margin, bye_at) in [
+        (ByeMargin::Rfc, 1768 * S),
+        (ByeMargin::OneTenth, 1768 * S),
+        (ByeMargin::None, 1800 * S),
+    ] {
+        let mut e = Engine::new(EngineConfig {
+            policy: Policy {
+                bye_margin: margin,
+                ..Policy::RFC
+            },
+            ..EngineConfig::default()
+        })
+        .unwrap();
+        e.establish(7, they_refresh(1800, 0)).unwrap();
+        e.establish(8, they_refresh(90, 0)).unwrap();
+        let short = match margin {
+            ByeMargin::Rfc => 60 * S,
+            ByeMargin::OneTenth => 81 * S,
+            ByeMargin::None => 90 * S,
+        };
+        assert_eq!(
+            drain(&mut e, short),
+            [bye(8, short, Teardown::NoRefreshReceived)]
+        );
+        assert_eq!(
+            drain(&mut e, bye_at),
+            [bye(7, bye_at, Teardown::NoRefreshReceived)]
+        );
+        assert_eq!(e.counters().no_refresh_received, 2);
+        assert!(e.is_empty());
+    }
+}
+
+#[test]
+fn a_received_refresh_restarts_the_bye_timer() {
+    let mut e = engine();
+    e.establish(1, they_refresh(1800, 0)).unwrap();
+    let update = headers(&[
+        ("Session-Expires", "1800;refresher=uac"),
+        ("Supported", "timer"),
+    ]);
+    let UasDecision::Accept { timer, .. } = e.answer(1, Method::Update, &update).unwrap() else {
+        panic!()
+    };
+    e.refreshed(1, 900 * S, timer).unwrap();
+    assert!(drain(&mut e, 1768 * S).is_empty());
+    assert_eq!(drain(&mut e, 2668 * S).len(), 1);
+}
+
+#[test]
+fn unanswered_refresh_ends_with_bye_at_expiry() {
+    // anchors 3.2 (drachtio #375, pjproject #1722): the refresher must not wait forever.
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert_eq!(drain(&mut e, 900 * S).len(), 1);
+    assert_eq!(
+        drain(&mut e, 1800 * S),
+        [bye(1, 1800 * S, Teardown::RefreshUnanswered)]
+    );
+    assert_eq!(e.counters().refresh_unanswered, 1);
+}
+
+#[test]
+fn timeout_408_and_481_end_the_session_at_once() {
+    for (status, reason) in [
+        (408, Teardown::RefreshUnanswered),
+        (481, Teardown::RefreshRejected(481)),
+    ] {
+        let mut e = engine();
+        e.establish(1, we_refresh(1800, 0)).unwrap();
+        drain(&mut e, 900 * S);
+        e.on_refresh_response(1, 932 * S, status, &headers(&[]))
+            .unwrap();
+        assert_eq!(drain(&mut e, 932 * S), [bye(1, 932 * S, reason)]);
+    }
+}
+
+#[test]
+fn a_422_to_a_refresh_retries_larger_then_gives_up_at_the_cap() {
+    // anchors 3.3 (pjproject #2120): a 422 to a re-INVITE refresh.
+    let mut e = Engine::new(EngineConfig {
+        policy: Policy {
+            refresh_method: RefreshMethod::ReInviteOnly,
+            max_422_retries: 2,
+            ..Policy::RFC
+        },
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    drain(&mut e, 900 * S);
+    for min_se in ["3600", "4000"] {
+        e.on_refresh_response(1, 900 * S, 422, &headers(&[("Min-SE", min_se)]))
+            .unwrap();
+        let retry = drain(&mut e, 900 * S);
+        let ActionKind::SendRefresh(request) = &retry[0].kind else {
+            panic!("{retry:?}")
+        };
+        assert_eq!(request.method, Method::Invite);
+        assert_eq!(
+            request.headers.min_se.map(|m| m.to_string()).as_deref(),
+            Some(min_se)
+        );
+    }
+    e.on_refresh_response(1, 900 * S, 422, &headers(&[("Min-SE", "5000")]))
+        .unwrap();
+    assert_eq!(
+        drain(&mut e, 900 * S),
+        [bye(1, 900 * S, Teardown::TooMany422)]
+    );
+}
+
+#[test]
+fn update_answered_501_falls_back_to_reinvite_and_remembers() {
+    // anchors 3.4: UPDATE refused by the peer.
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert_eq!(refresh_method(&drain(&mut e, 900 * S)[0]), Method::Update);
+    e.on_refresh_response(1, 900 * S, 501, &headers(&[]))
+        .unwrap();
+    assert_eq!(refresh_method(&drain(&mut e, 900 * S)[0]), Method::Invite);
+    e.on_refresh_response(
+        1,
+        901 * S,
+        200,
+        &headers(&[("Session-Expires", "1800;refresher=uac")]),
+    )
+    .unwrap();
+    assert_eq!(refresh_method(&drain(&mut e, 1801 * S)[0]), Method::Invite);
+}
+
+#[test]
+fn glare_491_retries_after_the_rfc_3261_delay() {
+    // anchors 3.8 (reSIProcate #35): retry after 491, within 2.1-4 s for the Call-ID owner.
+    for (owns, range) in [(true, 2100..=4000), (false, 0..=2000)] {
+        for seed in 0..50 {
+            let mut e = Engine::new(EngineConfig {
+                seed,
+                ..EngineConfig::default()
+            })
+            .unwrap();
+            let mut session = we_refresh(1800, 0);
+            session.set_owns_call_id(owns);
+            e.establish(1, session).unwrap();
+            drain(&mut e, 900 * S);
+            e.on_refresh_response(1, 900 * S, 491, &headers(&[]))
+                .unwrap();
+            let retry = next_action(&mut e);
+            assert_eq!(refresh_method(&retry), Method::Update);
+            let delay = retry.at_ms - 900 * S;
+            assert!(range.contains(&delay) && delay % 10 == 0, "{owns} {delay}");
+        }
+    }
+}
+
+#[test]
+fn server_errors_retry_after_the_delay_then_give_up() {
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    drain(&mut e, 900 * S);
+    for attempt in 0..2u64 {
+        let now = 900 * S + attempt * 10 * S;
+        e.on_refresh_response(1, now, 503, &headers(&[])).unwrap();
+        assert!(drain(&mut e, now + 10 * S - 1).is_empty());
+        assert_eq!(drain(&mut e, now + 10 * S).len(), 1, "retry {attempt}");
+    }
+    e.on_refresh_response(1, 920 * S, 503, &headers(&[]))
+        .unwrap();
+    assert_eq!(
+        drain(&mut e, 920 * S),
+        [bye(1, 920 * S, Teardown::RefreshRejected(503))]
+    );
+}
+
+#[test]
+fn retries_never_go_past_expiry() {
+    let mut e = Engine::new(EngineConfig {
+        retry_delay_ms: 3_600_000,
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    drain(&mut e, 900 * S);
+    e.on_refresh_response(1, 900 * S, 503, &headers(&[]))
+        .unwrap();
+    assert_eq!(
+        drain(&mut e, 900 * S),
+        [bye(1, 900 * S, Teardown::RefreshRejected(503))]
+    );
+}
+
+#[test]
+fn other_rejections_retry_halfway_to_expiry() {
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    drain(&mut e, 900 * S);
+    e.on_refresh_response(1, 900 * S, 488, &headers(&[]))
+        .unwrap();
+    assert_eq!(next_action(&mut e).at_ms, 1350 * S);
+}
+
+#[test]
+fn role_flip_regression_uas_refresher_keeps_refreshing() {
+    // anchors 3.1 (pjproject #2658): with refresher=uas, the callee stopped
+    // refreshing after its first UPDATE. We are the callee and refresh.
+    let mut e = engine();
+    let invite = headers(&[
+        ("Supported", "timer"),
+        ("Session-Expires", "90;refresher=uas"),
+        ("Allow", "UPDATE"),
+    ]);
+    let uas = Uas::new(Policy::RFC).unwrap();
+    let mut session = Session::new(false);
+    session.note_peer(&invite);
+    let UasDecision::Accept { timer, .. } = session.answer(&uas, Method::Invite, &invite) else {
+        panic!()
+    };
+    session.apply(timer, 0);
+    e.establish(1, session).unwrap();
+    let mut now = 0;
+    for _ in 0..3 {
+        now += 45 * S;
+        let due = drain(&mut e, now);
+        let ActionKind::SendRefresh(request) = &due[0].kind else {
+            panic!("{due:?}")
+        };
+        // As UAC of our refresh we name ourselves: refresher=uac.
+        assert_eq!(
+            request
+                .headers
+                .session_expires
+                .as_ref()
+                .unwrap()
+                .to_string(),
+            "90;refresher=uac"
+        );
+        e.on_refresh_response(
+            1,
+            now,
+            200,
+            &headers(&[("Session-Expires", "90;refresher=uac")]),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn role_flip_regression_non_refresh_update_keeps_the_roles() {
+    // anchors 3.1 (sofia-sip #284): a display-update UPDATE from the peer must
+    // not make us the non-refresher that BYEs early, nor flip roles.
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    let update = headers(&[("Supported", "timer"), ("Session-Expires", "1800")]);
+    let UasDecision::Accept { headers: h, timer } = e.answer(1, Method::Update, &update).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(h.session_expires.unwrap().to_string(), "1800;refresher=uas");
+    e.refreshed(1, 100 * S, timer).unwrap();
+    assert_eq!(e.session(1).unwrap().refresh_at_ms(), Some(1000 * S));
+}
+
+#[test]
+fn a_2xx_without_refresher_means_we_refresh() {
+    // anchors 3.1 (drachtio #126, pocket-dial #198).
+    let ok = headers(&[("Session-Expires", "1800"), ("Require", "timer")]);
+    let mut e = engine();
+    e.establish(1, Uac::new(Policy::RFC).unwrap().establish(&ok, 0))
+        .unwrap();
+    assert_eq!(drain(&mut e, 900 * S).len(), 1);
+}
+
+#[test]
+fn jitter_is_bounded_seeded_and_never_late() {
+    let config = EngineConfig {
+        refresh_jitter_ms: 5000,
+        seed: 42,
+        ..EngineConfig::default()
+    };
+    let times = |config| {
+        let mut e = Engine::new(config).unwrap();
+        (0..100).for_each(|k| e.establish(k, we_refresh(90, 0)).unwrap());
+        drain(&mut e, 45 * S)
+            .into_iter()
+            .map(|a| a.at_ms)
+            .collect::<Vec<_>>()
+    };
+    let a = times(config);
+    assert_eq!(a.len(), 100);
+    assert!(a.iter().all(|&t| (40 * S..=45 * S).contains(&t)));
+    assert!(a.iter().any(|&t| t != 45 * S));
+    assert_eq!(a, times(config), "same seed, same times");
+}
+
+#[test]
+fn the_session_cap_is_enforced_and_nothing_is_dropped() {
+    let mut e = Engine::new(EngineConfig {
+        max_sessions: 2,
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    e.establish(1, we_refresh(90, 0)).unwrap();
+    assert_eq!(
+        e.establish(1, we_refresh(90, 0)),
+        Err(Error::DuplicateSession(1))
+    );
+    e.establish(2, we_refresh(90, 0)).unwrap();
+    assert_eq!(
+        e.establish(3, we_refresh(90, 0)),
+        Err(Error::TooManySessions { max: 2 })
+    );
+    e.remove(1).unwrap();
+    e.establish(3, we_refresh(90, 0)).unwrap();
+    assert_eq!(e.len(), 2);
+    assert_eq!(e.remove(1), Err(Error::UnknownSession(1)));
+    assert_eq!(e.counters().removed_by_host, 1);
+    assert!(Engine::new(EngineConfig {
+        max_sessions: 1 << 31,
+        ..EngineConfig::default()
+    })
+    .is_err());
+}
+
+#[test]
+fn proxy_sessions_end_without_bye() {
+    let mut e = engine();
+    e.establish_proxy(9, 90, 5 * S).unwrap();
+    assert_eq!(
+        drain(&mut e, 95 * S),
+        [Action {
+            key: 9,
+            at_ms: 95 * S,
+            kind: ActionKind::SessionEnded(Teardown::Expired)
+        }]
+    );
+}
+
+#[test]
+fn removed_sessions_never_fire() {
+    let mut e = engine();
+    e.establish(1, we_refresh(90, 0)).unwrap();
+    e.establish(2, they_refresh(90, 0)).unwrap();
+    e.remove(1).unwrap();
+    e.remove(2).unwrap();
+    assert!(drain(&mut e, u64::MAX).is_empty());
+    assert_eq!(e.next_deadline(), None);
+}
+
+fn busy_engine() -> Engine {
+    let mut e = engine();
+    for k in 0..40u64 {
+        let session = if k % 2 == 0 {
+            we_refresh(90 + k as u32 * 7, k * S)
+        } else {
+            they_refresh(90 + k as u32 * 11, k * S)
+        };
+        e.establish(k, session).unwrap();
+    }
+    e.establish_proxy(100, 300, 0).unwrap();
+    // Put a few sessions in flight and in retry.
+    drain(&mut e, 60 * S);
+    e.on_refresh_response(0, 60 * S, 491, &headers(&[]))
+        .unwrap();
+    e
+}
+
+fn run(mut e: Engine) -> Vec<Action> {
+    (0..=40u64)
+        .flat_map(|t| drain(&mut e, t * 100 * S))
+        .collect()
+}
+
+#[test]
+fn engine_snapshot_restores_every_deadline() {
+    let e = busy_engine();
+    let bytes = e.snapshot();
+    let restored = Engine::restore(EngineConfig::default(), &bytes).unwrap();
+    assert_eq!(restored.counters(), e.counters());
+    assert_eq!(restored.len(), e.len());
+    assert_eq!(run(restored), run(busy_engine()));
+}
+
+#[test]
+fn a_session_moves_to_another_node() {
+    let mut a = busy_engine();
+    let bytes = a.snapshot_session(3).unwrap();
+    let mut b = engine();
+    assert_eq!(b.restore_session(&bytes).unwrap(), 3);
+    assert_eq!(b.session(3), a.session(3));
+    a.remove(3).unwrap();
+    assert_eq!(b.restore_session(&bytes), Err(Error::DuplicateSession(3)));
+    let fired = drain(&mut b, u64::MAX);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].key, 3);
+}
+
+#[test]
+fn restore_refuses_damaged_bytes_without_panicking() {
+    let bytes = busy_engine().snapshot();
+    for len in 0..bytes.len() {
+        assert!(
+            Engine::restore(EngineConfig::default(), &bytes[..len]).is_err(),
+            "{len}"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(Engine::restore(EngineConfig::default(), &longer).is_err());
+    for i in 0..bytes.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= flip;
+            // Either refused, or a valid engine (a flip in a counter or a key).
+            let _ = Engine::restore(EngineConfig::default(), &damaged);
+        }
+    }
+    let session = busy_engine().snapshot_session(1).unwrap();
+    let mut wrong_version = session.clone();
+    wrong_version[4] = 2;
+    assert_eq!(
+        engine().restore_session(&wrong_version),
+        Err(Error::Snapshot(SnapshotProblem::UnsupportedVersion(2)))
+    );
+    let mut bad_phase = session.clone();
+    bad_phase[5 + 33] = 9;
+    assert!(matches!(
+        engine().restore_session(&bad_phase),
+        Err(Error::Snapshot(SnapshotProblem::BadRecord { .. }))
+    ));
+    let mut late_deadline = session;
+    late_deadline[5 + 16..5 + 24].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert!(engine().restore_session(&late_deadline).is_err());
+    let capped = EngineConfig {
+        max_sessions: 3,
+        ..EngineConfig::default()
+    };
+    assert_eq!(
+        Engine::restore(capped, &bytes).unwrap_err(),
+        Error::Snapshot(SnapshotProblem::TooManySessions(3))
+    );
+}
+
+mod oracle {
+    //! The wheel against an indexed binary heap: random arm, re-arm, cancel and
+    //! advance sequences fire the same entries, in the same order, at the same times.
+
+    use super::super::wheel::{Entry, Links, Wheel};
+    use proptest::prelude::*;
+
+    #[derive(Clone, Copy)]
+    struct E {
+        key: u64,
+        links: Links,
+    }
+
+    impl Entry for E {
+        fn links(&self) -> &Links {
+            &self.links
+        }
+        fn links_mut(&mut self) -> &mut Links {
+            &mut self.links
+        }
+        fn key(&self) -> u64 {
+            self.key
+        }
+    }
+
+    /// An indexed binary min-heap of (deadline, key) with O(log n) removal.
+    #[derive(Default)]
+    struct IndexedHeap {
+        heap: Vec<(u64, u64)>,
+        position: std::collections::HashMap<u64, usize>,
+    }
+
+    impl IndexedHeap {
+        fn swap(&mut self, a: usize, b: usize) {
+            self.heap.swap(a, b);
+            self.position.insert(self.heap[a].1, a);
+            self.position.insert(self.heap[b].1, b);
+        }
+
+        fn up(&mut self, mut i: usize) {
+            while i > 0 && self.heap[i] < self.heap[(i - 1) / 2] {
+                self.swap(i, (i - 1) / 2);
+                i = (i - 1) / 2;
+            }
+        }
+
+        fn down(&mut self, mut i: usize) {
+            loop {
+                let smallest = [2 * i + 1, 2 * i + 2]
+                    .into_iter()
+                    .filter(|&c| c < self.heap.len())
+                    .fold(i, |m, c| if self.heap[c] < self.heap[m] { c } else { m });
+                if smallest == i {
+                    return;
+                }
+                self.swap(i, smallest);
+                i = smallest;
+            }
+        }
+
+        fn remove(&mut self, key: u64) {
+            let Some(i) = self.position.remove(&key) else {
+                return;
+            };
+            let last = self.heap.len() - 1;
+            if i != last {
+                self.swap(i, last);
+            }
+            self.heap.pop();
+            self.position.remove(&key);
+            if i < self.heap.len() {
+                self.position.insert(self.heap[i].1, i);
+                self.up(i);
+                self.down(i);
+            }
+        }
+
+        fn insert(&mut self, key: u64, deadline: u64) {
+            self.remove(key);
+            self.heap.push((deadline, key));
+            let i = self.heap.len() - 1;
+            self.position.insert(key, i);
+            self.up(i);
+        }
+
+        fn pop_due(&mut self, now: u64) -> Option<(u64, u64)> {
+            let top = *self.heap.first().filter(|(d, _)| *d <= now)?;
+            self.remove(top.1);
+            Some(top)
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Arm(u64, u64),
+        Cancel(u64),
+        Advance(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u64..48, prop_oneof![0u64..200, 0u64..5_000_000, Just(0), any::<u32>().prop_map(u64::from)])
+                .prop_map(|(k, d)| Op::Arm(k, d)),
+            1 => (0u64..48).prop_map(Op::Cancel),
+            2 => prop_oneof![0u64..100, 0u64..100_000, 0u64..10_000_000].prop_map(Op::Advance),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn wheel_fires_like_an_indexed_heap(ops in proptest::collection::vec(op(), 1..300), start in 0u64..1 << 40) {
+            let mut slab: Vec<E> = (0..48).map(|key| E { key, links: Links::UNARMED }).collect();
+            let mut wheel = Wheel::new(start);
+            let mut heap = IndexedHeap::default();
+            let mut now = start;
+            for op in ops {
+                match op {
+                    Op::Arm(k, delta) => {
+                        // Re-arm: cancel first, as the engine does.
+                        wheel.remove(&mut slab, k as u32);
+                        wheel.insert(&mut slab, k as u32, now + delta);
+                        heap.insert(k, now + delta);
+                    }
+                    Op::Cancel(k) => {
+                        wheel.remove(&mut slab, k as u32);
+                        heap.remove(k);
+                    }
+                    Op::Advance(dt) => {
+                        now += dt;
+                        loop {
+                            let w = wheel.pop_due(&mut slab, now).map(|(i, d)| (d, u64::from(i)));
+                            let h = heap.pop_due(now);
+                            prop_assert_eq!(w, h);
+                            let Some((deadline, key)) = w else { break };
+                            // A fired entry is often re-armed from its own deadline.
+                            if key % 3 == 0 {
+                                let next = deadline + 100_000 + key * 7919 % 2_000_000;
+                                wheel.insert(&mut slab, key as u32, next);
+                                heap.insert(key, next);
+                            }
+                        }
+                    }
+                }
+                prop_assert_eq!(wheel.len(), heap.heap.len());
+                if let (Some(w), Some(&(h, _))) = (wheel.next_expiration(), heap.heap.first()) {
+                    prop_assert!(w <= h, "next_expiration is never late");
+                }
+            }
+        }
+    }
+}

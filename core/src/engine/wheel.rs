@@ -1,0 +1,341 @@
+//! A hierarchical timing wheel over a slab of entries.
+//!
+//! The layout is tokio's: levels of 64 slots, 1 ms per slot at level 0 and 64
+//! times coarser per level, an occupancy bitmap per level, and intrusive doubly
+//! linked lists of `u32` slab indices (no pointers, no unsafe). Eleven levels
+//! cover every `u64` millisecond, so any deadline has a place. Entries cascade
+//! down a level when their slot comes up, so each fires at its exact millisecond.
+//!
+//! Arm, re-arm and cancel are O(1). [`Wheel::next_expiration`] is O(levels). Entries due at
+//! the same instant wait in a small "ready" heap ordered by (deadline, key), so the
+//! wheel fires in exactly the order of a binary heap keyed the same way; a cancelled
+//! ready entry is dropped lazily when it surfaces.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// No entry.
+pub(crate) const NONE: u32 = u32::MAX;
+/// `prev` of the first entry of a bucket: this bit set, the bucket index below it.
+const HEAD: u32 = 1 << 31;
+const LEVEL_BITS: u32 = 6;
+const SLOTS: usize = 1 << LEVEL_BITS;
+const LEVELS: usize = 11;
+/// The pseudo-bucket of entries waiting in the ready heap.
+const READY: u32 = (LEVELS * SLOTS) as u32;
+
+/// The wheel's part of a slab entry: 16 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Links {
+    /// When the entry fires, in ms; meaningful while armed.
+    pub deadline: u64,
+    next: u32,
+    /// `NONE`: not armed; `HEAD | bucket`: first in its bucket; else the previous entry.
+    prev: u32,
+}
+
+impl Links {
+    /// An entry that is not armed.
+    pub const UNARMED: Links = Links {
+        deadline: u64::MAX,
+        next: NONE,
+        prev: NONE,
+    };
+
+    /// Whether the entry is in the wheel.
+    pub fn is_armed(&self) -> bool {
+        self.prev != NONE
+    }
+}
+
+/// A slab entry the wheel can link: its links and the key that orders ties.
+pub(crate) trait Entry {
+    fn links(&self) -> &Links;
+    fn links_mut(&mut self) -> &mut Links;
+    fn key(&self) -> u64;
+}
+
+/// The timing wheel. It holds only bucket heads; the entries live in the caller's slab.
+#[derive(Debug, Clone)]
+pub(crate) struct Wheel {
+    /// The wheel's position: every entry in a level bucket is due after it.
+    elapsed: u64,
+    occupied: [u64; LEVELS],
+    heads: [[u32; SLOTS]; LEVELS],
+    /// Entries due at or before `elapsed`, ordered by (deadline, key); may hold
+    /// stale items of entries since cancelled or re-armed.
+    ready: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// How many entries are armed in the ready heap.
+    ready_live: usize,
+    len: usize,
+}
+
+/// Level and slot of `deadline` seen from `elapsed` (`deadline > elapsed`).
+fn level_and_slot(elapsed: u64, deadline: u64) -> (usize, usize) {
+    let significant = 63 - ((elapsed ^ deadline) | (SLOTS as u64 - 1)).leading_zeros();
+    let level = (significant / LEVEL_BITS) as usize;
+    let slot = (deadline >> (level as u32 * LEVEL_BITS)) as usize & (SLOTS - 1);
+    (level, slot)
+}
+
+impl Wheel {
+    /// An empty wheel positioned at `now`.
+    pub fn new(now: u64) -> Self {
+        Wheel {
+            elapsed: now,
+            occupied: [0; LEVELS],
+            heads: [[NONE; SLOTS]; LEVELS],
+            ready: BinaryHeap::new(),
+            ready_live: 0,
+            len: 0,
+        }
+    }
+
+    /// How many entries are armed.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Arms entry `i` (which must not be armed) at `deadline`.
+    pub fn insert<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
+        debug_assert!(!slab[i as usize].links().is_armed());
+        self.len += 1;
+        self.link(slab, i, deadline);
+    }
+
+    fn link<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
+        if deadline <= self.elapsed {
+            let key = slab[i as usize].key();
+            *slab[i as usize].links_mut() = Links {
+                deadline,
+                next: NONE,
+                prev: HEAD | READY,
+            };
+            self.ready.push(Reverse((deadline, key, i)));
+            self.ready_live += 1;
+            return;
+        }
+        let (level, slot) = level_and_slot(self.elapsed, deadline);
+        let head = self.heads[level][slot];
+        if head != NONE {
+            slab[head as usize].links_mut().prev = i;
+        }
+        *slab[i as usize].links_mut() = Links {
+            deadline,
+            next: head,
+            prev: HEAD | (level * SLOTS + slot) as u32,
+        };
+        self.heads[level][slot] = i;
+        self.occupied[level] |= 1 << slot;
+    }
+
+    /// Disarms entry `i`; nothing happens if it is not armed.
+    pub fn remove<E: Entry>(&mut self, slab: &mut [E], i: u32) {
+        let Links { next, prev, .. } = *slab[i as usize].links();
+        if prev == NONE {
+            return;
+        }
+        self.len -= 1;
+        *slab[i as usize].links_mut() = Links::UNARMED;
+        if prev == HEAD | READY {
+            // Left in the heap; dropped when it surfaces or on compaction.
+            self.ready_live -= 1;
+            if self.ready.len() > 2 * self.ready_live + 64 {
+                self.compact_ready(slab);
+            }
+            return;
+        }
+        if next != NONE {
+            slab[next as usize].links_mut().prev = prev;
+        }
+        if prev & HEAD == 0 {
+            slab[prev as usize].links_mut().next = next;
+        } else {
+            let bucket = (prev & !HEAD) as usize;
+            let (level, slot) = (bucket / SLOTS, bucket % SLOTS);
+            self.heads[level][slot] = next;
+            if next == NONE {
+                self.occupied[level] &= !(1 << slot);
+            }
+        }
+    }
+
+    /// Whether a ready-heap item still names an armed ready entry.
+    fn is_live<E: Entry>(slab: &[E], &(deadline, key, i): &(u64, u64, u32)) -> bool {
+        slab.get(i as usize).is_some_and(|e| {
+            let links = e.links();
+            links.prev == HEAD | READY && links.deadline == deadline && e.key() == key
+        })
+    }
+
+    fn compact_ready<E: Entry>(&mut self, slab: &[E]) {
+        let mut items = std::mem::take(&mut self.ready).into_vec();
+        items.retain(|Reverse(item)| Self::is_live(slab, item));
+        items.sort_unstable();
+        items.dedup();
+        self.ready = items.into();
+    }
+
+    /// The start of the earliest occupied level slot, if any.
+    fn next_slot_start(&self) -> Option<u64> {
+        let level = self.occupied.iter().position(|&bits| bits != 0)?;
+        let shift = level as u32 * LEVEL_BITS;
+        let position = (self.elapsed >> shift) as usize & (SLOTS - 1);
+        let ahead = self.occupied[level] >> position;
+        debug_assert!(ahead != 0, "occupied slots are never behind the wheel");
+        let slot = position + ahead.trailing_zeros() as usize;
+        let level_start = match shift + LEVEL_BITS {
+            64.. => 0,
+            width => self.elapsed & !((1u64 << width) - 1),
+        };
+        Some(level_start + ((slot as u64) << shift))
+    }
+
+    /// A time no later than the earliest deadline: exact when that deadline is
+    /// ready or within level 0; otherwise the start of its slot.
+    pub fn next_expiration(&self) -> Option<u64> {
+        let ready = self.ready.peek().map(|Reverse((d, _, _))| *d);
+        match (ready, self.next_slot_start()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Takes the next entry due at or before `now`, in (deadline, key) order,
+    /// cascading slots as needed: its index and deadline; `None` when nothing is due.
+    pub fn pop_due<E: Entry>(&mut self, slab: &mut [E], now: u64) -> Option<(u32, u64)> {
+        loop {
+            while let Some(Reverse(item)) = self.ready.pop() {
+                if Self::is_live(slab, &item) {
+                    self.ready_live -= 1;
+                    self.len -= 1;
+                    *slab[item.2 as usize].links_mut() = Links::UNARMED;
+                    return Some((item.2, item.0));
+                }
+            }
+            let start = self.next_slot_start().filter(|&s| s <= now)?;
+            self.cascade(slab, start);
+        }
+    }
+
+    /// Moves the wheel to `start`, the start of the earliest occupied slot, and
+    /// files that slot's entries again (lower down, or into the ready heap).
+    fn cascade<E: Entry>(&mut self, slab: &mut [E], start: u64) {
+        let (level, slot) = self
+            .occupied
+            .iter()
+            .position(|&bits| bits != 0)
+            .map(|level| {
+                let shift = level as u32 * LEVEL_BITS;
+                (level, (start >> shift) as usize & (SLOTS - 1))
+            })
+            .expect("cascade follows next_slot_start");
+        let mut i = std::mem::replace(&mut self.heads[level][slot], NONE);
+        self.occupied[level] &= !(1 << slot);
+        self.elapsed = start;
+        while i != NONE {
+            let links = *slab[i as usize].links();
+            self.link(slab, i, links.deadline);
+            i = links.next;
+        }
+        debug_assert_eq!(
+            self.heads[level][slot], NONE,
+            "a cascade never refiles into its own slot"
+        );
+    }
+
+    /// The wheel's position.
+    pub fn elapsed(&self) -> u64 {
+        self.elapsed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, Copy)]
+    struct E {
+        key: u64,
+        links: Links,
+    }
+
+    impl Entry for E {
+        fn links(&self) -> &Links {
+            &self.links
+        }
+        fn links_mut(&mut self) -> &mut Links {
+            &mut self.links
+        }
+        fn key(&self) -> u64 {
+            self.key
+        }
+    }
+
+    fn slab(n: u64) -> Vec<E> {
+        (0..n)
+            .map(|key| E {
+                key,
+                links: Links::UNARMED,
+            })
+            .collect()
+    }
+
+    fn drain(w: &mut Wheel, s: &mut [E], now: u64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        while let Some((i, deadline)) = w.pop_due(s, now) {
+            out.push((deadline, s[i as usize].key));
+        }
+        out
+    }
+
+    #[test]
+    fn level_and_slot_cover_u64() {
+        assert_eq!(level_and_slot(0, 1), (0, 1));
+        assert_eq!(level_and_slot(0, 64), (1, 1));
+        assert_eq!(level_and_slot(0, u64::MAX).0, LEVELS - 1);
+    }
+
+    #[test]
+    fn fires_each_entry_at_its_exact_millisecond_in_key_order() {
+        let mut s = slab(6);
+        let mut w = Wheel::new(0);
+        for (i, d) in [
+            (0, 5000),
+            (1, 70),
+            (2, 5000),
+            (3, 1),
+            (4, u64::MAX - 1),
+            (5, 4_294_967_295_000),
+        ] {
+            w.insert(&mut s, i, d);
+        }
+        assert_eq!(w.next_expiration(), Some(1));
+        assert_eq!(drain(&mut w, &mut s, 69), [(1, 3)]);
+        assert_eq!(drain(&mut w, &mut s, 5000), [(70, 1), (5000, 0), (5000, 2)]);
+        assert_eq!(
+            drain(&mut w, &mut s, u64::MAX),
+            [(4_294_967_295_000, 5), (u64::MAX - 1, 4)]
+        );
+        assert_eq!(w.len(), 0);
+        assert_eq!(w.next_expiration(), None);
+    }
+
+    #[test]
+    fn cancel_and_rearm_in_any_bucket() {
+        let mut s = slab(4);
+        let mut w = Wheel::new(100);
+        for i in 0..4 {
+            w.insert(&mut s, i, 100 + 1000 * u64::from(i));
+        }
+        w.remove(&mut s, 0); // ready entry
+        w.remove(&mut s, 2);
+        w.remove(&mut s, 2); // twice is harmless
+        w.insert(&mut s, 2, 150);
+        assert_eq!(
+            drain(&mut w, &mut s, 10_000),
+            [(150, 2), (1100, 1), (3100, 3)]
+        );
+    }
+}
