@@ -338,4 +338,139 @@ mod tests {
             [(150, 2), (1100, 1), (3100, 3)]
         );
     }
+
+    mod oracle {
+        //! The wheel against an indexed binary heap: random arm, re-arm, cancel and
+        //! advance sequences fire the same entries, in the same order, at the same times.
+
+        use super::{slab, Wheel};
+        use proptest::prelude::*;
+
+        /// An indexed binary min-heap of (deadline, key) with O(log n) removal.
+        #[derive(Default)]
+        struct IndexedHeap {
+            heap: Vec<(u64, u64)>,
+            position: std::collections::HashMap<u64, usize>,
+        }
+
+        impl IndexedHeap {
+            fn swap(&mut self, a: usize, b: usize) {
+                self.heap.swap(a, b);
+                self.position.insert(self.heap[a].1, a);
+                self.position.insert(self.heap[b].1, b);
+            }
+
+            fn up(&mut self, mut i: usize) {
+                while i > 0 && self.heap[i] < self.heap[(i - 1) / 2] {
+                    self.swap(i, (i - 1) / 2);
+                    i = (i - 1) / 2;
+                }
+            }
+
+            fn down(&mut self, mut i: usize) {
+                loop {
+                    let smallest = [2 * i + 1, 2 * i + 2]
+                        .into_iter()
+                        .filter(|&c| c < self.heap.len())
+                        .fold(i, |m, c| if self.heap[c] < self.heap[m] { c } else { m });
+                    if smallest == i {
+                        return;
+                    }
+                    self.swap(i, smallest);
+                    i = smallest;
+                }
+            }
+
+            fn remove(&mut self, key: u64) {
+                let Some(i) = self.position.remove(&key) else {
+                    return;
+                };
+                let last = self.heap.len() - 1;
+                if i != last {
+                    self.swap(i, last);
+                }
+                self.heap.pop();
+                self.position.remove(&key);
+                if i < self.heap.len() {
+                    self.position.insert(self.heap[i].1, i);
+                    self.up(i);
+                    self.down(i);
+                }
+            }
+
+            fn insert(&mut self, key: u64, deadline: u64) {
+                self.remove(key);
+                self.heap.push((deadline, key));
+                let i = self.heap.len() - 1;
+                self.position.insert(key, i);
+                self.up(i);
+            }
+
+            fn pop_due(&mut self, now: u64) -> Option<(u64, u64)> {
+                let top = *self.heap.first().filter(|(d, _)| *d <= now)?;
+                self.remove(top.1);
+                Some(top)
+            }
+        }
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Arm(u64, u64),
+            Cancel(u64),
+            Advance(u64),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                4 => (0u64..48, prop_oneof![0u64..200, 0u64..5_000_000, Just(0), any::<u32>().prop_map(u64::from)])
+                    .prop_map(|(k, d)| Op::Arm(k, d)),
+                1 => (0u64..48).prop_map(Op::Cancel),
+                2 => prop_oneof![0u64..100, 0u64..100_000, 0u64..10_000_000].prop_map(Op::Advance),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+            #[test]
+            fn wheel_fires_like_an_indexed_heap(ops in proptest::collection::vec(op(), 1..300), start in 0u64..1 << 40) {
+                let mut slab = slab(48);
+                let mut wheel = Wheel::new(start);
+                let mut heap = IndexedHeap::default();
+                let mut now = start;
+                for op in ops {
+                    match op {
+                        Op::Arm(k, delta) => {
+                            // Re-arm: cancel first, as the engine does.
+                            wheel.remove(&mut slab, k as u32);
+                            wheel.insert(&mut slab, k as u32, now + delta);
+                            heap.insert(k, now + delta);
+                        }
+                        Op::Cancel(k) => {
+                            wheel.remove(&mut slab, k as u32);
+                            heap.remove(k);
+                        }
+                        Op::Advance(dt) => {
+                            now += dt;
+                            loop {
+                                let w = wheel.pop_due(&mut slab, now).map(|(i, d)| (d, u64::from(i)));
+                                let h = heap.pop_due(now);
+                                prop_assert_eq!(w, h);
+                                let Some((deadline, key)) = w else { break };
+                                // A fired entry is often re-armed from its own deadline.
+                                if key % 3 == 0 {
+                                    let next = deadline + 100_000 + key * 7919 % 2_000_000;
+                                    wheel.insert(&mut slab, key as u32, next);
+                                    heap.insert(key, next);
+                                }
+                            }
+                        }
+                    }
+                    prop_assert_eq!(wheel.len(), heap.heap.len());
+                    if let (Some(w), Some(&(h, _))) = (wheel.next_expiration(), heap.heap.first()) {
+                        prop_assert!(w <= h, "next_expiration is never late");
+                    }
+                }
+            }
+        }
+    }
 }
