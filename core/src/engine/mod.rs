@@ -288,6 +288,14 @@ impl Engine {
         })
     }
 
+    /// Reserves room for `additional` more sessions, so a host that knows its
+    /// scale pays for growth once.
+    pub fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+        self.index
+            .reserve(additional, rehasher(&self.slots, &self.hasher));
+    }
+
     /// The settings.
     pub fn config(&self) -> &EngineConfig {
         &self.config
@@ -391,12 +399,8 @@ impl Engine {
             }
         };
         let hash = self.hash(key);
-        let slots = &self.slots;
-        let hasher = &self.hasher;
-        self.index.insert_unique(hash, i, |&j| {
-            use std::hash::BuildHasher;
-            hasher.hash_one(slots[j as usize].key)
-        });
+        self.index
+            .insert_unique(hash, i, rehasher(&self.slots, &self.hasher));
         Ok(i)
     }
 
@@ -411,10 +415,11 @@ impl Engine {
     }
 
     fn arm(&mut self, i: u32, phase: Phase, deadline: u64) {
-        self.wheel.remove(&mut self.slots, i);
         self.slots[i as usize].phase = phase;
-        if phase != Phase::Idle {
-            self.wheel.insert(&mut self.slots, i, deadline);
+        if phase == Phase::Idle {
+            self.wheel.remove(&mut self.slots, i);
+        } else {
+            self.wheel.rearm(&mut self.slots, i, deadline);
         }
     }
 
@@ -631,6 +636,15 @@ impl Engine {
             Phase::Idle => debug_assert!(false, "an idle session is never armed"),
         }
     }
+}
+
+/// How the index finds a slot's hash again when it grows.
+fn rehasher<'a>(
+    slots: &'a [Slot],
+    hasher: &'a hashbrown::DefaultHashBuilder,
+) -> impl Fn(&u32) -> u64 + 'a {
+    use std::hash::BuildHasher;
+    move |&j| hasher.hash_one(slots[j as usize].key)
 }
 
 #[cfg(test)]

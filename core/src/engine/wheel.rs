@@ -130,6 +130,25 @@ impl Wheel {
         self.occupied[level] |= 1 << slot;
     }
 
+    /// Moves armed-or-not entry `i` to `deadline`. When the new deadline falls in
+    /// the bucket the entry is already in, only the deadline changes: no list
+    /// surgery, no neighbour touched.
+    pub fn rearm<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
+        let links = *slab[i as usize].links();
+        let same_bucket = deadline > self.elapsed
+            && links.is_armed()
+            && links.prev != HEAD | READY
+            && links.deadline > self.elapsed
+            && level_and_slot(self.elapsed, links.deadline)
+                == level_and_slot(self.elapsed, deadline);
+        if same_bucket {
+            slab[i as usize].links_mut().deadline = deadline;
+        } else {
+            self.remove(slab, i);
+            self.insert(slab, i, deadline);
+        }
+    }
+
     /// Disarms entry `i`; nothing happens if it is not armed.
     pub fn remove<E: Entry>(&mut self, slab: &mut [E], i: u32) {
         let Links { next, prev, .. } = *slab[i as usize].links();
