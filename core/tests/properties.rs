@@ -72,6 +72,16 @@ enum CallEnd {
     Failed,
 }
 
+/// The UAC's retry after a 422 or 420, if it makes one.
+fn retry(uac: &mut Uac, status: u16, headers: &HeaderEdits) -> Option<HeaderEdits> {
+    let response = parse(&to_rows(headers));
+    match status {
+        422 => uac.on_422(&response).ok(),
+        420 => uac.on_420(&response),
+        _ => None,
+    }
+}
+
 /// Runs one INVITE transaction chain (with 422 and 420 retries) over the path.
 fn call(uac_policy: Policy, proxies: &[Policy], uas_policy: Policy, uac: &mut Uac) -> CallEnd {
     let uas = Uas::new(uas_policy).unwrap();
@@ -106,13 +116,13 @@ fn call(uac_policy: Policy, proxies: &[Policy], uas_policy: Policy, uac: &mut Ua
                     }
                     transactions.push((proxy, transaction));
                 }
-                ProxyRequestDecision::Reject { headers, .. } => {
-                    match uac.on_422(&parse(&to_rows(&headers))) {
-                        Ok(retry) => {
-                            request = retry;
+                ProxyRequestDecision::Reject { status, headers } => {
+                    match retry(uac, status, &headers) {
+                        Some(next) => {
+                            request = next;
                             continue 'retry;
                         }
-                        Err(_) => return CallEnd::Failed,
+                        None => return CallEnd::Failed,
                     }
                 }
             }
@@ -120,27 +130,13 @@ fn call(uac_policy: Policy, proxies: &[Policy], uas_policy: Policy, uac: &mut Ua
         let received = parse(&rows);
         let (mut response, uas_timer) = match uas.decide(Method::Invite, &received, None) {
             UasDecision::Accept { headers, timer } => (to_rows(&headers), timer),
-            UasDecision::Reject {
-                status: 422,
-                headers,
-            } => match uac.on_422(&parse(&to_rows(&headers))) {
-                Ok(retry) => {
-                    request = retry;
-                    continue 'retry;
-                }
-                Err(_) => return CallEnd::Failed,
-            },
-            UasDecision::Reject {
-                status: 420,
-                headers,
-            } => match uac.on_420(&parse(&to_rows(&headers))) {
-                Some(retry) => {
-                    request = retry;
+            UasDecision::Reject { status, headers } => match retry(uac, status, &headers) {
+                Some(next) => {
+                    request = next;
                     continue 'retry;
                 }
                 None => return CallEnd::Failed,
             },
-            UasDecision::Reject { .. } => return CallEnd::Failed,
             UasDecision::NotARefresh => unreachable!(),
         };
         for (proxy, transaction) in transactions.iter().rev() {
