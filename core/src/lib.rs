@@ -14,6 +14,7 @@
 //! - [`session`]: one dialog's state and deadlines.
 //! - [`engine`]: many sessions' timers (a hierarchical timing wheel) and their
 //!   refresh lifecycle, with snapshots.
+//! - [`message`]: splitting a raw SIP message into start line, headers and body.
 //! - [`error`]: typed errors.
 //!
 //! ```
@@ -40,6 +41,7 @@ pub mod engine;
 pub mod error;
 pub mod header;
 pub mod limits;
+pub mod message;
 mod outcome;
 pub mod policy;
 pub mod proxy;
@@ -58,6 +60,7 @@ pub use b2bua::{classify_refresh, B2bua, InDialogAction, Leg, RefreshKind, SdpOr
 pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Teardown};
 pub use error::{Error, HeaderProblem, PolicyProblem, Result};
 pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
+pub use message::{SipMessage, StartLine};
 pub use outcome::{reason_phrase, Method, Negotiated, Role, Side};
 pub use policy::{ByeMargin, Mode, Policy, RefreshMethod, RefresherPreference, PRESETS};
 pub use proxy::{Proxy, ProxyRequestDecision, ProxyResponseDecision, ProxyTransaction};

@@ -242,6 +242,13 @@ proptest! {
     }
 
     #[test]
+    fn message_splitter_never_panics(raw in "(INVITE sip:a SIP/2.0|SIP/2.0 200 OK|[ -~]{0,20})(\r?\n([ \t]?[ -~]{0,30}))*") {
+        if let Ok(m) = SipMessage::parse(&raw) {
+            let _ = m.timer_headers();
+        }
+    }
+
+    #[test]
     fn parser_never_panics(name in "(Session-Expires|x|Min-SE|k|Require|Allow|[ -~]{0,12})", value in "\\PC{0,64}") {
         let _ = TimerHeaders::parse([(name.as_str(), value.as_str())]);
     }
