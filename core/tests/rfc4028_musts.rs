@@ -79,13 +79,10 @@ fn rfc4028_s4_handles_any_interval_above_90() {
 fn rfc4028_s5_never_sends_min_se_below_90() {
     // G-7: whatever arrives, no Min-SE we write is below 90.
     for req in request_shapes() {
-        let decisions = [uas().decide(Method::Invite, &req, None)];
-        for d in decisions {
-            if let UasDecision::Accept { headers: h, .. } | UasDecision::Reject { headers: h, .. } =
-                d
-            {
-                assert!(h.min_se.is_none_or(|m| m >= 90), "{req:?}");
-            }
+        if let UasDecision::Accept { headers: h, .. } | UasDecision::Reject { headers: h, .. } =
+            uas().decide(Method::Invite, &req, None)
+        {
+            assert!(h.min_se.is_none_or(|m| m >= 90), "{req:?}");
         }
         let (ProxyRequestDecision::Forward { edits: h, .. }
         | ProxyRequestDecision::Reject { headers: h, .. }) =
@@ -471,13 +468,19 @@ fn rfc4028_s8_2_proxy_never_changes_the_response_interval() {
 
 #[test]
 fn rfc4028_s8_3_proxy_never_sends_bye() {
-    // PX-25: a proxy decision can only edit headers and report an interval; the
-    // type has no way to ask for a BYE, and the interval only frees state.
+    // PX-25: a proxy's decisions can only edit headers and report an interval,
+    // and the engine ends a proxy's session at expiry without a BYE.
     let d = proxy(90).on_2xx(
         &ProxyTransaction::default(),
         &msg(&[("Session-Expires", "90")]),
     );
     assert_eq!(d.expires_at_ms(0), Some(s(90)));
+    let mut engine = Engine::new(EngineConfig::default()).unwrap();
+    engine.establish_proxy(1, 90, 0).unwrap();
+    let ended: Vec<Action> = std::iter::from_fn(|| engine.poll(u64::MAX)).collect();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].kind, ActionKind::SessionEnded(Teardown::Expired));
+    assert_eq!(engine.counters().expired, 1);
 }
 
 // ---- Section 9: the UAS -------------------------------------------------------------

@@ -580,10 +580,10 @@ impl Engine {
         Ok(session)
     }
 
-    /// When the host must call [`Engine::poll`] next: never later than the
-    /// earliest deadline (exact when it is within 64 ms of the wheel's position,
-    /// else the start of its wheel slot), `Some(0)`-like past times when actions
-    /// wait, `None` when no timer runs. Constant time.
+    /// When the host must call [`Engine::poll`] next, `None` when no timer
+    /// runs. Never later than the earliest deadline: exact when that deadline is
+    /// within 64 ms of the wheel's position, otherwise the start of its wheel
+    /// slot; an action already waiting gives its (past) due time. Constant time.
     pub fn next_deadline(&self) -> Option<u64> {
         match self.actions.front() {
             Some(action) => Some(action.at_ms),
