@@ -4,6 +4,8 @@
 //!
 //! Layout (little-endian), version 1:
 //! - a session: `SSTS`, version (1 byte), one record;
+//! - a dialog's [`Session`] alone (no engine timer): `SSTD`, version, last
+//!   refresh (u64), interval (u32), dialog Min-SE (u32), flags (1 byte);
 //! - an engine: `SSTE`, version, the wheel position (u64), the nine counters
 //!   (u64 each), the session count (u32), the records.
 //!
@@ -15,13 +17,14 @@
 use super::{Counters, Engine, EngineConfig, Phase, Slot};
 use crate::engine::wheel::{Links, Wheel};
 use crate::error::{Error, Result};
-use crate::session::{FLAG_LOCAL_REFRESHER, SESSION_FLAGS};
+use crate::session::{Session, FLAG_LOCAL_REFRESHER, SESSION_FLAGS};
 
 /// The snapshot format version this build writes and reads.
 pub const SNAPSHOT_VERSION: u8 = 1;
 
 const SESSION_MAGIC: &[u8; 4] = b"SSTS";
 const ENGINE_MAGIC: &[u8; 4] = b"SSTE";
+const DIALOG_MAGIC: &[u8; 4] = b"SSTD";
 const RECORD_LEN: usize = 36;
 const COUNTERS: usize = 9;
 
@@ -49,6 +52,9 @@ pub enum SnapshotProblem {
         /// The broken invariant.
         reason: &'static str,
     },
+    /// A dialog's session breaks an invariant.
+    #[error("session: {0}")]
+    BadSession(&'static str),
     /// Two records share a key.
     #[error("session {0} appears twice")]
     DuplicateKey(u64),
@@ -274,6 +280,56 @@ impl Engine {
         }
         r.finish()?;
         Ok(engine)
+    }
+}
+
+impl Session {
+    /// The session as 22 bytes (`SSTD` layout in this module's docs), for a
+    /// host that keeps one dialog's state outside an engine.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let (refreshed_at, interval, dialog_min_se, flags) = self.pack();
+        let mut out = Vec::with_capacity(22);
+        out.extend_from_slice(DIALOG_MAGIC);
+        out.push(SNAPSHOT_VERSION);
+        out.extend_from_slice(&refreshed_at.to_le_bytes());
+        out.extend_from_slice(&interval.to_le_bytes());
+        out.extend_from_slice(&dialog_min_se.to_le_bytes());
+        out.push(flags);
+        out
+    }
+
+    /// A session from [`Session::to_bytes`], every field checked.
+    ///
+    /// # Errors
+    /// [`Error::Snapshot`] for bytes that are not a valid session.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Session> {
+        let mut r = Reader(bytes);
+        r.header(DIALOG_MAGIC)?;
+        let refreshed_at = r.u64()?;
+        let interval = r.u32()?;
+        let dialog_min_se = r.u32()?;
+        let flags = r.u8()?;
+        r.finish()?;
+        let problem = if flags & !SESSION_FLAGS != 0 {
+            Some("unknown flag bits")
+        } else if interval != 0 && interval < crate::policy::RFC_MIN_SE {
+            Some("interval below 90 s")
+        } else if dialog_min_se != 0 && dialog_min_se < crate::policy::RFC_MIN_SE {
+            Some("dialog Min-SE below 90 s")
+        } else if interval == 0 && flags & FLAG_LOCAL_REFRESHER != 0 {
+            Some("a refresher without a timer")
+        } else {
+            None
+        };
+        match problem {
+            Some(reason) => Err(SnapshotProblem::BadSession(reason).into()),
+            None => Ok(Session::unpack((
+                refreshed_at,
+                interval,
+                dialog_min_se,
+                flags,
+            ))),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! against an indexed binary heap in wheel.rs.
 
 use super::*;
+use crate::outcome::Side;
 use crate::policy::{ByeMargin, RefreshMethod};
 use crate::uac::Uac;
 
@@ -531,4 +532,37 @@ fn restore_refuses_damaged_bytes_without_panicking() {
         Engine::restore(capped, &bytes).unwrap_err(),
         Error::Snapshot(SnapshotProblem::TooManySessions(3))
     );
+}
+
+#[test]
+fn a_dialog_session_round_trips_through_bytes_and_refuses_damage() {
+    let session = busy_engine().session(1).unwrap();
+    let bytes = session.to_bytes();
+    assert_eq!(bytes.len(), 22);
+    assert_eq!(Session::from_bytes(&bytes), Ok(session));
+    for len in 0..bytes.len() {
+        assert!(Session::from_bytes(&bytes[..len]).is_err(), "{len}");
+    }
+    let mut unknown_flag = bytes.clone();
+    unknown_flag[21] = 0x80;
+    assert_eq!(
+        Session::from_bytes(&unknown_flag),
+        Err(Error::Snapshot(SnapshotProblem::BadSession(
+            "unknown flag bits"
+        )))
+    );
+    let mut short_interval = bytes;
+    short_interval[13..17].copy_from_slice(&89u32.to_le_bytes());
+    assert!(Session::from_bytes(&short_interval).is_err());
+    let mut refresher_without_timer = Session::new(false);
+    refresher_without_timer.apply(
+        Some(Negotiated {
+            interval: 90,
+            refresher: Side::Local,
+        }),
+        0,
+    );
+    let mut bytes = refresher_without_timer.to_bytes();
+    bytes[13..17].copy_from_slice(&0u32.to_le_bytes());
+    assert!(Session::from_bytes(&bytes).is_err());
 }

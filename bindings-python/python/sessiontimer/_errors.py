@@ -1,0 +1,79 @@
+"""The exceptions of sessiontimer, raised for the core's typed errors."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class SessionTimerError(Exception):
+    """Base class of every sessiontimer error.
+
+    ``status_code`` is the SIP response a UAS or proxy sends when a received
+    request caused the error (400 for a malformed header), else ``None``.
+    """
+
+    status_code: Optional[int] = None
+
+
+class MalformedHeaderError(SessionTimerError, ValueError):
+    """A session-timer header from the wire is malformed (answer 400).
+
+    ``header`` names the header (``"Session-Expires"``); ``problem`` says why.
+    """
+
+    header: str = ""
+    problem: str = ""
+
+
+class MalformedMessageError(SessionTimerError, ValueError):
+    """A raw SIP message could not be split into start line and headers."""
+
+
+class InvalidPolicyError(SessionTimerError, ValueError):
+    """Settings that break RFC 4028 or each other (Min-SE below 90, ...)."""
+
+
+class NegotiationError(SessionTimerError):
+    """A negotiation cannot go on."""
+
+
+class Unusable422Error(NegotiationError):
+    """A 422 without Min-SE, asking nothing new, or above our maximum."""
+
+
+class TooMany422Error(NegotiationError):
+    """More 422 responses than the policy's retry cap."""
+
+
+class UnknownSessionError(SessionTimerError, KeyError):
+    """No session has this key."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicateSessionError(SessionTimerError, ValueError):
+    """A session with this key exists already."""
+
+
+class EngineFullError(SessionTimerError):
+    """The engine holds its maximum number of sessions."""
+
+
+class SnapshotError(SessionTimerError, ValueError):
+    """Snapshot bytes that are not valid (damaged, another version)."""
+
+
+__all__ = [
+    "DuplicateSessionError",
+    "EngineFullError",
+    "InvalidPolicyError",
+    "MalformedHeaderError",
+    "MalformedMessageError",
+    "NegotiationError",
+    "SessionTimerError",
+    "SnapshotError",
+    "TooMany422Error",
+    "UnknownSessionError",
+    "Unusable422Error",
+]

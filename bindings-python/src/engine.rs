@@ -1,0 +1,392 @@
+//! The timer engine for Python: many sessions' deadlines and their refresh
+//! lifecycle. Thread-safe: one lock per engine; `poll`, `snapshot` and
+//! `restore` run with the interpreter released.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+use sessiontimer::{ActionKind as CoreKind, EngineConfig, Teardown as CoreTeardown};
+
+use crate::enums::Named;
+use crate::errors::OrRaise;
+use crate::headers::{method_of, read};
+use crate::outcomes::{decision, describe, py_option, Negotiated, RefreshRequest, Rows};
+use crate::policy::{policy_arg, Policy};
+use crate::session::Session;
+
+py_enum! {
+    /// What an action asks the host to do.
+    ActionKind {
+        SendRefresh = "SEND_REFRESH", "send_refresh",
+        SendBye = "SEND_BYE", "send_bye",
+        SessionEnded = "SESSION_ENDED", "session_ended",
+    }
+}
+
+py_enum! {
+    /// Why a session was torn down.
+    Teardown {
+        NoRefreshReceived = "NO_REFRESH_RECEIVED", "no_refresh_received",
+        RefreshUnanswered = "REFRESH_UNANSWERED", "refresh_unanswered",
+        RefreshRejected = "REFRESH_REJECTED", "refresh_rejected",
+        TooMany422 = "TOO_MANY_422", "too_many_422",
+        Expired = "EXPIRED", "expired",
+        RemovedByHost = "REMOVED_BY_HOST", "removed_by_host",
+    }
+}
+
+impl Teardown {
+    /// The reason and, for a rejection, its status code.
+    fn split(reason: CoreTeardown) -> (Teardown, Option<u16>) {
+        match reason {
+            CoreTeardown::NoRefreshReceived => (Teardown::NoRefreshReceived, None),
+            CoreTeardown::RefreshUnanswered => (Teardown::RefreshUnanswered, None),
+            CoreTeardown::RefreshRejected(status) => (Teardown::RefreshRejected, Some(status)),
+            CoreTeardown::TooMany422 => (Teardown::TooMany422, None),
+            CoreTeardown::Expired => (Teardown::Expired, None),
+            CoreTeardown::RemovedByHost => (Teardown::RemovedByHost, None),
+        }
+    }
+}
+
+/// One thing the host must do now.
+#[pyclass(frozen, eq, module = "sessiontimer")]
+#[derive(Clone, PartialEq)]
+pub struct Action {
+    /// The session's key.
+    #[pyo3(get)]
+    pub key: u64,
+    /// When it was due.
+    #[pyo3(get)]
+    pub at_ms: u64,
+    /// What to do.
+    #[pyo3(get)]
+    pub kind: ActionKind,
+    /// For `SEND_REFRESH`: the request to send.
+    #[pyo3(get)]
+    pub refresh: Option<RefreshRequest>,
+    /// For `SEND_BYE` and `SESSION_ENDED`: why.
+    #[pyo3(get)]
+    pub reason: Option<Teardown>,
+    /// For `Teardown.REFRESH_REJECTED`: the status code.
+    #[pyo3(get)]
+    pub status: Option<u16>,
+}
+
+#[pymethods]
+impl Action {
+    /// The refresh's method as SIP text (`"UPDATE"` or `"INVITE"`), if any.
+    #[getter]
+    fn method(&self) -> Option<&'static str> {
+        self.refresh.as_ref().map(|r| r.method.text())
+    }
+
+    /// The refresh's session-timer headers (empty for a teardown).
+    #[getter]
+    fn headers(&self) -> Rows {
+        self.refresh
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.headers.clone())
+    }
+
+    fn __repr__(&self) -> String {
+        let detail = match (&self.refresh, self.reason) {
+            (Some(r), _) => format!(
+                ", method='{}', headers={}",
+                r.method.text(),
+                describe(&r.headers)
+            ),
+            (None, Some(reason)) => format!(
+                ", reason=Teardown.{}, status={}",
+                reason.text().to_uppercase(),
+                py_option(self.status)
+            ),
+            (None, None) => String::new(),
+        };
+        format!(
+            "Action(key={}, at_ms={}, kind=ActionKind.{}{detail})",
+            self.key,
+            self.at_ms,
+            self.kind.text().to_uppercase()
+        )
+    }
+}
+
+impl From<sessiontimer::Action> for Action {
+    fn from(action: sessiontimer::Action) -> Self {
+        let (kind, refresh, reason) = match action.kind {
+            CoreKind::SendRefresh(request) => (ActionKind::SendRefresh, Some(request), None),
+            CoreKind::SendBye(reason) => (ActionKind::SendBye, None, Some(reason)),
+            CoreKind::SessionEnded(reason) => (ActionKind::SessionEnded, None, Some(reason)),
+        };
+        let (reason, status) = match reason.map(Teardown::split) {
+            Some((reason, status)) => (Some(reason), status),
+            None => (None, None),
+        };
+        Action {
+            key: action.key,
+            at_ms: action.at_ms,
+            kind,
+            refresh: refresh.map(RefreshRequest::from),
+            reason,
+            status,
+        }
+    }
+}
+
+/// Many sessions' timers and their refresh lifecycle, keyed by integers the
+/// host chooses. Sans-I/O: pass `now_ms` from your own monotonic clock.
+#[pyclass(frozen, module = "sessiontimer")]
+pub struct Engine(Mutex<sessiontimer::Engine>);
+
+impl Engine {
+    fn lock(&self) -> MutexGuard<'_, sessiontimer::Engine> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn config(
+        policy: Option<Policy>,
+        max_sessions: usize,
+        refresh_jitter_ms: u32,
+        retry_delay_ms: u32,
+        max_refresh_retries: u8,
+        seed: u64,
+    ) -> EngineConfig {
+        EngineConfig {
+            policy: policy_arg(policy),
+            max_sessions,
+            refresh_jitter_ms,
+            retry_delay_ms,
+            max_refresh_retries,
+            seed,
+        }
+    }
+}
+
+/// The default seed of the engine's random source.
+const DEFAULT_SEED: u64 = 0x5e55_1017;
+
+#[pymethods]
+impl Engine {
+    /// An empty engine. `policy`: the policy of every session (RFC defaults
+    /// when `None`); the rest as `EngineConfig` in the Rust core.
+    #[new]
+    #[pyo3(signature = (policy=None, *, max_sessions=1 << 24, refresh_jitter_ms=0, retry_delay_ms=10_000, max_refresh_retries=2, seed=DEFAULT_SEED))]
+    fn py_new(
+        policy: Option<Policy>,
+        max_sessions: usize,
+        refresh_jitter_ms: u32,
+        retry_delay_ms: u32,
+        max_refresh_retries: u8,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let config = Engine::config(
+            policy,
+            max_sessions,
+            refresh_jitter_ms,
+            retry_delay_ms,
+            max_refresh_retries,
+            seed,
+        );
+        sessiontimer::Engine::new(config)
+            .map(|e| Engine(Mutex::new(e)))
+            .or_raise()
+    }
+
+    /// An engine rebuilt from `snapshot()` bytes, with these settings (which
+    /// are the host's, not part of the snapshot).
+    #[staticmethod]
+    #[pyo3(signature = (data, policy=None, *, max_sessions=1 << 24, refresh_jitter_ms=0, retry_delay_ms=10_000, max_refresh_retries=2, seed=DEFAULT_SEED))]
+    #[allow(clippy::too_many_arguments)]
+    fn restore(
+        py: Python<'_>,
+        data: &[u8],
+        policy: Option<Policy>,
+        max_sessions: usize,
+        refresh_jitter_ms: u32,
+        retry_delay_ms: u32,
+        max_refresh_retries: u8,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let config = Engine::config(
+            policy,
+            max_sessions,
+            refresh_jitter_ms,
+            retry_delay_ms,
+            max_refresh_retries,
+            seed,
+        );
+        py.detach(|| sessiontimer::Engine::restore(config, data))
+            .map(|e| Engine(Mutex::new(e)))
+            .or_raise()
+    }
+
+    /// The policy of every session.
+    #[getter]
+    fn policy(&self) -> Policy {
+        Policy(self.lock().config().policy)
+    }
+
+    /// Every setting, as keyword arguments for `Engine(**settings)`.
+    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let config = *self.lock().config();
+        let d = PyDict::new(py);
+        d.set_item("policy", Policy(config.policy))?;
+        d.set_item("max_sessions", config.max_sessions)?;
+        d.set_item("refresh_jitter_ms", config.refresh_jitter_ms)?;
+        d.set_item("retry_delay_ms", config.retry_delay_ms)?;
+        d.set_item("max_refresh_retries", config.max_refresh_retries)?;
+        d.set_item("seed", config.seed)?;
+        Ok(d)
+    }
+
+    /// Reserves room for `additional` more sessions.
+    fn reserve(&self, py: Python<'_>, additional: usize) {
+        py.detach(|| self.lock().reserve(additional));
+    }
+
+    fn __len__(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn __contains__(&self, key: u64) -> bool {
+        self.lock().session(key).is_some()
+    }
+
+    /// The counters of what the engine did, by name.
+    #[getter]
+    fn counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.lock().counters();
+        let d = PyDict::new(py);
+        for (name, value) in [
+            ("established", c.established),
+            ("refreshes_sent", c.refreshes_sent),
+            ("refreshes_succeeded", c.refreshes_succeeded),
+            ("no_refresh_received", c.no_refresh_received),
+            ("refresh_unanswered", c.refresh_unanswered),
+            ("refresh_rejected", c.refresh_rejected),
+            ("too_many_422", c.too_many_422),
+            ("expired", c.expired),
+            ("removed_by_host", c.removed_by_host),
+        ] {
+            d.set_item(name, value)?;
+        }
+        Ok(d)
+    }
+
+    /// The session under `key`, if any (a copy).
+    fn session(&self, key: u64) -> Option<Session> {
+        self.lock().session(key).map(Session::wrap)
+    }
+
+    /// Starts tracking a dialog's session under `key`.
+    fn establish(&self, key: u64, session: &Session) -> PyResult<()> {
+        let session = *session.lock();
+        self.lock().establish(key, session).or_raise()
+    }
+
+    /// Starts tracking a proxy's view of a session: the interval of the 2xx it
+    /// forwarded at `now_ms`. It ends with `SESSION_ENDED`, never BYE.
+    fn establish_proxy(&self, key: u64, interval: u32, now_ms: u64) -> PyResult<()> {
+        self.lock()
+            .establish_proxy(key, interval, now_ms)
+            .or_raise()
+    }
+
+    /// A 2xx to an INVITE or UPDATE on the dialog was sent or received at
+    /// `now_ms`: the timer becomes `timer` and restarts.
+    fn refreshed(&self, key: u64, now_ms: u64, timer: Option<Negotiated>) -> PyResult<()> {
+        self.lock()
+            .refreshed(key, now_ms, timer.map(Into::into))
+            .or_raise()
+    }
+
+    /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision. Call
+    /// `refreshed` with its timer when the 2xx is sent.
+    #[pyo3(signature = (key, request, method=None))]
+    fn answer<'py>(
+        &self,
+        py: Python<'py>,
+        key: u64,
+        request: &Bound<'py, PyAny>,
+        method: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = read(request)?;
+        let method = method_of(method, &request)?;
+        let answer = self.lock().answer(key, method, &request.inner).or_raise()?;
+        decision(py, answer)
+    }
+
+    /// The final response to a refresh arrived at `now_ms` (a timeout is 408).
+    #[pyo3(signature = (key, now_ms, status, response=None))]
+    fn on_refresh_response(
+        &self,
+        key: u64,
+        now_ms: u64,
+        status: u16,
+        response: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let response = match response {
+            Some(r) => read(r)?.inner,
+            None => sessiontimer::TimerHeaders::default(),
+        };
+        self.lock()
+            .on_refresh_response(key, now_ms, status, &response)
+            .or_raise()
+    }
+
+    /// Forgets the session under `key`, returning it.
+    fn remove(&self, key: u64) -> PyResult<Session> {
+        self.lock().remove(key).map(Session::wrap).or_raise()
+    }
+
+    /// When to call `poll` next (a lower bound), `None` when no timer runs.
+    fn next_deadline(&self) -> Option<u64> {
+        self.lock().next_deadline()
+    }
+
+    /// The actions due at or before `now_ms`, in deadline order (at most
+    /// `limit` of them; the rest stay due).
+    #[pyo3(signature = (now_ms, limit=None))]
+    fn poll(&self, py: Python<'_>, now_ms: u64, limit: Option<usize>) -> Vec<Action> {
+        let due = py.detach(|| {
+            let mut engine = self.lock();
+            let limit = limit.unwrap_or(usize::MAX);
+            std::iter::from_fn(|| engine.poll(now_ms))
+                .take(limit)
+                .collect::<Vec<_>>()
+        });
+        due.into_iter().map(Action::from).collect()
+    }
+
+    /// The whole engine as bytes (poll first: unpolled actions are not kept).
+    fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let bytes = py.detach(|| self.lock().snapshot());
+        PyBytes::new(py, &bytes)
+    }
+
+    /// The session under `key` as bytes, its deadline included.
+    fn snapshot_session<'py>(&self, py: Python<'py>, key: u64) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = self.lock().snapshot_session(key).or_raise()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Takes over a session from `snapshot_session` bytes, returning its key.
+    fn restore_session(&self, data: &[u8]) -> PyResult<u64> {
+        self.lock().restore_session(data).or_raise()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Engine(sessions={})", self.lock().len())
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let rebuild = py.import("sessiontimer._pickle")?.getattr("engine")?;
+        let args = (self.settings(py)?, self.snapshot(py)).into_pyobject(py)?;
+        Ok((rebuild, args))
+    }
+}

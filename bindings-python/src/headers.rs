@@ -1,0 +1,191 @@
+//! Header input and output. Headers come in as (name, value) pairs, a mapping
+//! (a value may be a list of rows), a whole raw SIP message (str or bytes), or
+//! a [`TimerHeaders`] parsed once; headers to add go out as (name, value) pairs.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyMapping, PyString, PyTuple};
+use sessiontimer::SipMessage;
+
+use crate::enums::Method;
+use crate::errors::OrRaise;
+
+/// The session-timer headers of one message, parsed once.
+#[pyclass(frozen, eq, module = "sessiontimer")]
+#[derive(Clone, PartialEq)]
+pub struct TimerHeaders {
+    pub(crate) inner: sessiontimer::TimerHeaders,
+    /// The method of a raw request; `None` for pairs or a response.
+    pub(crate) method: Option<sessiontimer::Method>,
+    /// The status of a raw response.
+    pub(crate) status: Option<u16>,
+}
+
+#[pymethods]
+impl TimerHeaders {
+    /// Parses headers given in any accepted form.
+    #[new]
+    fn py_new(headers: &Bound<'_, PyAny>) -> PyResult<Self> {
+        read(headers)
+    }
+
+    /// Session-Expires in seconds, if present.
+    #[getter]
+    fn session_expires(&self) -> Option<u32> {
+        self.inner.session_expires.as_ref().map(|se| se.interval)
+    }
+
+    /// The `refresher` parameter (`"uac"` or `"uas"`), if present.
+    #[getter]
+    fn refresher(&self) -> Option<&'static str> {
+        let se = self.inner.session_expires.as_ref()?;
+        se.refresher.map(|r| r.as_str())
+    }
+
+    /// Min-SE as written, if present.
+    #[getter]
+    fn min_se(&self) -> Option<u32> {
+        self.inner.min_se.as_ref().map(|m| m.value)
+    }
+
+    /// `timer` in Supported or Require.
+    #[getter]
+    fn supports_timer(&self) -> bool {
+        self.inner.supports_timer()
+    }
+
+    /// `timer` in Require.
+    #[getter]
+    fn requires_timer(&self) -> bool {
+        self.inner.require_timer
+    }
+
+    /// `timer` in Unsupported.
+    #[getter]
+    fn unsupported_timer(&self) -> bool {
+        self.inner.unsupported_timer
+    }
+
+    /// Whether Allow lists UPDATE (`None` without Allow).
+    #[getter]
+    fn allow_update(&self) -> Option<bool> {
+        self.inner.allow_update
+    }
+
+    /// The method of a raw request message.
+    #[getter]
+    fn method(&self) -> Option<Method> {
+        self.method.map(Method::from)
+    }
+
+    /// The status code of a raw response message.
+    #[getter]
+    fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    fn __repr__(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(se) = &self.inner.session_expires {
+            parts.push(format!("session_expires={:?}", se.to_string()));
+        }
+        if let Some(min_se) = &self.inner.min_se {
+            parts.push(format!("min_se={}", min_se.value));
+        }
+        for (on, name) in [
+            (self.inner.supported_timer, "supported_timer"),
+            (self.inner.require_timer, "require_timer"),
+            (self.inner.proxy_require_timer, "proxy_require_timer"),
+            (self.inner.unsupported_timer, "unsupported_timer"),
+        ] {
+            if on {
+                parts.push(format!("{name}=True"));
+            }
+        }
+        format!("TimerHeaders({})", parts.join(", "))
+    }
+}
+
+/// Reads headers given in any accepted form.
+pub fn read(headers: &Bound<'_, PyAny>) -> PyResult<TimerHeaders> {
+    if let Ok(parsed) = headers.cast::<TimerHeaders>() {
+        return Ok(parsed.get().clone());
+    }
+    if let Ok(text) = headers.cast::<PyString>() {
+        return from_message(&text.to_cow()?);
+    }
+    if let Ok(bytes) = headers.cast::<PyBytes>() {
+        return from_message(&String::from_utf8_lossy(bytes.as_bytes()));
+    }
+    let mut inner = sessiontimer::TimerHeaders::default();
+    if let Ok(mapping) = headers.cast::<PyMapping>() {
+        for item in mapping.items()?.iter() {
+            let (name, value) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?;
+            match value.cast::<PyString>() {
+                Ok(row) => read_row(&mut inner, &name, row)?,
+                Err(_) => {
+                    for row in value.try_iter()? {
+                        read_row(&mut inner, &name, row?.cast::<PyString>()?)?;
+                    }
+                }
+            }
+        }
+    } else {
+        for pair in headers.try_iter()? {
+            let pair = pair?;
+            let pair = pair.cast::<PyTuple>().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err(
+                    "headers must be (name, value) pairs, a mapping, a raw SIP message or TimerHeaders",
+                )
+            })?;
+            if pair.len() != 2 {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "each header must be a (name, value) pair",
+                ));
+            }
+            read_row(
+                &mut inner,
+                &pair.get_item(0)?,
+                pair.get_item(1)?.cast::<PyString>()?,
+            )?;
+        }
+    }
+    Ok(TimerHeaders {
+        inner,
+        method: None,
+        status: None,
+    })
+}
+
+/// Reads one row; names RFC 4028 does not use are skipped unread.
+fn read_row(
+    inner: &mut sessiontimer::TimerHeaders,
+    name: &Bound<'_, PyAny>,
+    value: &Bound<'_, PyString>,
+) -> PyResult<()> {
+    let name = name.cast::<PyString>()?.to_cow()?;
+    match sessiontimer::HeaderName::classify(&name) {
+        Some(header) => inner.read(header, &value.to_cow()?).or_raise(),
+        None => Ok(()),
+    }
+}
+
+fn from_message(raw: &str) -> PyResult<TimerHeaders> {
+    let message = SipMessage::parse(raw).or_raise()?;
+    let method = message.status().is_none().then(|| message.method());
+    Ok(TimerHeaders {
+        inner: message.timer_headers().or_raise()?,
+        method,
+        status: message.status(),
+    })
+}
+
+/// The method of a call: given, or read from a raw request, or INVITE.
+pub fn method_of(
+    given: Option<&Bound<'_, PyAny>>,
+    headers: &TimerHeaders,
+) -> PyResult<sessiontimer::Method> {
+    match given {
+        Some(method) => crate::enums::method_arg(method),
+        None => Ok(headers.method.unwrap_or(sessiontimer::Method::Invite)),
+    }
+}

@@ -1,0 +1,391 @@
+//! One class per role: [`Uac`], [`Uas`], [`Proxy`], [`B2bua`]. Each holds its
+//! policy; decisions come from the core unchanged.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::enums::{method_arg, Leg, Named, RefreshKind};
+use crate::errors::OrRaise;
+use crate::headers::{method_of, read, TimerHeaders};
+use crate::outcomes::{decision, describe, py_bool, py_option, reject, Negotiated, Rows};
+use crate::policy::{policy_arg, Policy};
+use crate::session::Session;
+
+/// The UAC role (RFC 4028 section 7): the INVITE's headers, 422 and 420
+/// retries, and reading the 2xx. Thread-safe: calls are serialised.
+#[pyclass(frozen, module = "sessiontimer")]
+pub struct Uac(Mutex<sessiontimer::Uac>);
+
+impl Uac {
+    fn lock(&self) -> MutexGuard<'_, sessiontimer::Uac> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Wraps a core UAC.
+    pub fn wrap(uac: sessiontimer::Uac) -> Self {
+        Uac(Mutex::new(uac))
+    }
+}
+
+#[pymethods]
+impl Uac {
+    /// A UAC with `policy` (RFC defaults when `None`); `offer` overrides the
+    /// interval asked for (`None`: the policy's, when the mode originates).
+    #[new]
+    #[pyo3(signature = (policy=None, offer=None))]
+    fn py_new(policy: Option<Policy>, offer: Option<u32>) -> PyResult<Self> {
+        let policy = policy_arg(policy);
+        let uac = match offer {
+            Some(offer) => sessiontimer::Uac::with_offer(policy, Some(offer)),
+            None => sessiontimer::Uac::new(policy),
+        };
+        uac.map(Uac::wrap).or_raise()
+    }
+
+    /// The policy.
+    #[getter]
+    fn policy(&self) -> Policy {
+        Policy(*self.lock().policy())
+    }
+
+    /// How many 422 retries were sent.
+    #[getter]
+    fn retries(&self) -> u8 {
+        self.lock().retries()
+    }
+
+    /// The Session-Expires of the current request, if any.
+    #[getter]
+    fn offered_interval(&self) -> Option<u32> {
+        self.lock().offered_interval()
+    }
+
+    /// Session-timer headers of the (next) INVITE.
+    fn request(&self) -> Rows {
+        self.lock().request().to_rows()
+    }
+
+    /// A 422 arrived: the headers of the retried INVITE (section 7.3).
+    fn on_422(&self, response: &Bound<'_, PyAny>) -> PyResult<Rows> {
+        let response = read(response)?;
+        self.lock()
+            .on_422(&response.inner)
+            .map(|e| e.to_rows())
+            .or_raise()
+    }
+
+    /// A 420 naming `timer` arrived: the headers of a retry without
+    /// `Require: timer`, or `None` when retrying is pointless.
+    fn on_420(&self, response: &Bound<'_, PyAny>) -> PyResult<Option<Rows>> {
+        let response = read(response)?;
+        Ok(self.lock().on_420(&response.inner).map(|e| e.to_rows()))
+    }
+
+    /// The timer a 2xx to our INVITE settles on (`None`: no expiration).
+    fn on_2xx(&self, response: &Bound<'_, PyAny>) -> PyResult<Option<Negotiated>> {
+        let response = read(response)?;
+        Ok(self.lock().on_2xx(&response.inner).map(Negotiated::from))
+    }
+
+    /// The dialog's session once the 2xx arrived at `now_ms`.
+    fn establish(&self, response: &Bound<'_, PyAny>, now_ms: u64) -> PyResult<Session> {
+        let response = read(response)?;
+        Ok(Session::wrap(
+            self.lock().establish(&response.inner, now_ms),
+        ))
+    }
+
+    fn __repr__(&self) -> String {
+        let uac = self.lock();
+        format!(
+            "Uac(offered_interval={}, retries={})",
+            py_option(uac.offered_interval()),
+            uac.retries()
+        )
+    }
+}
+
+/// The UAS role (RFC 4028 section 9). Immutable; share it freely.
+#[pyclass(frozen, module = "sessiontimer")]
+pub struct Uas(pub(crate) sessiontimer::Uas);
+
+#[pymethods]
+impl Uas {
+    /// A UAS with `policy` (RFC defaults when `None`).
+    #[new]
+    #[pyo3(signature = (policy=None))]
+    fn py_new(policy: Option<Policy>) -> PyResult<Self> {
+        sessiontimer::Uas::new(policy_arg(policy))
+            .map(Uas)
+            .or_raise()
+    }
+
+    /// The policy.
+    #[getter]
+    fn policy(&self) -> Policy {
+        Policy(*self.0.policy())
+    }
+
+    /// The answer to a request: `Accept`, `Reject` or `NotARefresh`. `method`
+    /// defaults to the raw message's, else INVITE; `current` is the timer in
+    /// force for a mid-dialog request.
+    #[pyo3(signature = (request, method=None, current=None))]
+    fn decide<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+        method: Option<&Bound<'py, PyAny>>,
+        current: Option<Negotiated>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = read(request)?;
+        let method = method_of(method, &request)?;
+        let current = current.map(sessiontimer::Negotiated::from);
+        decision(py, self.0.decide(method, &request.inner, current.as_ref()))
+    }
+
+    fn __repr__(&self) -> String {
+        "Uas(...)".to_owned()
+    }
+}
+
+/// What a proxy keeps of a forwarded request until its final response.
+#[pyclass(frozen, eq, hash, from_py_object, module = "sessiontimer")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProxyTransaction(sessiontimer::ProxyTransaction);
+
+#[pymethods]
+impl ProxyTransaction {
+    #[new]
+    #[pyo3(signature = (requested, uac_supports, interval=None))]
+    fn py_new(requested: bool, uac_supports: bool, interval: Option<u32>) -> Self {
+        ProxyTransaction(sessiontimer::ProxyTransaction {
+            requested,
+            uac_supports,
+            interval,
+        })
+    }
+
+    /// Whether the forwarded request asked for a session timer.
+    #[getter]
+    fn requested(&self) -> bool {
+        self.0.requested
+    }
+
+    /// Whether the UAC supports timers.
+    #[getter]
+    fn uac_supports(&self) -> bool {
+        self.0.uac_supports
+    }
+
+    /// The interval forwarded, if any.
+    #[getter]
+    fn interval(&self) -> Option<u32> {
+        self.0.interval
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ProxyTransaction(requested={}, uac_supports={}, interval={})",
+            py_bool(self.0.requested),
+            py_bool(self.0.uac_supports),
+            py_option(self.0.interval)
+        )
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let t = self.0;
+        let args = (t.requested, t.uac_supports, t.interval).into_pyobject(py)?;
+        Ok((py.get_type::<ProxyTransaction>().into_any(), args))
+    }
+}
+
+/// Forward the request with these headers set, and keep `transaction`.
+#[pyclass(frozen, eq, module = "sessiontimer")]
+#[derive(Clone, PartialEq)]
+pub struct Forward {
+    /// Session-timer headers to set on the forwarded request.
+    #[pyo3(get)]
+    pub headers: Rows,
+    /// State to keep until the final response.
+    #[pyo3(get)]
+    pub transaction: ProxyTransaction,
+}
+
+#[pymethods]
+impl Forward {
+    fn __repr__(&self) -> String {
+        format!(
+            "Forward(headers={}, transaction={})",
+            describe(&self.headers),
+            self.transaction.__repr__()
+        )
+    }
+}
+
+/// What a proxy does with a 2xx: these headers, and the session interval.
+#[pyclass(frozen, eq, module = "sessiontimer")]
+#[derive(Clone, PartialEq)]
+pub struct ProxyResponse {
+    /// Session-timer headers to set on the forwarded 2xx.
+    #[pyo3(get)]
+    pub headers: Rows,
+    /// The session interval, `None` when the session does not expire.
+    #[pyo3(get)]
+    pub interval: Option<u32>,
+}
+
+#[pymethods]
+impl ProxyResponse {
+    /// When the proxy may drop the dialog's state, for a 2xx forwarded at
+    /// `forwarded_at_ms` (section 8.3).
+    fn expires_at_ms(&self, forwarded_at_ms: u64) -> Option<u64> {
+        sessiontimer::ProxyResponseDecision {
+            edits: sessiontimer::HeaderEdits::default(),
+            interval: self.interval,
+        }
+        .expires_at_ms(forwarded_at_ms)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ProxyResponse(headers={}, interval={})",
+            describe(&self.headers),
+            py_option(self.interval)
+        )
+    }
+}
+
+/// The proxy role (RFC 4028 section 8). Immutable; share it freely.
+#[pyclass(frozen, module = "sessiontimer")]
+pub struct Proxy(sessiontimer::Proxy);
+
+#[pymethods]
+impl Proxy {
+    /// A proxy with `policy` (RFC defaults when `None`).
+    #[new]
+    #[pyo3(signature = (policy=None))]
+    fn py_new(policy: Option<Policy>) -> PyResult<Self> {
+        sessiontimer::Proxy::new(policy_arg(policy))
+            .map(Proxy)
+            .or_raise()
+    }
+
+    /// The policy.
+    #[getter]
+    fn policy(&self) -> Policy {
+        Policy(*self.0.policy())
+    }
+
+    /// A request to forward: `Forward`, or `Reject` (422).
+    #[pyo3(signature = (request, method=None))]
+    fn on_request<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+        method: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = read(request)?;
+        let method = method_of(method, &request)?;
+        match self.0.on_request(method, &request.inner) {
+            sessiontimer::ProxyRequestDecision::Forward { edits, transaction } => Ok(Forward {
+                headers: edits.to_rows(),
+                transaction: ProxyTransaction(transaction),
+            }
+            .into_pyobject(py)?
+            .into_any()),
+            sessiontimer::ProxyRequestDecision::Reject { status, headers } => {
+                reject(py, status, &headers)
+            }
+        }
+    }
+
+    /// The 2xx of a transaction to forward.
+    fn on_2xx(
+        &self,
+        transaction: ProxyTransaction,
+        response: &Bound<'_, PyAny>,
+    ) -> PyResult<ProxyResponse> {
+        let response = read(response)?;
+        let out = self.0.on_2xx(&transaction.0, &response.inner);
+        Ok(ProxyResponse {
+            headers: out.edits.to_rows(),
+            interval: out.interval,
+        })
+    }
+}
+
+/// A back-to-back UA: each leg negotiates on its own with its own policy.
+/// Immutable; share it freely.
+#[pyclass(frozen, module = "sessiontimer")]
+pub struct B2bua(sessiontimer::B2bua);
+
+#[pymethods]
+impl B2bua {
+    /// A B2BUA with a policy per leg (RFC defaults when `None`).
+    #[new]
+    #[pyo3(signature = (inbound=None, outbound=None))]
+    fn py_new(inbound: Option<Policy>, outbound: Option<Policy>) -> PyResult<Self> {
+        sessiontimer::B2bua::new(policy_arg(inbound), policy_arg(outbound))
+            .map(B2bua)
+            .or_raise()
+    }
+
+    /// The policy of `leg`.
+    fn policy(&self, leg: &Bound<'_, PyAny>) -> PyResult<Policy> {
+        Ok(Policy(*self.0.policy(Leg::extract_lenient(leg)?.into())))
+    }
+
+    /// The UAS answering the inbound INVITE.
+    fn inbound_uas(&self) -> Uas {
+        Uas(self.0.inbound_uas())
+    }
+
+    /// The UAC of the outbound INVITE, given the inbound INVITE.
+    fn outbound_uac(&self, inbound_request: &Bound<'_, PyAny>) -> PyResult<Uac> {
+        let request = read(inbound_request)?;
+        Ok(Uac::wrap(self.0.outbound_uac(&request.inner)))
+    }
+
+    /// An in-dialog re-INVITE or UPDATE on `leg`: the decision when the leg
+    /// consumes it (answer it there), `None` to relay it to the other leg.
+    #[pyo3(signature = (leg, session, request, kind, method=None))]
+    fn on_in_dialog_request<'py>(
+        &self,
+        py: Python<'py>,
+        leg: &Bound<'py, PyAny>,
+        session: &Session,
+        request: &Bound<'py, PyAny>,
+        kind: &Bound<'py, PyAny>,
+        method: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let request: TimerHeaders = read(request)?;
+        let method = method_of(method, &request)?;
+        let leg = Leg::extract_lenient(leg)?.into();
+        let kind = RefreshKind::extract_lenient(kind)?.into();
+        let action =
+            self.0
+                .on_in_dialog_request(leg, &mut session.lock(), method, &request.inner, kind);
+        match action {
+            sessiontimer::InDialogAction::Consume(d) => decision(py, d).map(Some),
+            sessiontimer::InDialogAction::Relay => Ok(None),
+        }
+    }
+}
+
+/// Whether a re-INVITE or UPDATE with SDP `body` only refreshes the session,
+/// given the SDP in force on that leg (`o=` lines compared).
+#[pyfunction]
+#[pyo3(signature = (method, body=None, in_force=None))]
+pub fn classify_refresh(
+    method: &Bound<'_, PyAny>,
+    body: Option<&str>,
+    in_force: Option<&str>,
+) -> PyResult<RefreshKind> {
+    let in_force = in_force.and_then(sessiontimer::SdpOrigin::parse);
+    Ok(sessiontimer::classify_refresh(method_arg(method)?, body, in_force.as_ref()).into())
+}

@@ -1,0 +1,241 @@
+//! One dialog's session-timer state, outside an engine.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+
+use crate::enums::{ByeMargin, Named};
+use crate::errors::OrRaise;
+use crate::headers::{method_of, read};
+use crate::outcomes::{decision, py_bool, py_option, repr_timer, Negotiated, RefreshRequest};
+use crate::policy::{policy_arg, Policy};
+use crate::roles::Uas;
+
+/// One dialog's session-timer state: the timer in force, when it was last
+/// refreshed, the dialog's Min-SE and what the peer supports. Thread-safe:
+/// calls are serialised. Pickles to 22 bytes.
+#[pyclass(frozen, module = "sessiontimer")]
+pub struct Session(Mutex<sessiontimer::Session>);
+
+impl Session {
+    /// Wraps a core session.
+    pub fn wrap(session: sessiontimer::Session) -> Self {
+        Session(Mutex::new(session))
+    }
+
+    /// The core session, locked.
+    pub fn lock(&self) -> MutexGuard<'_, sessiontimer::Session> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The outcome of a response to a refresh we sent.
+#[pyclass(frozen, eq, module = "sessiontimer")]
+#[derive(Clone, PartialEq)]
+pub struct RefreshOutcome {
+    /// `"refreshed"`, `"retry"`, `"retry_after_glare"`, `"terminate"` or `"failed"`.
+    #[pyo3(get)]
+    pub kind: &'static str,
+    /// After `"refreshed"`: the timer now in force.
+    #[pyo3(get)]
+    pub timer: Option<Negotiated>,
+    /// After `"retry"`: the request to send now.
+    #[pyo3(get)]
+    pub retry: Option<RefreshRequest>,
+    /// After `"failed"`: the status code.
+    #[pyo3(get)]
+    pub status: Option<u16>,
+}
+
+#[pymethods]
+impl RefreshOutcome {
+    fn __repr__(&self) -> String {
+        format!(
+            "RefreshOutcome(kind='{}', timer={}, status={})",
+            self.kind,
+            repr_timer(self.timer),
+            py_option(self.status)
+        )
+    }
+}
+
+impl From<sessiontimer::RefreshResult> for RefreshOutcome {
+    fn from(result: sessiontimer::RefreshResult) -> Self {
+        use sessiontimer::RefreshResult as R;
+        let (kind, timer, retry, status) = match result {
+            R::Refreshed(timer) => ("refreshed", timer.map(Negotiated::from), None, None),
+            R::Retry(request) => ("retry", None, Some(request.into()), None),
+            R::RetryAfterGlare => ("retry_after_glare", None, None, None),
+            R::Terminate => ("terminate", None, None, None),
+            R::Failed { status } => ("failed", None, None, Some(status)),
+        };
+        RefreshOutcome {
+            kind,
+            timer,
+            retry,
+            status,
+        }
+    }
+}
+
+#[pymethods]
+impl Session {
+    /// A dialog with no timer yet. `require_timer`: our initial request carried
+    /// `Require: timer`; `owns_call_id`: we placed the call.
+    #[new]
+    #[pyo3(signature = (require_timer=false, owns_call_id=false))]
+    fn py_new(require_timer: bool, owns_call_id: bool) -> Self {
+        let mut session = sessiontimer::Session::new(require_timer);
+        session.set_owns_call_id(owns_call_id);
+        Session::wrap(session)
+    }
+
+    /// The timer in force, if any.
+    #[getter]
+    fn timer(&self) -> Option<Negotiated> {
+        self.lock().timer().map(Negotiated::from)
+    }
+
+    /// When the last successful refresh happened.
+    #[getter]
+    fn refreshed_at_ms(&self) -> u64 {
+        self.lock().refreshed_at_ms()
+    }
+
+    /// The Min-SE learnt on this dialog, if any.
+    #[getter]
+    fn dialog_min_se(&self) -> Option<u32> {
+        self.lock().dialog_min_se()
+    }
+
+    /// Whether the peer has shown support for timers.
+    #[getter]
+    fn peer_supports_timer(&self) -> bool {
+        self.lock().peer_supports_timer()
+    }
+
+    /// Whether we placed the call.
+    #[getter]
+    fn owns_call_id(&self) -> bool {
+        self.lock().owns_call_id()
+    }
+
+    /// A 2xx to an INVITE or UPDATE was sent or received at `now_ms`: the timer
+    /// becomes `timer` and restarts.
+    fn apply(&self, timer: Option<Negotiated>, now_ms: u64) {
+        self.lock().apply(timer.map(Into::into), now_ms);
+    }
+
+    /// Records what a message from the peer shows (timer support, UPDATE in Allow).
+    fn note_peer(&self, message: &Bound<'_, PyAny>) -> PyResult<()> {
+        let message = read(message)?;
+        self.lock().note_peer(&message.inner);
+        Ok(())
+    }
+
+    /// When the session expires, if a timer runs.
+    fn expires_at_ms(&self) -> Option<u64> {
+        self.lock().expires_at_ms()
+    }
+
+    /// When we must refresh, if we are the refresher.
+    fn refresh_at_ms(&self) -> Option<u64> {
+        self.lock().refresh_at_ms()
+    }
+
+    /// When we must send BYE, if the peer is the refresher.
+    #[pyo3(signature = (margin=None))]
+    fn bye_at_ms(&self, margin: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+        let margin = match margin {
+            Some(m) => ByeMargin::extract_lenient(m)?.into(),
+            None => sessiontimer::ByeMargin::Rfc,
+        };
+        Ok(self.lock().bye_at_ms(margin))
+    }
+
+    /// The refresh to send now (or any re-INVITE or UPDATE on the dialog).
+    #[pyo3(signature = (policy=None))]
+    fn refresh_request(&self, policy: Option<Policy>) -> RefreshRequest {
+        self.lock().refresh_request(&policy_arg(policy)).into()
+    }
+
+    /// A final response to `sent` arrived at `now_ms` (a timeout is 408).
+    #[pyo3(signature = (sent, now_ms, status, response=None, policy=None))]
+    fn on_refresh_response(
+        &self,
+        sent: RefreshRequest,
+        now_ms: u64,
+        status: u16,
+        response: Option<&Bound<'_, PyAny>>,
+        policy: Option<Policy>,
+    ) -> PyResult<RefreshOutcome> {
+        let response = match response {
+            Some(r) => read(r)?.inner,
+            None => sessiontimer::TimerHeaders::default(),
+        };
+        let policy = policy_arg(policy);
+        let result =
+            self.lock()
+                .on_refresh_response(&policy, now_ms, status, &sent.inner, &response);
+        Ok(result.into())
+    }
+
+    /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision given the
+    /// timer in force. Call `apply` with its timer when the 2xx is sent.
+    #[pyo3(signature = (uas, request, method=None))]
+    fn answer<'py>(
+        &self,
+        py: Python<'py>,
+        uas: &Uas,
+        request: &Bound<'py, PyAny>,
+        method: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = read(request)?;
+        let method = method_of(method, &request)?;
+        let answer = self.lock().answer(&uas.0, method, &request.inner);
+        decision(py, answer)
+    }
+
+    /// The session as 22 bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.lock().to_bytes())
+    }
+
+    /// A session from `to_bytes`, every field checked.
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        sessiontimer::Session::from_bytes(data)
+            .map(Session::wrap)
+            .or_raise()
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        match other.cast::<Session>() {
+            Ok(other) => {
+                let mine = *self.lock();
+                mine == *other.get().lock()
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let s = self.lock();
+        format!(
+            "Session(timer={}, refreshed_at_ms={}, dialog_min_se={}, peer_supports_timer={})",
+            repr_timer(s.timer().map(Negotiated::from)),
+            s.refreshed_at_ms(),
+            py_option(s.dialog_min_se()),
+            py_bool(s.peer_supports_timer())
+        )
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let rebuild = py.import("sessiontimer._pickle")?.getattr("session")?;
+        Ok((rebuild, PyTuple::new(py, [self.to_bytes(py)])?))
+    }
+}
