@@ -9,6 +9,8 @@ get decisions, headers to add and deadlines back.
 Accept(headers=[('Session-Expires', '1800;refresher=uac'), ('Supported', 'timer'), ('Require', 'timer')], timer=Negotiated(interval=1800, refresher=Side.REMOTE))
 """
 
+from typing import List, Mapping, Sequence, Tuple, Union
+
 from ._errors import (
     DuplicateSessionError,
     EngineFullError,
@@ -57,6 +59,17 @@ from ._native import (
     reason_phrase,
 )
 
+Rows = List[Tuple[str, str]]
+"""Header rows to add to a message: (name, value) pairs."""
+
+HeadersLike = Union[
+    Sequence[Tuple[str, str]], Mapping[str, Union[str, Sequence[str]]], str, bytes, TimerHeaders
+]
+"""Headers in any accepted form: pairs, a mapping, a raw SIP message, or parsed."""
+
+UasDecision = Union[Accept, Reject, NotARefresh]
+"""What a UAS answers to one request."""
+
 __all__ = [
     "PRESETS",
     "Accept",
@@ -68,6 +81,7 @@ __all__ = [
     "Engine",
     "EngineFullError",
     "Forward",
+    "HeadersLike",
     "InvalidPolicyError",
     "Leg",
     "MalformedHeaderError",
@@ -87,6 +101,7 @@ __all__ = [
     "RefreshRequest",
     "RefresherPreference",
     "Reject",
+    "Rows",
     "Session",
     "SessionTimerError",
     "Side",
@@ -96,6 +111,7 @@ __all__ = [
     "TooMany422Error",
     "Uac",
     "Uas",
+    "UasDecision",
     "UnknownSessionError",
     "Unusable422Error",
     "__version__",
