@@ -17,5 +17,8 @@ cargo test --workspace --all-features
 section "main job smoke run"
 cargo run -q -p sessiontimer --example ladder > /dev/null
 
+section "python package (build, ruff, mypy --strict, stubtest, pytest)"
+bash scripts/test-python.sh
+
 echo
 echo "all checks passed"

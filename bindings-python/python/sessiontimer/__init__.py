@@ -9,7 +9,8 @@ get decisions, headers to add and deadlines back.
 Accept(headers=[('Session-Expires', '1800;refresher=uac'), ('Supported', 'timer'), ('Require', 'timer')], timer=Negotiated(interval=1800, refresher=Side.REMOTE))
 """
 
-from typing import List, Mapping, Sequence, Tuple, Union
+from collections.abc import Mapping, Sequence
+from typing import Union
 
 from ._errors import (
     DuplicateSessionError,
@@ -42,11 +43,11 @@ from ._native import (
     Proxy,
     ProxyResponse,
     ProxyTransaction,
+    RefresherPreference,
     RefreshKind,
     RefreshMethod,
     RefreshOutcome,
     RefreshRequest,
-    RefresherPreference,
     Reject,
     Session,
     Side,
@@ -59,11 +60,11 @@ from ._native import (
     reason_phrase,
 )
 
-Rows = List[Tuple[str, str]]
+Rows = list[tuple[str, str]]
 """Header rows to add to a message: (name, value) pairs."""
 
 HeadersLike = Union[
-    Sequence[Tuple[str, str]], Mapping[str, Union[str, Sequence[str]]], str, bytes, TimerHeaders
+    Sequence[tuple[str, str]], Mapping[str, Union[str, Sequence[str]]], str, bytes, TimerHeaders
 ]
 """Headers in any accepted form: pairs, a mapping, a raw SIP message, or parsed."""
 
@@ -88,8 +89,8 @@ __all__ = [
     "MalformedMessageError",
     "Method",
     "Mode",
-    "NegotiationError",
     "Negotiated",
+    "NegotiationError",
     "NotARefresh",
     "Policy",
     "Proxy",

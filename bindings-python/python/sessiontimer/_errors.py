@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 
 class SessionTimerError(Exception):
     """Base class of every sessiontimer error.
@@ -12,7 +10,7 @@ class SessionTimerError(Exception):
     request caused the error (400 for a malformed header), else ``None``.
     """
 
-    status_code: Optional[int] = None
+    status_code: int | None = None
 
 
 class MalformedHeaderError(SessionTimerError, ValueError):

@@ -1,17 +1,13 @@
 """Type stubs of the native module. Import from ``sessiontimer``."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, final
+from typing import Any, ClassVar, TypeAlias, final
 
-_Rows = list[tuple[str, str]]
+_Rows: TypeAlias = list[tuple[str, str]]
 """Header rows to add to a message: (name, value) pairs."""
 
-_HeadersLike = (
-    Sequence[tuple[str, str]] | Mapping[str, str | Sequence[str]] | str | bytes | TimerHeaders
-)
-"""Headers in any accepted form: pairs, a mapping, a raw SIP message, or parsed."""
-
 __all__ = [
+    "PRESETS",
     "Accept",
     "Action",
     "ActionKind",
@@ -24,7 +20,6 @@ __all__ = [
     "Mode",
     "Negotiated",
     "NotARefresh",
-    "PRESETS",
     "Policy",
     "Proxy",
     "ProxyResponse",
@@ -187,7 +182,7 @@ class Teardown:
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
-_MethodLike = Method | str
+_MethodLike: TypeAlias = Method | str
 """A method: a member or a SIP method name."""
 
 @final
@@ -214,6 +209,11 @@ class TimerHeaders:
     @property
     def status(self) -> int | None: ...
     def __eq__(self, value: object, /) -> bool: ...
+
+_HeadersLike: TypeAlias = (
+    Sequence[tuple[str, str]] | Mapping[str, str | Sequence[str]] | str | bytes | TimerHeaders
+)
+"""Headers in any accepted form: pairs, a mapping, a raw SIP message, or parsed."""
 
 @final
 class Policy:
@@ -312,7 +312,7 @@ class NotARefresh:
     def __new__(cls) -> NotARefresh: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-_UasDecision = Accept | Reject | NotARefresh
+_UasDecision: TypeAlias = Accept | Reject | NotARefresh
 """What a UAS answers to one request."""
 
 @final

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 from . import _native
 
 
-def policy(settings: Dict[str, Any]) -> _native.Policy:
+def policy(settings: dict[str, Any]) -> _native.Policy:
     """A Policy from ``Policy.to_dict()``."""
     return _native.Policy(**settings)
 
@@ -17,6 +17,6 @@ def session(data: bytes) -> _native.Session:
     return _native.Session.from_bytes(data)
 
 
-def engine(settings: Dict[str, Any], snapshot: bytes) -> _native.Engine:
+def engine(settings: dict[str, Any], snapshot: bytes) -> _native.Engine:
     """An Engine from ``Engine.settings()`` and ``Engine.snapshot()``."""
     return _native.Engine.restore(snapshot, **settings)

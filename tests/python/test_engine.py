@@ -1,0 +1,159 @@
+"""The timer engine from Python: lifecycle, snapshots, pickling, threads."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+
+import sessiontimer as st
+
+S = 1000
+
+
+def refresher_session(interval: int = 1800, at: int = 0) -> st.Session:
+    session = st.Session(owns_call_id=True)
+    session.note_peer([("Allow", "INVITE, UPDATE")])
+    session.apply(st.Negotiated(interval, st.Side.LOCAL), at)
+    return session
+
+
+def test_refresh_is_due_at_half_the_interval_then_rearms_on_2xx() -> None:
+    engine = st.Engine()
+    engine.establish(1, refresher_session())
+    assert engine.next_deadline() is not None
+    assert engine.poll(900 * S - 1) == []
+    [action] = engine.poll(900 * S)
+    assert action.kind == st.ActionKind.SEND_REFRESH and action.key == 1
+    assert action.method == "UPDATE"
+    assert ("Session-Expires", "1800;refresher=uac") in action.headers
+    engine.on_refresh_response(1, 901 * S, 200, [("x", "1800;refresher=uac")])
+    assert engine.poll(1800 * S) == []
+    [again] = engine.poll(1801 * S)
+    assert again.kind == st.ActionKind.SEND_REFRESH
+    assert engine.counters["refreshes_succeeded"] == 1
+
+
+def test_501_to_update_falls_back_to_reinvite() -> None:
+    engine = st.Engine()
+    engine.establish(1, refresher_session())
+    engine.poll(900 * S)
+    engine.on_refresh_response(1, 900 * S, 501)
+    [retry] = engine.poll(900 * S)
+    assert retry.method == "INVITE"
+
+
+def test_unanswered_refresh_ends_with_bye() -> None:
+    engine = st.Engine()
+    engine.establish(1, refresher_session())
+    engine.poll(900 * S)
+    engine.on_refresh_response(1, 932 * S, 408)
+    [bye] = engine.poll(932 * S)
+    assert bye.kind == st.ActionKind.SEND_BYE
+    assert bye.reason == st.Teardown.REFRESH_UNANSWERED
+    assert 1 not in engine and len(engine) == 0
+
+
+def test_silent_peer_gets_bye_at_the_rfc_time() -> None:
+    engine = st.Engine()
+    session = st.Session()
+    session.apply(st.Negotiated(1800, st.Side.REMOTE), 0)
+    engine.establish(5, session)
+    [bye] = engine.poll(10**9)
+    assert (bye.at_ms, bye.reason) == (1768 * S, st.Teardown.NO_REFRESH_RECEIVED)
+    assert "reason=Teardown.NO_REFRESH_RECEIVED" in repr(bye)
+
+
+def test_rejected_refresh_reports_its_status() -> None:
+    engine = st.Engine(max_refresh_retries=0)
+    engine.establish(1, refresher_session())
+    engine.poll(900 * S)
+    engine.on_refresh_response(1, 900 * S, 488)
+    [bye] = engine.poll(10**9)
+    assert bye.reason == st.Teardown.REFRESH_REJECTED and bye.status == 488
+
+
+def test_proxy_sessions_end_without_bye() -> None:
+    engine = st.Engine()
+    engine.establish_proxy(9, 90, 0)
+    [ended] = engine.poll(90 * S)
+    assert ended.kind == st.ActionKind.SESSION_ENDED and ended.reason == st.Teardown.EXPIRED
+
+
+def test_engine_answers_the_peers_refresh() -> None:
+    engine = st.Engine()
+    session = st.Session()
+    session.apply(st.Negotiated(1800, st.Side.REMOTE), 0)
+    engine.establish(3, session)
+    decision = engine.answer(3, [("k", "timer"), ("x", "1800;refresher=uac")], "UPDATE")
+    assert isinstance(decision, st.Accept)
+    engine.refreshed(3, 1000 * S, decision.timer)
+    [bye] = engine.poll(10**9)
+    assert bye.at_ms == 2768 * S
+
+
+def busy_engine() -> st.Engine:
+    engine = st.Engine(seed=7)
+    for key in range(200):
+        engine.establish(key, refresher_session(90 + key, key))
+    engine.poll(100 * S)
+    return engine
+
+
+def test_snapshot_and_pickle_keep_every_deadline() -> None:
+    engine = busy_engine()
+    restored = st.Engine.restore(engine.snapshot(), seed=7)
+    unpickled = pickle.loads(pickle.dumps(engine))
+    assert restored.counters == engine.counters == unpickled.counters
+    expected = [(a.key, a.at_ms, a.kind) for a in engine.poll(10**9)]
+    assert [(a.key, a.at_ms, a.kind) for a in restored.poll(10**9)] == expected
+    assert [(a.key, a.at_ms, a.kind) for a in unpickled.poll(10**9)] == expected
+
+
+def test_a_session_moves_between_engines() -> None:
+    first, second = busy_engine(), st.Engine()
+    data = first.snapshot_session(150)
+    first.remove(150)
+    assert second.restore_session(data) == 150 and 150 in second
+    assert second.session(150) is not None
+
+
+def test_poll_limit_leaves_the_rest_due() -> None:
+    engine = busy_engine()
+    assert len(engine.poll(10**9, limit=5)) == 5
+    assert len(engine.poll(10**9)) > 0
+
+
+def test_threads_hammering_one_engine() -> None:
+    """Eight threads establish, answer, poll and remove on one engine at once."""
+    engine = st.Engine()
+    uas = st.Uas()
+    errors: list[BaseException] = []
+    per_thread = 2000
+
+    def work(base: int) -> None:
+        try:
+            for i in range(per_thread):
+                key = base * per_thread + i
+                decision = uas.decide([("k", "timer"), ("x", str(90 + i % 1000))])
+                assert isinstance(decision, st.Accept) and decision.timer is not None
+                session = st.Session()
+                session.apply(decision.timer, i * S)
+                engine.establish(key, session)
+                engine.poll(i * S)
+                if i % 3 == 0 and key in engine:
+                    engine.remove(key)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    counters = engine.counters
+    assert counters["established"] == 8 * per_thread
+    ended = sum(counters[k] for k in ("no_refresh_received", "removed_by_host", "expired"))
+    assert ended + len(engine) == 8 * per_thread
+    engine.poll(10**12)
+    assert len(engine) == 0

@@ -1,0 +1,101 @@
+"""Bad input of every kind raises the documented exception, never crashes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import sessiontimer as st
+
+
+@pytest.mark.parametrize(
+    ("headers", "header"),
+    [
+        ([("Session-Expires", "abc")], "Session-Expires"),
+        ([("Session-Expires", "")], "Session-Expires"),
+        ([("x", "1800;=x")], "Session-Expires"),
+        ([("Session-Expires", "1800, 1800")], "Session-Expires"),
+        ([("Session-Expires", "1800" + ";p" * 40)], "Session-Expires"),
+        ([("Session-Expires", "9" * 2000)], "Session-Expires"),
+        ([("Min-SE", "-5")], "Min-SE"),
+        ([("Min-SE", "90"), ("Min-SE", "90")], "Min-SE"),
+    ],
+)
+def test_malformed_headers(headers: list[tuple[str, str]], header: str) -> None:
+    with pytest.raises(st.MalformedHeaderError) as raised:
+        st.Uas().decide(headers)
+    error = raised.value
+    assert isinstance(error, ValueError) and isinstance(error, st.SessionTimerError)
+    assert error.header == header and error.problem and error.status_code == 400
+    assert header in str(error)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "garbage",
+        "INVITE\r\n\r\n",
+        "SIP/2.0 abc Bad\r\n\r\n",
+        "INVITE sip:a SIP/2.0\r\nNoColon\r\n",
+    ],
+)
+def test_malformed_messages(raw: str) -> None:
+    with pytest.raises(st.MalformedMessageError) as raised:
+        st.TimerHeaders(raw)
+    assert raised.value.status_code == 400
+
+
+def test_non_utf8_bytes_do_not_crash() -> None:
+    raw = b"INVITE sip:a@b SIP/2.0\r\nSubject: \xff\xfe\r\nSession-Expires: \xff90\r\n\r\n"
+    with pytest.raises(st.MalformedHeaderError):
+        st.TimerHeaders(raw)
+    assert (
+        st.TimerHeaders(b"INVITE sip:a@b SIP/2.0\r\nSubject: \xff\r\n\r\n").session_expires is None
+    )
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [42, None, [("only-one",)], [("Session-Expires", 1800)], [(1, "x")], {"x": 5}, [["x", "90"]]],
+)
+def test_wrong_types_raise_type_errors(headers: Any) -> None:
+    with pytest.raises(TypeError):
+        st.Uas().decide(headers)
+
+
+@pytest.mark.parametrize("bad", [-1, 2**64, "1"])
+def test_bad_numbers(bad: Any) -> None:
+    with pytest.raises((OverflowError, TypeError)):
+        st.Engine().session(bad)
+
+
+def test_engine_errors() -> None:
+    engine = st.Engine(max_sessions=1)
+    session = st.Session()
+    session.apply(st.Negotiated(90, st.Side.LOCAL), 0)
+    engine.establish(1, session)
+    with pytest.raises(st.DuplicateSessionError):
+        engine.establish(1, session)
+    with pytest.raises(st.EngineFullError):
+        engine.establish(2, session)
+    with pytest.raises(st.UnknownSessionError) as raised:
+        engine.remove(7)
+    assert isinstance(raised.value, KeyError) and str(raised.value) == "no session with key 7"
+    with pytest.raises(st.UnknownSessionError):
+        engine.on_refresh_response(7, 0, 200)
+    with pytest.raises(st.SnapshotError):
+        st.Engine.restore(b"not a snapshot")
+    with pytest.raises(st.SnapshotError):
+        engine.restore_session(b"SSTS\x01")
+    with pytest.raises(st.EngineFullError):
+        st.Engine(max_sessions=2**31)
+
+
+def test_too_many_422() -> None:
+    uac = st.Uac(st.Policy(session_expires=90, max_422_retries=1))
+    uac.on_422([("Min-SE", "600")])
+    with pytest.raises(st.TooMany422Error) as raised:
+        uac.on_422([("Min-SE", "1200")])
+    assert isinstance(raised.value, st.NegotiationError)
