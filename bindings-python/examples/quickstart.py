@@ -1,19 +1,17 @@
-"""The README's Python quickstart, kept runnable."""
+"""The README's Python quickstart, kept runnable (tests/python/test_examples.py)."""
 
 import sessiontimer as st
 
-# A UAS answers an INVITE (headers as pairs, a dict, or the raw message).
-uas = st.Uas(st.Policy(min_se=600))
-print(uas.decide([("Supported", "timer"), ("Session-Expires", "300")]))  # Reject 422, Min-SE: 600
-answer = uas.decide({"Supported": "timer", "Session-Expires": "1800"})
+uas = st.Uas(st.Policy(min_se=600))  # keyword settings, or st.Policy.preset("cisco-cube")
+print(uas.decide([("Supported", "timer"), ("Session-Expires", "300")]))  # Reject(status=422, ...)
+answer = uas.decide({"Supported": "timer", "Session-Expires": "1800"})  # or pairs, raw text
 assert isinstance(answer, st.Accept) and answer.timer is not None
-print(answer.headers)  # add these to the 200 OK
+print(answer.headers)  # [('Session-Expires', '1800;refresher=uac'), ('Supported', 'timer'), ...]
 
-# Once the 200 OK is sent, the engine owns the dialog's deadlines.
 session = st.Session()
-session.apply(answer.timer, now_ms=0)
-engine = st.Engine()
+session.apply(answer.timer, now_ms=0)  # the 200 OK went out at t = 0
+engine = st.Engine()  # many sessions; thread-safe; pickles
 engine.establish(1, session)
-print(engine.next_deadline())  # when to poll next (ms; never later than the BYE time)
+print(engine.next_deadline())  # when to poll next, in your clock's milliseconds
 for action in engine.poll(now_ms=1_768_000):
     print(action.kind, action.reason)  # send_bye no_refresh_received

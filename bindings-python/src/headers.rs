@@ -3,7 +3,8 @@
 //! a [`TimerHeaders`] parsed once; headers to add go out as (name, value) pairs.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyMapping, PyString, PyTuple};
+use pyo3::exceptions::PyTypeError;
+use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
 use sessiontimer::SipMessage;
 
 use crate::enums::Method;
@@ -105,48 +106,38 @@ impl TimerHeaders {
     }
 }
 
-/// Reads headers given in any accepted form.
+/// Reads headers given in any accepted form. Lists and tuples of pairs, the
+/// common case, take the fast path: no mapping protocol check, one UTF-8
+/// encoding per name and per value of a session-timer header.
 pub fn read(headers: &Bound<'_, PyAny>) -> PyResult<TimerHeaders> {
     if let Ok(parsed) = headers.cast::<TimerHeaders>() {
         return Ok(parsed.get().clone());
     }
-    if let Ok(text) = headers.cast::<PyString>() {
-        return from_message(&text.to_cow()?);
-    }
-    if let Ok(bytes) = headers.cast::<PyBytes>() {
-        return from_message(&String::from_utf8_lossy(bytes.as_bytes()));
-    }
     let mut inner = sessiontimer::TimerHeaders::default();
-    if let Ok(mapping) = headers.cast::<PyMapping>() {
+    if let Ok(list) = headers.cast::<PyList>() {
+        for pair in list.iter() {
+            read_pair(&mut inner, &pair)?;
+        }
+    } else if let Ok(tuple) = headers.cast::<PyTuple>() {
+        for pair in tuple.iter() {
+            read_pair(&mut inner, &pair)?;
+        }
+    } else if let Ok(text) = headers.cast::<PyString>() {
+        return from_message(&text.to_cow()?);
+    } else if let Ok(bytes) = headers.cast::<PyBytes>() {
+        return from_message(&String::from_utf8_lossy(bytes.as_bytes()));
+    } else if let Ok(dict) = headers.cast::<PyDict>() {
+        for (name, value) in dict.iter() {
+            read_entry(&mut inner, &name, &value)?;
+        }
+    } else if let Ok(mapping) = headers.cast::<PyMapping>() {
         for item in mapping.items()?.iter() {
             let (name, value) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?;
-            match value.cast::<PyString>() {
-                Ok(row) => read_row(&mut inner, &name, row)?,
-                Err(_) => {
-                    for row in value.try_iter()? {
-                        read_row(&mut inner, &name, row?.cast::<PyString>()?)?;
-                    }
-                }
-            }
+            read_entry(&mut inner, &name, &value)?;
         }
     } else {
         for pair in headers.try_iter()? {
-            let pair = pair?;
-            let pair = pair.cast::<PyTuple>().map_err(|_| {
-                pyo3::exceptions::PyTypeError::new_err(
-                    "headers must be (name, value) pairs, a mapping, a raw SIP message or TimerHeaders",
-                )
-            })?;
-            if pair.len() != 2 {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "each header must be a (name, value) pair",
-                ));
-            }
-            read_row(
-                &mut inner,
-                &pair.get_item(0)?,
-                pair.get_item(1)?.cast::<PyString>()?,
-            )?;
+            read_pair(&mut inner, &pair?)?;
         }
     }
     Ok(TimerHeaders {
@@ -156,17 +147,53 @@ pub fn read(headers: &Bound<'_, PyAny>) -> PyResult<TimerHeaders> {
     })
 }
 
+/// One `(name, value)` pair.
+fn read_pair(inner: &mut sessiontimer::TimerHeaders, pair: &Bound<'_, PyAny>) -> PyResult<()> {
+    let pair = pair.cast::<PyTuple>().map_err(|_| {
+        PyTypeError::new_err(
+            "headers must be (name, value) pairs, a mapping, a raw SIP message or TimerHeaders",
+        )
+    })?;
+    if pair.len() != 2 {
+        return Err(PyTypeError::new_err("each header must be a (name, value) pair"));
+    }
+    let (name, value) = (pair.get_borrowed_item(0)?, pair.get_borrowed_item(1)?);
+    read_row(inner, &name, &value)
+}
+
+/// One mapping entry: a value, or a list of rows.
+fn read_entry(
+    inner: &mut sessiontimer::TimerHeaders,
+    name: &Bound<'_, PyAny>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    if value.is_instance_of::<PyString>() {
+        return read_row(inner, name, value);
+    }
+    for row in value.try_iter()? {
+        read_row(inner, name, &row?)?;
+    }
+    Ok(())
+}
+
 /// Reads one row; names RFC 4028 does not use are skipped unread.
 fn read_row(
     inner: &mut sessiontimer::TimerHeaders,
     name: &Bound<'_, PyAny>,
-    value: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    let name = name.cast::<PyString>()?.to_cow()?;
-    match sessiontimer::HeaderName::classify(&name) {
-        Some(header) => inner.read(header, &value.to_cow()?).or_raise(),
-        None => Ok(()),
-    }
+    let name = name.cast::<PyString>()?.encode_utf8()?;
+    let Some(header) = sessiontimer::HeaderName::classify(utf8(&name)?) else {
+        return Ok(());
+    };
+    let value = value.cast::<PyString>()?.encode_utf8()?;
+    inner.read(header, utf8(&value)?).or_raise()
+}
+
+/// The text of bytes that Python encoded as UTF-8 (lone surrogates fail to encode).
+fn utf8<'a>(bytes: &'a Bound<'_, PyBytes>) -> PyResult<&'a str> {
+    std::str::from_utf8(bytes.as_bytes())
+        .map_err(|e| pyo3::exceptions::PyUnicodeDecodeError::new_err(e.to_string()))
 }
 
 fn from_message(raw: &str) -> PyResult<TimerHeaders> {

@@ -23,7 +23,11 @@ def run(script: str, *args: str) -> str:
     return done.stdout
 
 
-def test_quickstart() -> None:
+def test_quickstart_is_the_readmes_and_runs() -> None:
+    readme = (EXAMPLES.parents[1] / "README.md").read_text()
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert block in (EXAMPLES / "quickstart.py").read_text()
+    assert len(block.splitlines()) <= 20
     out = run("quickstart.py")
     assert "Reject(status=422" in out and "send_bye no_refresh_received" in out
 

@@ -1,0 +1,171 @@
+"""Python benchmark: sessiontimer against pure-Python baselines, in one run.
+
+- UAS decisions per second from header pairs, against a pure-Python
+  implementation of the same decision (written below, checked to agree).
+- Engine operations per second (establish, re-arm, cancel, poll), against a
+  heapq timer manager with lazy deletion on the same workload.
+
+The machine is shared and noisy, so each figure is a ratio against a baseline
+measured in the same run (best of several repeats).
+
+    python bindings-python/benches/bench.py [--sessions N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import timeit
+from collections.abc import Sequence
+
+import sessiontimer as st
+
+INVITE = [
+    ("Via", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK776asdhds"),
+    ("From", "<sip:alice@127.0.0.1>;tag=1928301774"),
+    ("To", "<sip:bob@127.0.0.1>"),
+    ("Call-ID", "a84b4c76e66710@127.0.0.1"),
+    ("CSeq", "314159 INVITE"),
+    ("Supported", "100rel, timer"),
+    ("Session-Expires", "1800"),
+    ("Min-SE", "90"),
+]
+
+
+def py_uas_decide(
+    headers: Sequence[tuple[str, str]], min_se: int = 90, session_expires: int = 1800
+) -> tuple[int, list[tuple[str, str]]]:
+    """RFC 4028 section 9 for the RFC's default policy, in plain Python."""
+    interval: int | None = None
+    refresher: str | None = None
+    peer_min_se = 90
+    supported = False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in ("session-expires", "x"):
+            delta, *params = value.split(";")
+            interval = int(delta.strip())
+            for param in params:
+                key, _, val = param.partition("=")
+                if key.strip().lower() == "refresher":
+                    refresher = val.strip().lower()
+        elif lowered == "min-se":
+            peer_min_se = max(90, int(value.split(";")[0].strip()))
+        elif lowered in ("supported", "k", "require"):
+            supported |= any(t.strip().lower() == "timer" for t in value.split(","))
+    if interval is not None and supported and interval < min_se:
+        return 422, [("Min-SE", str(min_se))]
+    if interval is None:
+        interval = max(session_expires, peer_min_se)
+    else:
+        interval = min(interval, max(session_expires, peer_min_se))
+    if not supported:
+        refresher = "uas"
+    elif refresher is None:
+        refresher = "uac"
+    rows = [("Session-Expires", f"{interval};refresher={refresher}"), ("Supported", "timer")]
+    if supported:
+        rows.append(("Require", "timer"))
+    return 200, rows
+
+
+class HeapTimers:
+    """A heapq timer manager with lazy deletion: the Python baseline."""
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[int, int, int]] = []
+        self.live: dict[int, int] = {}
+        self.generation = 0
+
+    def arm(self, key: int, deadline: int) -> None:
+        self.generation += 1
+        self.live[key] = self.generation
+        heapq.heappush(self.heap, (deadline, key, self.generation))
+
+    def cancel(self, key: int) -> None:
+        del self.live[key]
+
+    def poll(self, now: int) -> list[int]:
+        due = []
+        while self.heap and self.heap[0][0] <= now:
+            _, key, generation = heapq.heappop(self.heap)
+            if self.live.get(key) == generation:
+                del self.live[key]
+                due.append(key)
+        return due
+
+
+def best(fn: object, number: int, repeat: int = 5) -> float:
+    """Seconds per call, best of `repeat` runs."""
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number  # type: ignore[arg-type]
+
+
+def bench_decisions() -> tuple[float, float, float]:
+    uas = st.Uas()
+    decision = uas.decide(INVITE)
+    assert isinstance(decision, st.Accept)
+    assert (200, decision.headers) == py_uas_decide(INVITE), "the baselines must agree"
+    parsed = st.TimerHeaders(INVITE)
+    native = best(lambda: uas.decide(INVITE), 50_000)
+    preparsed = best(lambda: uas.decide(parsed), 50_000)
+    python = best(lambda: py_uas_decide(INVITE), 50_000)
+    return native, preparsed, python
+
+
+def engine_workload(sessions: int) -> float:
+    """Seconds for establish, 3 re-arms each, 1/5 cancels, then firing all."""
+    engine = st.Engine()
+    engine.reserve(sessions)
+    timer = st.Negotiated(1800, st.Side.REMOTE)
+    start = timeit.default_timer()
+    for key in range(sessions):
+        session = st.Session()
+        session.apply(timer, key)
+        engine.establish(key, session)
+    for round_ in range(1, 4):
+        for key in range(sessions):
+            engine.refreshed(key, round_ * 1000 + key, timer)
+    for key in range(0, sessions, 5):
+        engine.remove(key)
+    fired = engine.poll(10**12)
+    elapsed = timeit.default_timer() - start
+    assert len(fired) == sessions - len(range(0, sessions, 5))
+    return elapsed
+
+
+def heap_workload(sessions: int) -> float:
+    timers = HeapTimers()
+    start = timeit.default_timer()
+    for key in range(sessions):
+        timers.arm(key, key + 1_768_000)
+    for round_ in range(1, 4):
+        for key in range(sessions):
+            timers.arm(key, round_ * 1000 + key + 1_768_000)
+    for key in range(0, sessions, 5):
+        timers.cancel(key)
+    fired = timers.poll(10**12)
+    elapsed = timeit.default_timer() - start
+    assert len(fired) == sessions - len(range(0, sessions, 5))
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="sessiontimer Python benchmark")
+    parser.add_argument("--sessions", type=int, default=100_000)
+    args = parser.parse_args()
+    native, preparsed, python = bench_decisions()
+    print(f"UAS decision from {len(INVITE)} header pairs: {native * 1e6:.2f} us")
+    print(f"UAS decision from parsed TimerHeaders:   {preparsed * 1e6:.2f} us")
+    print(f"pure-Python UAS decision:                {python * 1e6:.2f} us")
+    print(f"decisions ratio (pure Python / sessiontimer): {python / native:.2f}x")
+    engine = min(engine_workload(args.sessions) for _ in range(3))
+    heap = min(heap_workload(args.sessions) for _ in range(3))
+    operations = args.sessions * 4 + len(range(0, args.sessions, 5)) + 1
+    print(f"engine workload ({args.sessions} sessions, {operations} calls): {engine:.3f} s")
+    print(f"heapq workload:                                    {heap:.3f} s")
+    print(f"engine ops/s: {operations / engine:,.0f}; heapq ops/s: {operations / heap:,.0f}")
+    print(f"engine ratio (heapq / sessiontimer): {heap / engine:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
