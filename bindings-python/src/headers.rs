@@ -2,8 +2,8 @@
 //! (a value may be a list of rows), a whole raw SIP message (str or bytes), or
 //! a [`TimerHeaders`] parsed once; headers to add go out as (name, value) pairs.
 
-use pyo3::prelude::*;
 use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
 use sessiontimer::SipMessage;
 
@@ -155,7 +155,9 @@ fn read_pair(inner: &mut sessiontimer::TimerHeaders, pair: &Bound<'_, PyAny>) ->
         )
     })?;
     if pair.len() != 2 {
-        return Err(PyTypeError::new_err("each header must be a (name, value) pair"));
+        return Err(PyTypeError::new_err(
+            "each header must be a (name, value) pair",
+        ));
     }
     let (name, value) = (pair.get_borrowed_item(0)?, pair.get_borrowed_item(1)?);
     read_row(inner, &name, &value)
