@@ -58,6 +58,15 @@ impl HeaderEdits {
         rows
     }
 
+    /// The rows as SIP header lines, `Name: value` each ending in CRLF, ready to
+    /// add to a message that has none of these headers yet (RFC 3261 section 7.3).
+    pub fn to_header_lines(&self) -> String {
+        self.to_pairs()
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect()
+    }
+
     /// [`HeaderEdits::to_pairs`] with owned names, the shape [`HeaderEdits::apply`] edits.
     pub fn to_rows(&self) -> Vec<(String, String)> {
         self.to_pairs()
@@ -143,6 +152,20 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn header_lines_end_in_crlf() {
+        let edits = HeaderEdits {
+            session_expires: Some(SessionExpires::new(1800, Some(Refresher::Uac))),
+            require_timer: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            edits.to_header_lines(),
+            "Session-Expires: 1800;refresher=uac\r\nRequire: timer\r\n"
+        );
+        assert_eq!(HeaderEdits::default().to_header_lines(), "");
     }
 
     #[test]
