@@ -17,6 +17,9 @@ cargo test --workspace --all-features
 section "main job smoke run"
 cargo run -q -p sessiontimer --example ladder > /dev/null
 
+section "C library (valgrind, ASan + UBSan, header as C++)"
+bash scripts/test-c.sh
+
 section "python package (build, ruff, mypy --strict, stubtest, pytest)"
 bash scripts/test-python.sh
 

@@ -74,6 +74,7 @@ pub extern "C" fn sst_policy_preset(
     out: *mut sst_policy,
 ) -> sst_result {
     ffi_boundary!({
+        check_out(out, "out")?;
         let policy = Policy::preset(text(name, name_len, "name")?).or_code()?;
         put(out, sst_policy::from_core(&policy), "out")
     })

@@ -1,0 +1,246 @@
+/* The C API end to end: settings, every role, the session and the engine. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sessiontimer.h"
+#include "check.h"
+
+static sst_headers *rows(const sst_header *list, size_t n) {
+  sst_headers *h = NULL;
+  CHECK_OK(sst_headers_new(list, n, &h));
+  return h;
+}
+
+#define ROW(n, v) {n, sizeof(n) - 1, v, sizeof(v) - 1}
+
+static void test_policy(void) {
+  sst_policy p;
+  CHECK_OK(sst_policy_default(&p));
+  CHECK(p.session_expires == 1800 && p.min_se == 90 && p.mode == SST_MODE_ORIGINATE);
+  CHECK_OK(sst_policy_preset(STR("cisco-cube"), &p));
+  CHECK(p.consume_refreshes && p.min_se == 1800);
+  CHECK_IS(sst_policy_preset(STR("nobody"), &p), SST_RESULT_INVALID_POLICY);
+  p.min_se = 60;
+  CHECK_IS(sst_policy_validate(&p), SST_RESULT_INVALID_POLICY);
+  p.min_se = 90;
+  p.mode = 99;
+  CHECK_IS(sst_policy_validate(&p), SST_RESULT_INVALID_ARGUMENT);
+  CHECK(strcmp(sst_version(), "0.1.0") == 0);
+  CHECK(strcmp(sst_result_str(SST_RESULT_OK), "ok") == 0);
+  CHECK(strcmp(sst_result_str(9999), "unknown result code") == 0);
+}
+
+static void test_uas(void) {
+  sst_uas *uas = NULL;
+  sst_policy p;
+  CHECK_OK(sst_policy_default(&p));
+  p.min_se = 600;
+  CHECK_OK(sst_uas_new(&p, &uas));
+  const sst_header small[] = {ROW("Supported", "timer"), ROW("Session-Expires", "300")};
+  sst_headers *h = rows(small, 2);
+  sst_decision d;
+  char buf[256];
+  size_t n = 0;
+  CHECK_OK(sst_uas_decide(uas, SST_METHOD_INVITE, h, NULL, &d, buf, sizeof buf, &n));
+  CHECK(d.kind == SST_DECISION_KIND_REJECT && d.status == 422);
+  CHECK(n == strlen("Min-SE: 600\r\n") && memcmp(buf, "Min-SE: 600\r\n", n) == 0);
+  sst_headers_free(h);
+
+  const char *invite =
+      "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+      "k: timer\r\n"
+      "x: 1800\r\n"
+      "\r\n";
+  CHECK_OK(sst_headers_from_message(invite, strlen(invite), &h));
+  uint32_t method = 99;
+  CHECK_OK(sst_headers_method(h, &method));
+  CHECK(method == SST_METHOD_INVITE);
+  CHECK_OK(sst_uas_decide(uas, method, h, NULL, &d, buf, sizeof buf, &n));
+  CHECK(d.kind == SST_DECISION_KIND_ACCEPT && d.status == 200 && d.has_timer);
+  CHECK(d.timer.interval == 1800 && d.timer.refresher == SST_SIDE_REMOTE);
+  const char *want = "Session-Expires: 1800;refresher=uac\r\nSupported: timer\r\nRequire: timer\r\n";
+  CHECK(n == strlen(want) && memcmp(buf, want, n) == 0);
+
+  /* Too small a buffer: the size needed, and nothing else written. */
+  sst_decision untouched = {0};
+  CHECK_IS(sst_uas_decide(uas, method, h, NULL, &untouched, buf, 10, &n),
+           SST_RESULT_BUFFER_TOO_SMALL);
+  CHECK(n == strlen(want) && untouched.status == 0);
+  CHECK_IS(sst_uas_decide(uas, SST_METHOD_OTHER, h, NULL, &d, buf, sizeof buf, &n), SST_RESULT_OK);
+  CHECK(d.kind == SST_DECISION_KIND_NOT_A_REFRESH && n == 0);
+  sst_headers_free(h);
+  sst_uas_free(uas);
+}
+
+static void test_uac_and_session(void) {
+  sst_uac *uac = NULL;
+  CHECK_OK(sst_uac_new(NULL, 90, &uac));
+  char buf[256];
+  size_t n = 0;
+  CHECK_OK(sst_uac_request(uac, buf, sizeof buf, &n));
+  CHECK(n == strlen("Session-Expires: 90\r\nSupported: timer\r\n"));
+  const char *too_small = "SIP/2.0 422 Session Interval Too Small\r\nMin-SE: 600\r\n\r\n";
+  sst_headers *r = NULL;
+  CHECK_OK(sst_headers_from_message(too_small, strlen(too_small), &r));
+  uint16_t status = 0;
+  CHECK_OK(sst_headers_status(r, &status));
+  CHECK(status == 422);
+  CHECK_OK(sst_uac_on_422(uac, r, buf, sizeof buf, &n));
+  CHECK(strstr(buf, "Min-SE: 600\r\n") != NULL);
+  CHECK_IS(sst_uac_on_422(uac, r, buf, sizeof buf, &n), SST_RESULT_UNUSABLE422);
+  sst_headers_free(r);
+
+  const sst_header ok[] = {ROW("Supported", "timer"), ROW("Session-Expires", "600;refresher=uac"),
+                           ROW("Allow", "INVITE, ACK, BYE, UPDATE")};
+  r = rows(ok, 3);
+  sst_timer t;
+  CHECK_OK(sst_uac_on_2xx(uac, r, &t));
+  CHECK(t.interval == 600 && t.refresher == SST_SIDE_LOCAL);
+  sst_session *s = NULL;
+  CHECK_OK(sst_uac_establish(uac, r, 1000, &s));
+  uint64_t at = 0;
+  CHECK_OK(sst_session_refresh_at(s, &at));
+  CHECK(at == 1000 + 300000);
+  CHECK_IS(sst_session_bye_at(s, SST_BYE_MARGIN_RFC, &at), SST_RESULT_NONE);
+
+  unsigned char bytes[64];
+  CHECK_OK(sst_session_to_bytes(s, bytes, sizeof bytes, &n));
+  CHECK(n == 22);
+  sst_session *copy = NULL;
+  CHECK_OK(sst_session_from_bytes(bytes, n, &copy));
+  CHECK_OK(sst_session_timer(copy, &t));
+  CHECK(t.interval == 600);
+  CHECK_IS(sst_session_from_bytes(bytes, n - 1, &copy), SST_RESULT_INVALID_SNAPSHOT);
+  sst_session_free(copy);
+
+  /* The engine takes over: a refresh by UPDATE at half the interval. */
+  sst_engine *e = NULL;
+  CHECK_OK(sst_engine_new(NULL, &e));
+  CHECK_OK(sst_engine_establish(e, 42, s));
+  CHECK_IS(sst_engine_establish(e, 42, s), SST_RESULT_DUPLICATE_SESSION);
+  uint64_t next = 0;
+  CHECK_OK(sst_engine_next_deadline(e, &next));
+  CHECK(next <= 301000);
+  sst_action a;
+  CHECK_IS(sst_engine_poll(e, 300999, &a, buf, sizeof buf, &n), SST_RESULT_NONE);
+  CHECK_IS(sst_engine_poll(e, 301000, &a, buf, 5, &n), SST_RESULT_BUFFER_TOO_SMALL);
+  CHECK_OK(sst_engine_poll(e, 301000, &a, buf, sizeof buf, &n));
+  CHECK(a.key == 42 && a.kind == SST_ACTION_KIND_SEND_REFRESH && a.method == SST_METHOD_UPDATE);
+  CHECK(strstr(buf, "Session-Expires: 600;refresher=uac\r\n") == buf);
+  CHECK_OK(sst_engine_on_refresh_response(e, 42, 301500, 501, NULL));
+  CHECK_OK(sst_engine_poll(e, 301500, &a, buf, sizeof buf, &n));
+  CHECK(a.method == SST_METHOD_INVITE);
+  CHECK_OK(sst_engine_on_refresh_response(e, 42, 302000, 408, NULL));
+  CHECK_OK(sst_engine_poll(e, 302000, &a, buf, sizeof buf, &n));
+  CHECK(a.kind == SST_ACTION_KIND_SEND_BYE && a.reason == SST_TEARDOWN_REFRESH_UNANSWERED && n == 0);
+  size_t len = 99;
+  CHECK_OK(sst_engine_len(e, &len));
+  CHECK(len == 0);
+  sst_counters c;
+  CHECK_OK(sst_engine_counters(e, &c));
+  CHECK(c.established == 1 && c.refresh_unanswered == 1 && c.refreshes_sent == 2);
+  sst_engine_free(e);
+  sst_session_free(s);
+  sst_headers_free(r);
+  sst_uac_free(uac);
+}
+
+static void test_proxy_and_b2bua(void) {
+  sst_proxy *px = NULL;
+  CHECK_OK(sst_proxy_new(NULL, &px));
+  const sst_header req[] = {ROW("Supported", "timer")};
+  sst_headers *h = rows(req, 1);
+  sst_decision d;
+  sst_proxy_transaction tx;
+  char buf[256];
+  size_t n = 0;
+  CHECK_OK(sst_proxy_on_request(px, SST_METHOD_INVITE, h, &d, &tx, buf, sizeof buf, &n));
+  CHECK(d.kind == SST_DECISION_KIND_FORWARD && tx.requested && tx.interval == 1800);
+  CHECK(n == strlen("Session-Expires: 1800\r\n"));
+  sst_headers *empty = rows(NULL, 0);
+  uint32_t interval = 0;
+  CHECK_OK(sst_proxy_on_2xx(px, &tx, empty, &interval, buf, sizeof buf, &n));
+  CHECK(interval == 1800 && strstr(buf, "Require: timer\r\n") != NULL);
+  sst_proxy_free(px);
+
+  sst_policy cube;
+  CHECK_OK(sst_policy_preset(STR("cisco-cube"), &cube));
+  sst_b2bua *b = NULL;
+  CHECK_OK(sst_b2bua_new(&cube, &cube, &b));
+  sst_uac *out_leg = NULL;
+  CHECK_OK(sst_b2bua_outbound_uac(b, h, &out_leg));
+  CHECK_OK(sst_uac_request(out_leg, buf, sizeof buf, &n));
+  CHECK(strstr(buf, "Session-Expires: 1800\r\n") == buf);
+  sst_uac_free(out_leg);
+  sst_uas *in_leg = NULL;
+  CHECK_OK(sst_b2bua_inbound_uas(b, &in_leg));
+  sst_uas_free(in_leg);
+  const char *sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n";
+  uint32_t kind = 99;
+  CHECK_OK(sst_classify_refresh(SST_METHOD_INVITE, sdp, strlen(sdp), sdp, strlen(sdp), &kind));
+  CHECK(kind == SST_REFRESH_KIND_PURE_REFRESH);
+  sst_session *leg = NULL;
+  CHECK_OK(sst_session_new(false, false, &leg));
+  const sst_header refresh[] = {ROW("k", "timer"), ROW("x", "1800")};
+  sst_headers *rh = rows(refresh, 2);
+  CHECK_OK(sst_b2bua_on_in_dialog_request(b, SST_LEG_INBOUND, leg, SST_METHOD_INVITE, rh, kind, &d,
+                                          buf, sizeof buf, &n));
+  CHECK(d.kind == SST_DECISION_KIND_ACCEPT && d.has_timer);
+  CHECK_OK(sst_b2bua_on_in_dialog_request(b, SST_LEG_INBOUND, leg, SST_METHOD_INVITE, rh,
+                                          SST_REFRESH_KIND_SESSION_CHANGE, &d, buf, sizeof buf, &n));
+  CHECK(d.kind == SST_DECISION_KIND_RELAY && n == 0);
+  sst_session_free(leg);
+  sst_headers_free(rh);
+  sst_b2bua_free(b);
+  sst_headers_free(empty);
+  sst_headers_free(h);
+}
+
+static void test_snapshots(void) {
+  sst_engine_config cfg;
+  CHECK_OK(sst_engine_config_default(&cfg));
+  cfg.max_sessions = 100;
+  sst_engine *e = NULL;
+  CHECK_OK(sst_engine_new(&cfg, &e));
+  for (uint64_t key = 0; key < 50; key++) {
+    CHECK_OK(sst_engine_establish_proxy(e, key, 90 + (uint32_t)key, key));
+  }
+  size_t need = 0;
+  CHECK_IS(sst_engine_snapshot(e, NULL, 0, &need), SST_RESULT_BUFFER_TOO_SMALL);
+  unsigned char *data = malloc(need);
+  size_t n = 0;
+  CHECK_OK(sst_engine_snapshot(e, data, need, &n));
+  CHECK(n == need);
+  sst_engine *copy = NULL;
+  CHECK_OK(sst_engine_restore(&cfg, data, n, &copy));
+  data[0] ^= 0xff;
+  sst_engine *bad = NULL;
+  CHECK_IS(sst_engine_restore(&cfg, data, n, &bad), SST_RESULT_INVALID_SNAPSHOT);
+  CHECK(bad == NULL);
+  free(data);
+  unsigned char one[64];
+  CHECK_OK(sst_engine_snapshot_session(e, 7, one, sizeof one, &n));
+  CHECK_OK(sst_engine_remove(copy, 7));
+  uint64_t key = 0;
+  CHECK_OK(sst_engine_restore_session(copy, one, n, &key));
+  CHECK(key == 7);
+  sst_action a;
+  char buf[64];
+  size_t ended = 0;
+  while (sst_engine_poll(copy, UINT64_MAX, &a, buf, sizeof buf, &n) == SST_RESULT_OK) {
+    CHECK(a.kind == SST_ACTION_KIND_SESSION_ENDED && a.reason == SST_TEARDOWN_EXPIRED);
+    ended++;
+  }
+  CHECK(ended == 50);
+  sst_engine_free(copy);
+  sst_engine_free(e);
+}
+
+int main(void) {
+  test_policy();
+  test_uas();
+  test_uac_and_session();
+  test_proxy_and_b2bua();
+  test_snapshots();
+  return summary("test_api");
+}
