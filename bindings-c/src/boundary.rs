@@ -70,14 +70,7 @@ fn null(what: &str) -> sst_result {
 
 /// Bytes given as pointer and length; NULL is allowed only with length 0.
 pub fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], sst_result> {
-    if len == 0 {
-        return Ok(&[]);
-    }
-    if ptr.is_null() {
-        return Err(null(what));
-    }
-    // SAFETY: the caller promises `len` readable bytes at `ptr` for the call.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    array(ptr, len, what)
 }
 
 /// UTF-8 text given as pointer and length (no NUL needed).

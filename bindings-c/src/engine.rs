@@ -127,6 +127,15 @@ pub struct sst_engine {
     pending: Option<Action>,
 }
 
+impl sst_engine {
+    fn wrap(engine: Engine) -> Self {
+        sst_engine {
+            engine,
+            pending: None,
+        }
+    }
+}
+
 /// The default settings (RFC policy, 2^24 sessions, 10 s retry delay).
 #[no_mangle]
 pub extern "C" fn sst_engine_config_default(out: *mut sst_engine_config) -> sst_result {
@@ -156,12 +165,8 @@ pub extern "C" fn sst_engine_new(
 ) -> sst_result {
     ffi_boundary!({
         check_out(out, "out")?;
-        let engine = Engine::new(config_arg(config)?).or_code()?;
         hand_out(
-            sst_engine {
-                engine,
-                pending: None,
-            },
+            sst_engine::wrap(Engine::new(config_arg(config)?).or_code()?),
             out,
         )
     })
@@ -416,13 +421,7 @@ pub extern "C" fn sst_engine_restore(
     ffi_boundary!({
         check_out(out, "out")?;
         let engine = Engine::restore(config_arg(config)?, bytes(data, len, "data")?).or_code()?;
-        hand_out(
-            sst_engine {
-                engine,
-                pending: None,
-            },
-            out,
-        )
+        hand_out(sst_engine::wrap(engine), out)
     })
 }
 

@@ -166,6 +166,26 @@ pub extern "C" fn sst_uac_request(
     })
 }
 
+/// Runs a UAC retry step on a copy, and keeps it only when its header lines
+/// fit the caller's buffer (a retry that was not handed out was not sent).
+fn uac_retry(
+    uac: *mut sst_uac,
+    response: *const sst_headers,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+    step: impl FnOnce(&mut Uac, &core_st::TimerHeaders) -> Result<HeaderEdits, sst_result>,
+) -> Result<(), sst_result> {
+    let uac = get_mut(uac, "uac")?;
+    let response = get(response, "response")?;
+    let buf = OutBuf::new(buf, buf_len, out_len)?;
+    let mut trial = uac.0.clone();
+    let edits = step(&mut trial, &response.inner)?;
+    buf.write(edits.to_header_lines().as_bytes())?;
+    uac.0 = trial;
+    Ok(())
+}
+
 /// A 422 arrived: the header lines of the retried INVITE (section 7.3).
 #[no_mangle]
 pub extern "C" fn sst_uac_on_422(
@@ -176,15 +196,9 @@ pub extern "C" fn sst_uac_on_422(
     out_len: *mut usize,
 ) -> sst_result {
     ffi_boundary!({
-        let uac = get_mut(uac, "uac")?;
-        let response = get(response, "response")?;
-        let buf = OutBuf::new(buf, buf_len, out_len)?;
-        // Size first: a retry that does not fit must not count as sent.
-        let mut trial = uac.0.clone();
-        let lines = trial.on_422(&response.inner).or_code()?.to_header_lines();
-        buf.write(lines.as_bytes())?;
-        uac.0 = trial;
-        Ok(())
+        uac_retry(uac, response, buf, buf_len, out_len, |uac, r| {
+            uac.on_422(r).or_code()
+        })
     })
 }
 
@@ -199,16 +213,9 @@ pub extern "C" fn sst_uac_on_420(
     out_len: *mut usize,
 ) -> sst_result {
     ffi_boundary!({
-        let uac = get_mut(uac, "uac")?;
-        let response = get(response, "response")?;
-        let buf = OutBuf::new(buf, buf_len, out_len)?;
-        let mut trial = uac.0.clone();
-        let Some(retry) = trial.on_420(&response.inner) else {
-            return Err(sst_result::None);
-        };
-        buf.write(retry.to_header_lines().as_bytes())?;
-        uac.0 = trial;
-        Ok(())
+        uac_retry(uac, response, buf, buf_len, out_len, |uac, r| {
+            uac.on_420(r).ok_or(sst_result::None)
+        })
     })
 }
 
