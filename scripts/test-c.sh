@@ -6,9 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v valgrind >/dev/null; then
+missing=()
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq valgrind >/dev/null
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 cargo build -q --release -p sessiontimer-c
@@ -34,4 +37,17 @@ for src in tests/c/test_*.c; do
   echo "== $name (ASan + UBSan)"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/$name-asan"
 done
+echo "== install under a prefix, build the quickstart with pkg-config (shared and static)"
+prefix="$PWD/$out/prefix"
+bash scripts/install-c.sh "$prefix" >/dev/null
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+# shellcheck disable=SC2046
+gcc "${cflags[@]}" bindings-c/examples/quickstart.c $(pkg-config --cflags --libs sessiontimer) \
+  -Wl,-rpath,"$prefix/lib" -o "$out/quickstart-shared"
+# shellcheck disable=SC2046
+gcc "${cflags[@]}" bindings-c/examples/quickstart.c $(pkg-config --cflags sessiontimer) \
+  "$prefix/lib/libsessiontimer.a" $(pkg-config --static --libs-only-l sessiontimer | sed 's/-lsessiontimer//') \
+  -o "$out/quickstart-static"
+valgrind -q --leak-check=full --error-exitcode=1 "$out/quickstart-shared" | grep -q "refresher=uac"
+valgrind -q --leak-check=full --error-exitcode=1 "$out/quickstart-static" | grep -q "action 1, reason 1"
 echo "C checks passed"
