@@ -1,1 +1,101 @@
-fn main() {}
+//! The cost of a UAS decision through the C API against the same decision
+//! called from Rust, in one run: parse an INVITE's 8 header rows, decide, and
+//! write the answer's header lines.
+//!
+//! `cargo bench -p sessiontimer-c --bench ffi`; the ratio is printed at the end.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use sessiontimer::headers::{sst_headers, sst_headers_free, sst_headers_new};
+use sessiontimer::roles::{sst_uas, sst_uas_decide, sst_uas_free, sst_uas_new};
+use sessiontimer::sst_result;
+use sessiontimer::types::{sst_decision, sst_header, sst_method};
+
+const INVITE: [(&str, &str); 8] = [
+    ("Via", "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK776asdhds"),
+    ("From", "<sip:alice@127.0.0.1>;tag=1928301774"),
+    ("To", "<sip:bob@127.0.0.1>"),
+    ("Call-ID", "a84b4c76e66710@127.0.0.1"),
+    ("CSeq", "314159 INVITE"),
+    ("Supported", "100rel, timer"),
+    ("Session-Expires", "1800"),
+    ("Min-SE", "90"),
+];
+
+fn rust_decision(uas: &core_st::Uas) -> usize {
+    let request = core_st::TimerHeaders::parse(INVITE).unwrap();
+    match uas.decide(core_st::Method::Invite, &request, None) {
+        core_st::UasDecision::Accept { headers, .. } => headers.to_header_lines().len(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn c_decision(uas: *const sst_uas, rows: &[sst_header], buf: &mut [u8]) -> usize {
+    let mut headers: *mut sst_headers = std::ptr::null_mut();
+    assert_eq!(
+        sst_headers_new(rows.as_ptr(), rows.len(), &mut headers),
+        sst_result::Ok
+    );
+    let mut decision = std::mem::MaybeUninit::<sst_decision>::uninit();
+    let mut n = 0;
+    let result = sst_uas_decide(
+        uas,
+        sst_method::Invite as u32,
+        headers,
+        std::ptr::null(),
+        decision.as_mut_ptr(),
+        buf.as_mut_ptr().cast(),
+        buf.len(),
+        &mut n,
+    );
+    assert_eq!(result, sst_result::Ok);
+    sst_headers_free(headers);
+    n
+}
+
+fn time(mut f: impl FnMut() -> usize) -> Duration {
+    let runs = 200_000;
+    (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..runs {
+                black_box(f());
+            }
+            start.elapsed() / runs
+        })
+        .min()
+        .unwrap()
+}
+
+fn main() {
+    let rows: Vec<sst_header> = INVITE
+        .iter()
+        .map(|(n, v)| sst_header {
+            name: n.as_ptr().cast(),
+            name_len: n.len(),
+            value: v.as_ptr().cast(),
+            value_len: v.len(),
+        })
+        .collect();
+    let rust_uas = core_st::Uas::new(core_st::Policy::RFC).unwrap();
+    let mut c_uas: *mut sst_uas = std::ptr::null_mut();
+    assert_eq!(sst_uas_new(std::ptr::null(), &mut c_uas), sst_result::Ok);
+    let mut buf = [0u8; 256];
+    assert_eq!(c_decision(c_uas, &rows, &mut buf), rust_decision(&rust_uas));
+
+    let mut criterion = Criterion::default().configure_from_args();
+    let mut group = criterion.benchmark_group("uas_decision");
+    group.bench_function("rust", |b| b.iter(|| rust_decision(&rust_uas)));
+    group.bench_function("c_api", |b| b.iter(|| c_decision(c_uas, &rows, &mut buf)));
+    group.finish();
+
+    let rust = time(|| rust_decision(&rust_uas));
+    let c = time(|| c_decision(c_uas, &rows, &mut buf));
+    println!(
+        "UAS decision: Rust {rust:?}, C API {c:?}, ratio C/Rust {:.2} (goal <= 1.3)",
+        c.as_secs_f64() / rust.as_secs_f64()
+    );
+    sst_uas_free(c_uas);
+}
