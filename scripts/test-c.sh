@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v valgrind >/dev/null || missing+=(valgrind)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v sipp >/dev/null || missing+=(sip-tester)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -50,4 +51,17 @@ gcc "${cflags[@]}" bindings-c/examples/quickstart.c $(pkg-config --cflags sessio
   -o "$out/quickstart-static"
 valgrind -q --leak-check=full --error-exitcode=1 "$out/quickstart-shared" | grep -q "refresher=uac"
 valgrind -q --leak-check=full --error-exitcode=1 "$out/quickstart-static" | grep -q "action 1, reason 1"
+echo "== the example UAS host against SIPp over loopback UDP: 422, retry, 200, BYE"
+gcc "${cflags[@]}" bindings-c/examples/uas_host.c "$lib/libsessiontimer.a" "${static_libs[@]}" \
+  -o "$out/uas_host"
+"$out/uas_host" 15071 30 600 > "$out/uas_host.log" 2>&1 &
+host_pid=$!
+trap 'kill "$host_pid" 2>/dev/null || true' EXIT
+sleep 0.5
+(cd "$out" && timeout 30 sipp 127.0.0.1:15071 -sf "$OLDPWD/tests/interop/sipp/uac_422_then_200.xml" \
+  -m 1 -i 127.0.0.1 -p 15072 -timeout 20s -timeout_error -nostdin -trace_err > sipp.log 2>&1) ||
+  { cat "$out/uas_host.log" "$out"/*errors.log 2>/dev/null; exit 1; }
+kill "$host_pid"
+grep -q "INVITE -> 422 Min-SE: 600" "$out/uas_host.log"
+grep -q "INVITE -> 200 interval 600 refresher caller" "$out/uas_host.log"
 echo "C checks passed"
