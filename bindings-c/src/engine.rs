@@ -331,15 +331,17 @@ pub extern "C" fn sst_engine_next_deadline(engine: *const sst_engine, out: *mut 
     })
 }
 
-fn teardown(reason: Teardown) -> (sst_teardown, u16) {
-    match reason {
+/// The C kind, reason and status of a teardown action.
+fn teardown(kind: sst_action_kind, reason: Teardown) -> (u32, u32, u16) {
+    let (reason, status) = match reason {
         Teardown::NoRefreshReceived => (sst_teardown::NoRefreshReceived, 0),
         Teardown::RefreshUnanswered => (sst_teardown::RefreshUnanswered, 0),
         Teardown::RefreshRejected(status) => (sst_teardown::RefreshRejected, status),
         Teardown::TooMany422 => (sst_teardown::TooMany422, 0),
         Teardown::Expired => (sst_teardown::Expired, 0),
         Teardown::RemovedByHost => (sst_teardown::RemovedByHost, 0),
-    }
+    };
+    (kind as u32, reason as u32, status)
 }
 
 /// The next action due at or before `now_ms`, its header lines (a refresh's)
@@ -377,14 +379,12 @@ pub extern "C" fn sst_engine_poll(
                 c.method = sst_method::raw(request.method);
                 request.headers.to_header_lines()
             }
-            ActionKind::SendBye(reason) | ActionKind::SessionEnded(reason) => {
-                if matches!(action.kind, ActionKind::SessionEnded(_)) {
-                    c.kind = sst_action_kind::SessionEnded as u32;
-                } else {
-                    c.kind = sst_action_kind::SendBye as u32;
-                }
-                let (reason, status) = teardown(*reason);
-                (c.reason, c.status) = (reason as u32, status);
+            ActionKind::SendBye(reason) => {
+                (c.kind, c.reason, c.status) = teardown(sst_action_kind::SendBye, *reason);
+                String::new()
+            }
+            ActionKind::SessionEnded(reason) => {
+                (c.kind, c.reason, c.status) = teardown(sst_action_kind::SessionEnded, *reason);
                 String::new()
             }
         };

@@ -328,7 +328,7 @@ impl Engine {
         response: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let response = match response {
-            Some(r) => read(r)?.inner,
+            Some(r) => read(r)?.into_owned().inner,
             None => sessiontimer::TimerHeaders::default(),
         };
         self.lock()

@@ -2,6 +2,8 @@
 //! (a value may be a list of rows), a whole raw SIP message (str or bytes), or
 //! a [`TimerHeaders`] parsed once; headers to add go out as (name, value) pairs.
 
+use std::borrow::Cow;
+
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
@@ -26,7 +28,7 @@ impl TimerHeaders {
     /// Parses headers given in any accepted form.
     #[new]
     fn py_new(headers: &Bound<'_, PyAny>) -> PyResult<Self> {
-        read(headers)
+        read(headers).map(Cow::into_owned)
     }
 
     /// Session-Expires in seconds, if present.
@@ -109,9 +111,10 @@ impl TimerHeaders {
 /// Reads headers given in any accepted form. Lists and tuples of pairs, the
 /// common case, take the fast path: no mapping protocol check, one UTF-8
 /// encoding per name and per value of a session-timer header.
-pub fn read(headers: &Bound<'_, PyAny>) -> PyResult<TimerHeaders> {
+/// Headers parsed once are borrowed, not copied.
+pub fn read<'a>(headers: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, TimerHeaders>> {
     if let Ok(parsed) = headers.cast::<TimerHeaders>() {
-        return Ok(parsed.get().clone());
+        return Ok(Cow::Borrowed(parsed.get()));
     }
     let mut inner = sessiontimer::TimerHeaders::default();
     if let Ok(list) = headers.cast::<PyList>() {
@@ -123,9 +126,9 @@ pub fn read(headers: &Bound<'_, PyAny>) -> PyResult<TimerHeaders> {
             read_pair(&mut inner, &pair)?;
         }
     } else if let Ok(text) = headers.cast::<PyString>() {
-        return from_message(&text.to_cow()?);
+        return from_message(&text.to_cow()?).map(Cow::Owned);
     } else if let Ok(bytes) = headers.cast::<PyBytes>() {
-        return from_message(&String::from_utf8_lossy(bytes.as_bytes()));
+        return from_message(&String::from_utf8_lossy(bytes.as_bytes())).map(Cow::Owned);
     } else if let Ok(dict) = headers.cast::<PyDict>() {
         for (name, value) in dict.iter() {
             read_entry(&mut inner, &name, &value)?;
@@ -140,11 +143,11 @@ pub fn read(headers: &Bound<'_, PyAny>) -> PyResult<TimerHeaders> {
             read_pair(&mut inner, &pair?)?;
         }
     }
-    Ok(TimerHeaders {
+    Ok(Cow::Owned(TimerHeaders {
         inner,
         method: None,
         status: None,
-    })
+    }))
 }
 
 /// One `(name, value)` pair.

@@ -8,7 +8,7 @@ use pyo3::types::PyTuple;
 
 use crate::enums::{method_arg, Leg, Named, RefreshKind};
 use crate::errors::OrRaise;
-use crate::headers::{method_of, read, TimerHeaders};
+use crate::headers::{method_of, read};
 use crate::outcomes::{decision, describe, py_bool, py_option, reject, Negotiated, Rows};
 use crate::policy::{policy_arg, Policy};
 use crate::session::Session;
@@ -363,7 +363,7 @@ impl B2bua {
         kind: &Bound<'py, PyAny>,
         method: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let request: TimerHeaders = read(request)?;
+        let request = read(request)?;
         let method = method_of(method, &request)?;
         let leg = Leg::extract_lenient(leg)?.into();
         let kind = RefreshKind::extract_lenient(kind)?.into();

@@ -171,7 +171,7 @@ impl Session {
         policy: Option<Policy>,
     ) -> PyResult<RefreshOutcome> {
         let response = match response {
-            Some(r) => read(r)?.inner,
+            Some(r) => read(r)?.into_owned().inner,
             None => sessiontimer::TimerHeaders::default(),
         };
         let policy = policy_arg(policy);
