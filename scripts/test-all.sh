@@ -7,9 +7,11 @@ section() { printf '\n=== %s\n' "$*"; }
 
 section "format"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 
 section "clippy (-D warnings)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
 section "rust tests (all features)"
 cargo test --workspace --all-features
@@ -22,6 +24,9 @@ bash scripts/test-c.sh
 
 section "python package (build, ruff, mypy --strict, stubtest, pytest)"
 bash scripts/test-python.sh
+
+section "fuzz smoke (every cargo-fuzz target, ${FUZZ_SECONDS:=15}s each)"
+bash scripts/fuzz.sh "$FUZZ_SECONDS"
 
 echo
 echo "all checks passed"

@@ -1,5 +1,6 @@
 //! Python bindings of sessiontimer: types and errors translated, no policy of
 //! their own (every rule lives in the `sessiontimer` core crate).
+#![forbid(unsafe_code)]
 
 #[macro_use]
 mod enums;

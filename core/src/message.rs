@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use crate::error::{Error, Result};
 use crate::header::TimerHeaders;
+use crate::limits::MAX_HEADER_SECTION_LEN;
 use crate::outcome::Method;
 
 /// The first line of a message.
@@ -45,7 +46,8 @@ impl<'a> SipMessage<'a> {
     /// Splits `raw`.
     ///
     /// # Errors
-    /// [`Error::MalformedMessage`] for a bad start line or a header line without a colon.
+    /// [`Error::MalformedMessage`] for a bad start line, a header line without
+    /// a colon, or a header section over [`MAX_HEADER_SECTION_LEN`] bytes.
     pub fn parse(raw: &'a str) -> Result<Self> {
         let (head, body) = match raw.find("\r\n\r\n") {
             Some(i) => (&raw[..i], &raw[i + 4..]),
@@ -54,6 +56,11 @@ impl<'a> SipMessage<'a> {
                 None => (raw, ""),
             },
         };
+        if head.len() > MAX_HEADER_SECTION_LEN {
+            return Err(Error::MalformedMessage(
+                "header section longer than MAX_HEADER_SECTION_LEN",
+            ));
+        }
         let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
         let start = start_line(lines.next().unwrap_or(""))?;
         let mut headers: Vec<(&'a str, Cow<'a, str>)> = Vec::new();
@@ -62,8 +69,15 @@ impl<'a> SipMessage<'a> {
                 let (_, value) = headers.last_mut().ok_or(Error::MalformedMessage(
                     "continuation line before any header",
                 ))?;
-                let joined = format!("{} {}", value, line.trim());
-                *value = Cow::Owned(joined.trim().to_owned());
+                // Appended in place: a value folded over many lines costs linear time.
+                let more = line.trim();
+                if !more.is_empty() {
+                    let value = value.to_mut();
+                    if !value.is_empty() {
+                        value.push(' ');
+                    }
+                    value.push_str(more);
+                }
                 continue;
             }
             let (name, value) = line

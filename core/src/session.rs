@@ -198,10 +198,16 @@ impl Session {
         self.dialog_min_se = self.dialog_min_se.max(min_se.max(RFC_MIN_SE));
     }
 
+    /// `offset_ms` after the last refresh. A host clock near `u64::MAX` (or a
+    /// hostile `now`) saturates to a deadline that never comes, never overflows.
+    fn after_refresh(&self, offset_ms: u64) -> u64 {
+        self.refreshed_at_ms.saturating_add(offset_ms)
+    }
+
     /// When the session expires.
     pub fn expires_at_ms(&self) -> Option<u64> {
         self.timer
-            .map(|t| self.refreshed_at_ms + u64::from(t.interval) * 1000)
+            .map(|t| self.after_refresh(u64::from(t.interval) * 1000))
     }
 
     /// When we must refresh, if we are the refresher: half the interval
@@ -209,7 +215,7 @@ impl Session {
     pub fn refresh_at_ms(&self) -> Option<u64> {
         self.timer
             .filter(|t| t.refresher == Side::Local)
-            .map(|t| self.refreshed_at_ms + u64::from(t.interval) * 500)
+            .map(|t| self.after_refresh(u64::from(t.interval) * 500))
     }
 
     /// When we must send BYE, if the peer is the refresher and has not refreshed
@@ -217,7 +223,7 @@ impl Session {
     pub fn bye_at_ms(&self, margin: ByeMargin) -> Option<u64> {
         self.timer.filter(|t| t.refresher == Side::Remote).map(|t| {
             let interval_ms = u64::from(t.interval) * 1000;
-            self.refreshed_at_ms + interval_ms - margin.margin_ms(interval_ms)
+            self.after_refresh(interval_ms - margin.margin_ms(interval_ms))
         })
     }
 

@@ -137,15 +137,20 @@ pub struct Counters {
 
 impl Counters {
     fn count(&mut self, reason: Teardown) {
-        *match reason {
+        tick(match reason {
             Teardown::NoRefreshReceived => &mut self.no_refresh_received,
             Teardown::RefreshUnanswered => &mut self.refresh_unanswered,
             Teardown::RefreshRejected(_) => &mut self.refresh_rejected,
             Teardown::TooMany422 => &mut self.too_many_422,
             Teardown::Expired => &mut self.expired,
             Teardown::RemovedByHost => &mut self.removed_by_host,
-        } += 1;
+        });
     }
+}
+
+/// Counts one more; a counter restored near `u64::MAX` stays there.
+fn tick(counter: &mut u64) {
+    *counter = counter.saturating_add(1);
 }
 
 /// What a session's one timer is for.
@@ -227,7 +232,8 @@ impl Slot {
     }
 
     fn expires_at(&self) -> u64 {
-        self.refreshed_at + u64::from(self.interval) * 1000
+        self.refreshed_at
+            .saturating_add(u64::from(self.interval) * 1000)
     }
 }
 
@@ -270,7 +276,7 @@ impl Engine {
     /// As [`Engine::new`].
     pub fn with_random_source(config: EngineConfig, rng: Box<dyn RandomSource>) -> Result<Self> {
         config.policy.validate()?;
-        if config.max_sessions >= (1 << 31) {
+        if config.max_sessions > crate::limits::MAX_ENGINE_SESSIONS {
             return Err(Error::TooManySessions {
                 max: config.max_sessions,
             });
@@ -347,7 +353,7 @@ impl Engine {
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
         let i = self.allocate(key)?;
         self.slots[i as usize].store(&session);
-        self.counters.established += 1;
+        tick(&mut self.counters.established);
         self.arm_after_refresh(i);
         Ok(())
     }
@@ -363,7 +369,7 @@ impl Engine {
         let slot = &mut self.slots[i as usize];
         slot.refreshed_at = now_ms;
         slot.interval = interval.max(crate::policy::RFC_MIN_SE);
-        self.counters.established += 1;
+        tick(&mut self.counters.established);
         self.arm(i, Phase::ProxyExpiry, self.slots[i as usize].expires_at());
         Ok(())
     }
@@ -437,7 +443,9 @@ impl Engine {
                 &mut *self.rng,
                 u64::from(self.config.refresh_jitter_ms).min(bound),
             );
-            self.arm(i, Phase::RefreshDue, at - jitter);
+            // Never before the refresh itself, even where times saturate.
+            let deadline = at.saturating_sub(jitter).max(slot.refreshed_at);
+            self.arm(i, Phase::RefreshDue, deadline);
         } else if let Some(at) = session.bye_at_ms(margin) {
             self.arm(i, Phase::ByeDue, at);
         } else {
@@ -458,7 +466,7 @@ impl Engine {
         let mut session = self.slots[i as usize].session();
         session.apply(timer, now_ms);
         self.slots[i as usize].store(&session);
-        self.counters.refreshes_succeeded += 1;
+        tick(&mut self.counters.refreshes_succeeded);
         self.arm_after_refresh(i);
         Ok(())
     }
@@ -512,7 +520,7 @@ impl Engine {
         let in_flight = self.slots[i as usize].phase == Phase::InFlight;
         match result {
             RefreshResult::Refreshed(_) => {
-                self.counters.refreshes_succeeded += 1;
+                tick(&mut self.counters.refreshes_succeeded);
                 self.arm_after_refresh(i);
             }
             RefreshResult::Terminate => {
@@ -526,13 +534,13 @@ impl Engine {
             RefreshResult::Retry(request) => {
                 let slot = &mut self.slots[i as usize];
                 if status == 422 {
-                    slot.retries_422 += 1;
+                    slot.retries_422 = slot.retries_422.saturating_add(1);
                     if slot.retries_422 > policy.max_422_retries {
                         self.teardown(i, now_ms, Teardown::TooMany422);
                         return Ok(());
                     }
                 }
-                self.counters.refreshes_sent += 1;
+                tick(&mut self.counters.refreshes_sent);
                 self.push(i, now_ms, ActionKind::SendRefresh(request));
             }
             RefreshResult::RetryAfterGlare => {
@@ -540,17 +548,17 @@ impl Engine {
                 let steps = if owns { 190 } else { 200 };
                 let base = if owns { 2100 } else { 0 };
                 let delay = base + 10 * rng::up_to(&mut *self.rng, steps);
-                self.retry_at(i, now_ms, now_ms + delay, status);
+                self.retry_at(i, now_ms, now_ms.saturating_add(delay), status);
             }
             RefreshResult::Failed { status } => {
                 let slot = &mut self.slots[i as usize];
-                slot.attempts += 1;
+                slot.attempts = slot.attempts.saturating_add(1);
                 if slot.attempts > self.config.max_refresh_retries {
                     self.teardown(i, now_ms, Teardown::RefreshRejected(status));
                     return Ok(());
                 }
                 let at = match status {
-                    502 | 503 => now_ms + u64::from(self.config.retry_delay_ms),
+                    502 | 503 => now_ms.saturating_add(u64::from(self.config.retry_delay_ms)),
                     _ => now_ms + slot.expires_at().saturating_sub(now_ms) / 2,
                 };
                 self.retry_at(i, now_ms, at, status);
@@ -593,9 +601,18 @@ impl Engine {
 
     /// The next action due at or before `now_ms`, in deadline order (ties by
     /// key); `None` when nothing is due. Call it until it returns `None`.
+    ///
+    /// A refresh queued for a session the host has since removed is dropped.
+    /// A BYE or end is reported after the engine forgot the session: poll
+    /// before reusing its key for a new dialog.
     pub fn poll(&mut self, now_ms: u64) -> Option<Action> {
         loop {
             if let Some(action) = self.actions.pop_front() {
+                let stale = matches!(action.kind, ActionKind::SendRefresh(_))
+                    && self.find(action.key).is_none();
+                if stale {
+                    continue;
+                }
                 return Some(action);
             }
             let (i, at) = self.wheel.pop_due(&mut self.slots, now_ms)?;
@@ -624,7 +641,7 @@ impl Engine {
         match slot.phase {
             Phase::RefreshDue | Phase::RetryDue if at < slot.expires_at() => {
                 let request = slot.session().refresh_request(&self.config.policy);
-                self.counters.refreshes_sent += 1;
+                tick(&mut self.counters.refreshes_sent);
                 self.push(i, at, ActionKind::SendRefresh(request));
                 self.arm(i, Phase::InFlight, slot.expires_at());
             }

@@ -168,16 +168,6 @@ fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
     if !refresher_ok {
         return Err(bad(key, "phase does not match the refresher"));
     }
-    let expires = refreshed_at
-        .checked_add(u64::from(interval) * 1000)
-        .ok_or_else(|| bad(key, "expiry overflows"))?;
-    let deadline_ok = match phase {
-        Phase::Idle => deadline == u64::MAX,
-        _ => (refreshed_at..=expires).contains(&deadline),
-    };
-    if !deadline_ok {
-        return Err(bad(key, "deadline outside the session's interval"));
-    }
     let slot = Slot {
         key,
         refreshed_at,
@@ -189,6 +179,13 @@ fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
         attempts,
         retries_422,
     };
+    let deadline_ok = match phase {
+        Phase::Idle => deadline == u64::MAX,
+        _ => (refreshed_at..=slot.expires_at()).contains(&deadline),
+    };
+    if !deadline_ok {
+        return Err(bad(key, "deadline outside the session's interval"));
+    }
     Ok((slot, deadline))
 }
 

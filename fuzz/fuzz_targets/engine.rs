@@ -1,0 +1,256 @@
+//! The engine under arbitrary sequences of host calls and peer answers, with
+//! a model of which sessions are alive, checking after every step that:
+//! - nothing panics and every error is the documented one;
+//! - the engine never holds more sessions than its cap, and holds exactly the
+//!   model's sessions (a session a refresh response ended waits in `ending`
+//!   for its BYE);
+//! - an action is never due after `now`; a BYE or an end names a session that
+//!   was alive or ending and is gone, exactly once; a refresh names one that
+//!   is alive;
+//! - after a drained poll, the next deadline lies in the future;
+//! - a snapshot restores to the same sessions, deadlines included.
+#![no_main]
+
+use std::collections::BTreeSet;
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use sessiontimer::{
+    ActionKind, Engine, EngineConfig, Error, Method, MinSe, Negotiated, Session, SessionExpires,
+    Side, TimerHeaders,
+};
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    policy: [u8; 4],
+    max_sessions: u8,
+    jitter_ms: u16,
+    retry_delay_ms: u16,
+    max_refresh_retries: u8,
+    start_ms: u64,
+    ops: Vec<Op>,
+}
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Establish {
+        key: u8,
+        interval: Option<u16>,
+        local: bool,
+        at: u32,
+    },
+    EstablishProxy {
+        key: u8,
+        interval: u32,
+    },
+    Refreshed {
+        key: u8,
+        interval: Option<u16>,
+        local: bool,
+    },
+    Answer {
+        key: u8,
+        update: bool,
+        peer: Peer,
+    },
+    Response {
+        key: u8,
+        status: u16,
+        peer: Peer,
+    },
+    Remove {
+        key: u8,
+    },
+    Advance {
+        ms: u32,
+    },
+    Poll,
+    SnapshotRoundTrip,
+    SessionRoundTrip {
+        key: u8,
+    },
+}
+
+/// What a peer's message carries.
+#[derive(Arbitrary, Debug)]
+struct Peer {
+    session_expires: Option<u32>,
+    min_se: Option<u32>,
+    supported: bool,
+}
+
+impl Peer {
+    fn headers(&self) -> TimerHeaders {
+        TimerHeaders {
+            session_expires: self.session_expires.map(|i| SessionExpires::new(i, None)),
+            min_se: self.min_se.map(|value| MinSe {
+                value,
+                params: Vec::new(),
+            }),
+            supported_timer: self.supported,
+            ..TimerHeaders::default()
+        }
+    }
+}
+
+fn timer(interval: Option<u16>, local: bool) -> Option<Negotiated> {
+    interval.map(|i| Negotiated {
+        interval: u32::from(i).max(90),
+        refresher: if local { Side::Local } else { Side::Remote },
+    })
+}
+
+fuzz_target!(|input: Input| {
+    let Some(policy) = sessiontimer_fuzz::policy(input.policy) else {
+        return;
+    };
+    let config = EngineConfig {
+        policy,
+        max_sessions: usize::from(input.max_sessions),
+        refresh_jitter_ms: u32::from(input.jitter_ms),
+        retry_delay_ms: u32::from(input.retry_delay_ms),
+        max_refresh_retries: input.max_refresh_retries,
+        seed: input.start_ms,
+    };
+    let mut engine = Engine::new(config).expect("valid config");
+    let mut alive = BTreeSet::new();
+    let mut ending = BTreeSet::new();
+    let mut now = input.start_ms;
+    for op in input.ops {
+        match op {
+            Op::Establish {
+                key,
+                interval,
+                local,
+                at,
+            } => {
+                // Poll before reusing a key (see `Engine::poll`).
+                if ending.contains(&key) {
+                    continue;
+                }
+                let mut session = Session::new(local);
+                session.apply(timer(interval, local), now.saturating_add(u64::from(at)));
+                let result = engine.establish(key.into(), session);
+                expect_insert(&engine, &mut alive, key, result);
+            }
+            Op::EstablishProxy { key, interval } => {
+                if ending.contains(&key) {
+                    continue;
+                }
+                let result = engine.establish_proxy(key.into(), interval, now);
+                expect_insert(&engine, &mut alive, key, result);
+            }
+            Op::Refreshed {
+                key,
+                interval,
+                local,
+            } => {
+                let result = engine.refreshed(key.into(), now, timer(interval, local));
+                expect_known(&alive, key, result);
+            }
+            Op::Answer { key, update, peer } => {
+                let method = if update {
+                    Method::Update
+                } else {
+                    Method::Invite
+                };
+                let result = engine.answer(key.into(), method, &peer.headers());
+                expect_known(&alive, key, result);
+            }
+            Op::Response { key, status, peer } => {
+                let status = 100 + status % 600;
+                let result = engine.on_refresh_response(key.into(), now, status, &peer.headers());
+                expect_known(&alive, key, result);
+                if alive.contains(&key) && engine.session(key.into()).is_none() {
+                    alive.remove(&key);
+                    ending.insert(key);
+                }
+            }
+            Op::Remove { key } => {
+                let result = engine.remove(key.into());
+                expect_known(&alive, key, result);
+                alive.remove(&key);
+            }
+            Op::Advance { ms } => now = now.saturating_add(u64::from(ms)),
+            Op::Poll => {
+                drain(&mut engine, &mut alive, &mut ending, now);
+                if let Some(next) = engine.next_deadline() {
+                    assert!(next > now, "next deadline {next} not after {now}");
+                }
+            }
+            Op::SnapshotRoundTrip => {
+                drain(&mut engine, &mut alive, &mut ending, now);
+                let restored = Engine::restore(config, &engine.snapshot()).expect("own snapshot");
+                assert_eq!(restored.counters(), engine.counters());
+                for &key in &alive {
+                    assert_eq!(restored.session(key.into()), engine.session(key.into()));
+                    let own = engine.snapshot_session(key.into()).unwrap();
+                    assert_eq!(restored.snapshot_session(key.into()).unwrap(), own);
+                }
+                engine = restored;
+            }
+            Op::SessionRoundTrip { key } => {
+                if let Some(session) = engine.session(key.into()) {
+                    assert_eq!(Session::from_bytes(&session.to_bytes()).unwrap(), session);
+                    let bytes = engine.snapshot_session(key.into()).unwrap();
+                    engine.remove(key.into()).unwrap();
+                    assert_eq!(engine.restore_session(&bytes).unwrap(), u64::from(key));
+                    assert_eq!(engine.session(key.into()), Some(session));
+                }
+            }
+        }
+        assert_eq!(engine.len(), alive.len());
+        assert!(engine.len() <= config.max_sessions);
+    }
+    drain(&mut engine, &mut alive, &mut ending, u64::MAX);
+    assert!(engine.is_empty() || engine.next_deadline().is_none());
+});
+
+/// An establish succeeds exactly when the key is new and the cap not reached.
+fn expect_insert(
+    engine: &Engine,
+    alive: &mut BTreeSet<u8>,
+    key: u8,
+    result: sessiontimer::Result<()>,
+) {
+    match result {
+        Ok(()) => assert!(alive.insert(key)),
+        Err(Error::DuplicateSession(k)) => assert!(k == u64::from(key) && alive.contains(&key)),
+        Err(Error::TooManySessions { max }) => {
+            assert!(
+                !alive.contains(&key) && alive.len() >= max && max == engine.config().max_sessions
+            )
+        }
+        Err(other) => panic!("establish failed with {other:?}"),
+    }
+}
+
+/// A call on a session succeeds exactly when the session is alive.
+fn expect_known<T>(alive: &BTreeSet<u8>, key: u8, result: sessiontimer::Result<T>) {
+    match result {
+        Ok(_) => assert!(alive.contains(&key)),
+        Err(Error::UnknownSession(k)) => assert!(k == u64::from(key) && !alive.contains(&key)),
+        Err(other) => panic!("call failed with {other:?}"),
+    }
+}
+
+/// Polls until nothing is due, checking each action against the model.
+fn drain(engine: &mut Engine, alive: &mut BTreeSet<u8>, ending: &mut BTreeSet<u8>, now: u64) {
+    while let Some(action) = engine.poll(now) {
+        assert!(action.at_ms <= now);
+        let key = u8::try_from(action.key).expect("a key the host gave");
+        match action.kind {
+            ActionKind::SendRefresh(request) => {
+                assert!(alive.contains(&key) && engine.session(action.key).is_some());
+                assert!(request.method != Method::Other);
+            }
+            ActionKind::SendBye(_) | ActionKind::SessionEnded(_) => {
+                assert!(
+                    alive.remove(&key) || ending.remove(&key),
+                    "ended twice: {key}"
+                );
+                assert!(engine.session(action.key).is_none());
+            }
+        }
+    }
+}
