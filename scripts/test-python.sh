@@ -10,6 +10,7 @@ py="$venv/bin/python"
 "$py" -m ruff check bindings-python tests/python
 "$py" -m ruff format --check bindings-python tests/python
 "$py" -m mypy --strict bindings-python/examples tests/python
+"$py" -m mypy --strict -p sessiontimer
 "$py" -m mypy.stubtest sessiontimer._native
 # pytest exits 5 when it collects nothing; that is not a failure of the package.
 status=0

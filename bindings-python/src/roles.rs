@@ -214,10 +214,24 @@ pub struct Forward {
     /// State to keep until the final response.
     #[pyo3(get)]
     pub transaction: ProxyTransaction,
+    edits: sessiontimer::HeaderEdits,
+}
+
+/// `rows` (a forwarded message's header pairs) with `edits` made: one
+/// Session-Expires and one Min-SE in place of any, `timer` merged into the
+/// option-tag lists (RFC 4028 section 8). Other headers are left alone.
+fn edited(edits: &sessiontimer::HeaderEdits, mut rows: Rows) -> Rows {
+    edits.apply(&mut rows);
+    rows
 }
 
 #[pymethods]
 impl Forward {
+    /// The request's header pairs `rows` as they must be forwarded.
+    fn apply(&self, rows: Rows) -> Rows {
+        edited(&self.edits, rows)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Forward(headers={}, transaction={})",
@@ -237,15 +251,21 @@ pub struct ProxyResponse {
     /// The session interval, `None` when the session does not expire.
     #[pyo3(get)]
     pub interval: Option<u32>,
+    edits: sessiontimer::HeaderEdits,
 }
 
 #[pymethods]
 impl ProxyResponse {
+    /// The 2xx's header pairs `rows` as they must be forwarded.
+    fn apply(&self, rows: Rows) -> Rows {
+        edited(&self.edits, rows)
+    }
+
     /// When the proxy may drop the dialog's state, for a 2xx forwarded at
     /// `forwarded_at_ms` (section 8.3).
     fn expires_at_ms(&self, forwarded_at_ms: u64) -> Option<u64> {
         sessiontimer::ProxyResponseDecision {
-            edits: sessiontimer::HeaderEdits::default(),
+            edits: self.edits.clone(),
             interval: self.interval,
         }
         .expires_at_ms(forwarded_at_ms)
@@ -295,6 +315,7 @@ impl Proxy {
             sessiontimer::ProxyRequestDecision::Forward { edits, transaction } => Ok(Forward {
                 headers: edits.to_rows(),
                 transaction: ProxyTransaction(transaction),
+                edits,
             }
             .into_pyobject(py)?
             .into_any()),
@@ -315,6 +336,7 @@ impl Proxy {
         Ok(ProxyResponse {
             headers: out.edits.to_rows(),
             interval: out.interval,
+            edits: out.edits,
         })
     }
 }

@@ -1,0 +1,517 @@
+"""A small SIP user agent over asyncio UDP whose session timers all come from
+the library: the reference example of embedding sessiontimer in a Python app.
+
+Every session-timer decision is the library's: ``Uac`` builds the INVITE and
+its retry after 422 or 420, ``Uas`` answers initial and mid-dialog requests,
+and one ``Engine`` per agent owns every dialog's timer. The agent keeps a
+single loop timer armed at ``engine.next_deadline()``. When it fires, the
+agent polls the engine and does what the engine says: send a refresh (UPDATE
+or re-INVITE) or a BYE. The agent only moves SIP messages.
+
+What it implements of RFC 3261 is what a call needs: INVITE (with 422 and 420
+retries), ACK, BYE, UPDATE and re-INVITE with SDP, client transactions with
+UDP retransmission (Timer A/E) and timeout (Timer B/F: reported to the engine
+as 408). One process can run several agents and a relaying proxy
+(``RelayProxy``) on one loop, which is what ``sessiontimer demo`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import sessiontimer as st
+
+from .sip import Message, canonical, sdp, token
+
+Address = tuple[str, int]
+ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"
+TIMER_HEADERS = {
+    "session-expires",
+    "min-se",
+    "supported",
+    "require",
+    "unsupported",
+    "proxy-require",
+}
+T1 = 0.5  # RFC 3261 Timer T1, in seconds.
+TRANSACTION_TIMEOUT = 64 * T1  # Timer B and Timer F.
+# What the BYE's Reason says (RFC 3326), by teardown.
+BYE_REASONS = {
+    st.Teardown.NO_REFRESH_RECEIVED: 'SIP;cause=408;text="No session refresh received"',
+    st.Teardown.REFRESH_UNANSWERED: 'SIP;cause=408;text="Session refresh unanswered"',
+    st.Teardown.REFRESH_REJECTED: 'SIP;cause=500;text="Session refresh rejected"',
+    st.Teardown.TOO_MANY_422: 'SIP;cause=422;text="Session interval refused"',
+    st.Teardown.EXPIRED: 'SIP;cause=408;text="Session expired"',
+}
+
+
+class Clock:
+    """The time every party of one process shares: ``now_ms()`` for the engine
+    and loop times to wake at. ``speed`` above 1 runs session timers faster
+    than real time (the demo); against a real peer it must be 1."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed
+        self.loop = asyncio.get_running_loop()
+        self.start = self.loop.time()
+
+    def now_ms(self) -> int:
+        return int((self.loop.time() - self.start) * 1000 * self.speed)
+
+    def loop_time(self, at_ms: int) -> float:
+        return self.start + at_ms / 1000 / self.speed
+
+
+@dataclass(frozen=True)
+class Event:
+    """One message on the wire, as the ladder and the reports show it."""
+
+    at_ms: int
+    src: str
+    dst: str
+    message: Message
+
+    @property
+    def summary(self) -> str:
+        start = self.message.start
+        if self.message.is_request:
+            return start.split(" ", 1)[0]
+        return start.split(" ", 1)[1] + f" ({self.message.cseq[1]})"
+
+    @property
+    def timer_rows(self) -> list[tuple[str, str]]:
+        return [(n, v) for n, v in self.message.headers if canonical(n) in TIMER_HEADERS]
+
+
+@dataclass
+class Dialog:
+    """One call's dialog, as this agent sees it."""
+
+    key: int
+    call_id: str
+    local: str  # our From (UAC) or To (UAS) value, with our tag
+    remote: str  # theirs, with their tag
+    peer: Address
+    target: str  # the Request-URI of in-dialog requests
+    cseq: int
+    sdp_version: int = 1
+    refreshes_sent: int = 0
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    ended_by: str = ""
+
+
+class Party(asyncio.DatagramProtocol):
+    """What agents and the relaying proxy share: a UDP socket, the event log,
+    client transactions and names for addresses."""
+
+    def __init__(self, name: str, clock: Clock, log: Callable[[Event], None] | None = None) -> None:
+        self.name = name
+        self.clock = clock
+        self.log = log or (lambda event: None)
+        self.names: dict[Address, str] = {}
+        self.pending: dict[str, asyncio.Future[Message]] = {}
+        self.transport: asyncio.DatagramTransport | None = None
+        self.address: Address = ("127.0.0.1", 0)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Runs `work` in the background, keeping a reference until it ends."""
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def bind(self, host: str = "127.0.0.1", port: int = 0) -> Address:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: self, local_addr=(host, port))
+        self.transport = transport
+        self.address = transport.get_extra_info("sockname")[:2]
+        return self.address
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def send(self, message: Message, to: Address) -> None:
+        assert self.transport is not None, "bind() first"
+        self.transport.sendto(message.encode(), to)
+        self.log(
+            Event(self.clock.now_ms(), self.name, self.names.get(to, f"{to[0]}:{to[1]}"), message)
+        )
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        source: Address = (str(addr[0]), int(addr[1]))
+        try:
+            message = Message.parse(data)
+        except ValueError:
+            return
+        if source not in self.names:
+            # A peer outside this process: its side of the ladder is ours to log.
+            self.log(Event(self.clock.now_ms(), f"{source[0]}:{source[1]}", self.name, message))
+        if message.is_request:
+            self.on_request(message, source)
+            return
+        future = self.pending.get(message.branch)
+        if future is None:
+            self.on_stray_response(message, source)
+        elif message.status >= 200 and not future.done():
+            future.set_result(message)
+
+    def on_request(self, request: Message, source: Address) -> None:
+        raise NotImplementedError
+
+    def on_stray_response(self, response: Message, source: Address) -> None:
+        """A response to no transaction of ours (a retransmitted 2xx, a relayed one)."""
+
+    def via(self) -> tuple[str, str]:
+        host, port = self.address
+        return ("Via", f"SIP/2.0/UDP {host}:{port};branch=z9hG4bK{token()};rport")
+
+    async def transact(self, request: Message, to: Address) -> Message:
+        """Sends a request and waits for its final response, retransmitting over
+        UDP (RFC 3261 sections 17.1.1.2 and 17.1.2.2). A timeout gives 408."""
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self.pending[request.branch] = future
+        interval = T1
+        waited = 0.0
+        try:
+            self.send(request, to)
+            while waited < TRANSACTION_TIMEOUT:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    return await asyncio.wait_for(asyncio.shield(future), interval)
+                waited += interval
+                interval = interval * 2 if request.method == "INVITE" else min(interval * 2, 4.0)
+                assert self.transport is not None
+                self.transport.sendto(request.encode(), to)
+            return request.response(408, "Request Timeout")
+        finally:
+            self.pending.pop(request.branch, None)
+
+
+class Agent(Party):
+    """A user agent: caller, callee, or both, with one engine for all its dialogs.
+
+    ``silent_after``: stop refreshing after that many refreshes (to show the
+    peer's BYE); ``None`` refreshes for as long as the call lasts.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        clock: Clock,
+        policy: st.Policy | None = None,
+        *,
+        offer: int | None = None,
+        silent_after: int | None = None,
+        log: Callable[[Event], None] | None = None,
+    ) -> None:
+        super().__init__(name, clock, log)
+        self.policy = policy or st.Policy()
+        self.offer = offer
+        self.silent_after = silent_after
+        self.uas = st.Uas(self.policy)
+        self.engine = st.Engine(self.policy)
+        self.dialogs: dict[int, Dialog] = {}
+        self.keys = itertools.count(1)
+        self.timer: asyncio.TimerHandle | None = None
+        self.incoming: asyncio.Queue[Dialog] = asyncio.Queue()
+        self.refused: list[Message] = []  # our rejections of INVITEs (422, 420, ...)
+
+    # ---- the engine's one loop timer -------------------------------------------------
+
+    def rearm(self) -> None:
+        """Call after every change to the engine: wake at its next deadline."""
+        if self.timer is not None:
+            self.timer.cancel()
+        deadline = self.engine.next_deadline()
+        if deadline is not None:
+            self.timer = self.clock.loop.call_at(self.clock.loop_time(deadline), self.fire)
+
+    def fire(self) -> None:
+        for action in self.engine.poll(self.clock.now_ms()):
+            dialog = self.dialogs.get(action.key)
+            if dialog is None:
+                continue
+            if action.kind == st.ActionKind.SEND_REFRESH:
+                if self.silent_after is not None and dialog.refreshes_sent >= self.silent_after:
+                    continue  # the refresher goes silent: the peer must BYE
+                dialog.refreshes_sent += 1
+                self.spawn(self.refresh(dialog, action))
+            elif action.kind == st.ActionKind.SEND_BYE:
+                assert action.reason is not None
+                self.spawn(self.hang_up(dialog, BYE_REASONS.get(action.reason)))
+        self.rearm()
+
+    # ---- requests we send ---------------------------------------------------------
+
+    def in_dialog(
+        self, dialog: Dialog, method: str, rows: list[tuple[str, str]], body: str = ""
+    ) -> Message:
+        if method != "ACK":
+            dialog.cseq += 1
+        headers = [
+            self.via(),
+            ("Max-Forwards", "70"),
+            ("From", dialog.local),
+            ("To", dialog.remote),
+            ("Call-ID", dialog.call_id),
+            ("CSeq", f"{dialog.cseq} {method}"),
+            ("Contact", self.contact()),
+            ("Allow", ALLOW),
+            *rows,
+        ]
+        if body:
+            headers.append(("Content-Type", "application/sdp"))
+        return Message(f"{method} {dialog.target} SIP/2.0", headers, body)
+
+    def contact(self) -> str:
+        host, port = self.address
+        return f"<sip:{self.name}@{host}:{port}>"
+
+    def offer_sdp(self, dialog: Dialog) -> str:
+        return sdp(self.address[0], 40000 + self.address[1] % 1000 * 2, dialog.sdp_version)
+
+    async def refresh(self, dialog: Dialog, action: st.Action) -> None:
+        """Sends the refresh the engine asked for and reports its answer
+        (a transaction timeout is reported as 408, RFC 4028 section 10)."""
+        method = action.method or "UPDATE"
+        body = self.offer_sdp(dialog) if method == "INVITE" else ""
+        request = self.in_dialog(dialog, method, action.headers, body)
+        response = await self.transact(request, dialog.peer)
+        if dialog.key not in self.engine:
+            return
+        if method == "INVITE" and 200 <= response.status < 300:
+            self.send(self.ack_for_2xx(dialog, request), dialog.peer)
+        self.engine.on_refresh_response(
+            dialog.key, self.clock.now_ms(), response.status, response.headers
+        )
+        self.rearm()
+
+    async def hang_up(self, dialog: Dialog, reason: str | None = None) -> None:
+        """Sends BYE and forgets the dialog."""
+        if dialog.ended.is_set():
+            return
+        if dialog.key in self.engine:
+            self.engine.remove(dialog.key)
+            self.rearm()
+        self.end(dialog, "us")
+        rows = [("Reason", reason)] if reason else []
+        await self.transact(self.in_dialog(dialog, "BYE", rows), dialog.peer)
+
+    def end(self, dialog: Dialog, by: str) -> None:
+        dialog.ended_by = by
+        dialog.ended.set()
+
+    def ack_for_2xx(self, dialog: Dialog, invite: Message) -> Message:
+        ack = self.in_dialog(dialog, "ACK", [])
+        ack.set("CSeq", f"{invite.cseq[0]} ACK")
+        return ack
+
+    async def call(self, to: Address, uri: str) -> Dialog | None:
+        """Places a call: INVITE, retried after 422 (section 7.3) or 420 as the
+        library says, then ACK. Returns the dialog, or ``None`` if refused."""
+        uac = st.Uac(self.policy, self.offer)
+        rows = uac.request()
+        call_id, tag = f"{token()}@{self.address[0]}", token(4)
+        dialog = Dialog(
+            next(self.keys),
+            call_id,
+            f"<sip:{self.name}@{self.address[0]}>;tag={tag}",
+            f"<{uri}>",
+            to,
+            uri,
+            0,
+        )
+        while True:
+            invite = self.in_dialog(dialog, "INVITE", rows, self.offer_sdp(dialog))
+            response = await self.transact(invite, to)
+            if response.status >= 300:
+                # RFC 3261 section 17.1.1.3: the ACK of a failure reuses the branch.
+                ack = Message(
+                    f"ACK {uri} SIP/2.0",
+                    [
+                        ("Via", invite.get("Via") or ""),
+                        ("From", dialog.local),
+                        ("To", response.get("To") or dialog.remote),
+                        ("Call-ID", call_id),
+                        ("CSeq", f"{invite.cseq[0]} ACK"),
+                    ],
+                )
+                self.send(ack, to)
+            try:
+                if response.status == 422:
+                    rows = uac.on_422(response.headers)
+                    continue
+                if response.status == 420 and (retry := uac.on_420(response.headers)) is not None:
+                    rows = retry
+                    continue
+            except st.NegotiationError:
+                return None
+            if not 200 <= response.status < 300:
+                return None
+            dialog.remote = response.get("To") or dialog.remote
+            contact = response.get("Contact") or ""
+            dialog.target = contact.strip("<>").split(">", 1)[0] if contact else uri
+            self.dialogs[dialog.key] = dialog
+            self.send(self.ack_for_2xx(dialog, invite), to)
+            self.engine.establish(dialog.key, uac.establish(response.headers, self.clock.now_ms()))
+            self.rearm()
+            return dialog
+
+    # ---- requests we receive --------------------------------------------------------
+
+    def find(self, request: Message) -> Dialog | None:
+        for dialog in self.dialogs.values():
+            if dialog.call_id == request.call_id and not dialog.ended.is_set():
+                return dialog
+        return None
+
+    def on_request(self, request: Message, source: Address) -> None:
+        method = request.method
+        dialog = self.find(request)
+        if method == "ACK":
+            return
+        if dialog is None and method == "INVITE" and not request.tag("To"):
+            self.answer_invite(request, source)
+        elif dialog is None:
+            self.send(request.response(481, "Call/Transaction Does Not Exist"), source)
+        elif method in ("INVITE", "UPDATE"):
+            self.answer_refresh(dialog, request, source)
+        elif method == "BYE":
+            self.send(request.response(200, "OK"), source)
+            if dialog.key in self.engine:
+                self.engine.remove(dialog.key)
+                self.rearm()
+            self.end(dialog, "peer")
+        else:
+            self.send(request.response(200, "OK"), source)
+
+    def answer_invite(self, request: Message, source: Address) -> None:
+        """A new call: the library decides 2xx or 422/420/421 (section 9)."""
+        decision = self.uas.decide(request.headers, "INVITE")
+        tag = token(4)
+        if isinstance(decision, st.Reject):
+            response = request.response(decision.status, decision.reason, tag)
+            response.headers += decision.headers
+            self.refused.append(response)
+            self.send(response, source)
+            return
+        assert isinstance(decision, st.Accept)
+        contact = request.get("Contact") or request.get("From") or ""
+        dialog = Dialog(
+            next(self.keys),
+            request.call_id,
+            f"{request.get('To')};tag={tag}",
+            request.get("From") or "",
+            source,
+            contact.split("<", 1)[-1].split(">", 1)[0],
+            1000,
+        )
+        response = request.response(200, "OK", tag)
+        response.headers += [("Contact", self.contact()), ("Allow", ALLOW), *decision.headers]
+        response.headers.append(("Content-Type", "application/sdp"))
+        response.body = self.offer_sdp(dialog)
+        self.dialogs[dialog.key] = dialog
+        session = st.Session()
+        session.note_peer(request.headers)
+        session.apply(decision.timer, self.clock.now_ms())
+        self.engine.establish(dialog.key, session)
+        self.rearm()
+        self.send(response, source)
+        self.incoming.put_nowait(dialog)
+
+    def answer_refresh(self, dialog: Dialog, request: Message, source: Address) -> None:
+        """A re-INVITE or UPDATE on the dialog: answered as the engine decides;
+        a 2xx restarts the timer (sections 9 and 10)."""
+        decision = self.engine.answer(dialog.key, request.headers, request.method)
+        if isinstance(decision, st.Reject):
+            response = request.response(decision.status, decision.reason)
+            response.headers += decision.headers
+            self.send(response, source)
+            return
+        assert isinstance(decision, st.Accept)
+        response = request.response(200, "OK")
+        response.headers += [("Contact", self.contact()), ("Allow", ALLOW), *decision.headers]
+        if request.method == "INVITE":
+            response.headers.append(("Content-Type", "application/sdp"))
+            response.body = self.offer_sdp(dialog)
+        self.engine.refreshed(dialog.key, self.clock.now_ms(), decision.timer)
+        self.rearm()
+        self.send(response, source)
+
+
+class RelayProxy(Party):
+    """A stateful proxy between two fixed parties, with the library's proxy
+    decisions (section 8): it may answer 422 itself, inserts or lowers
+    Session-Expires, adds ``refresher=uac`` and ``Require: timer`` to a 2xx
+    from a timer-unaware UAS, and drops its state at expiry without a BYE."""
+
+    def __init__(
+        self, name: str, clock: Clock, policy: st.Policy, log: Callable[[Event], None] | None = None
+    ) -> None:
+        super().__init__(name, clock, log)
+        self.proxy = st.Proxy(policy)
+        self.engine = st.Engine(policy)
+        self.sides: tuple[Address, Address] = (("127.0.0.1", 0), ("127.0.0.1", 0))
+        self.transactions: dict[str, st.ProxyTransaction] = {}
+        self.dialog_keys: dict[str, int] = {}
+        self.answered: set[str] = set()
+        self.ended: list[int] = []
+
+    def other(self, source: Address) -> Address:
+        return self.sides[1] if source == self.sides[0] else self.sides[0]
+
+    def on_request(self, request: Message, source: Address) -> None:
+        if request.method == "ACK" and request.branch in self.answered:
+            return  # the ACK of our own 422
+        transaction = None
+        if request.method in ("INVITE", "UPDATE"):
+            decision = self.proxy.on_request(request.headers, request.method)
+            if isinstance(decision, st.Reject):
+                response = request.response(decision.status, decision.reason, token(4))
+                response.headers += decision.headers
+                self.answered.add(request.branch)
+                self.send(response, source)
+                return
+            request.headers = decision.apply(request.headers)
+            transaction = decision.transaction
+        if request.method == "BYE":
+            self.track(request.call_id, None)
+        request.headers.insert(0, self.via())
+        if transaction is not None:
+            self.transactions[request.branch] = transaction
+        self.send(request, self.other(source))
+
+    def on_stray_response(self, response: Message, source: Address) -> None:
+        transaction = self.transactions.pop(response.branch, None)
+        response.headers = [
+            row for i, row in enumerate(response.headers) if i != self.top_via(response)
+        ]
+        if transaction is not None and 200 <= response.status < 300:
+            decision = self.proxy.on_2xx(transaction, response.headers)
+            response.headers = decision.apply(response.headers)
+            self.track(response.call_id, decision.interval)
+        self.send(response, self.other(source))
+
+    @staticmethod
+    def top_via(message: Message) -> int:
+        return next(i for i, (n, _) in enumerate(message.headers) if canonical(n) == "via")
+
+    def track(self, call_id: str, interval: int | None) -> None:
+        """Restarts the proxy's view of the session (section 8.3)."""
+        key = self.dialog_keys.setdefault(call_id, len(self.dialog_keys) + 1)
+        if key in self.engine:
+            self.engine.remove(key)
+        if interval is not None:
+            self.engine.establish_proxy(key, interval, self.clock.now_ms())
+            deadline = self.engine.next_deadline()
+            if deadline is not None:
+                self.clock.loop.call_at(self.clock.loop_time(deadline), self.expire)
+
+    def expire(self) -> None:
+        for action in self.engine.poll(self.clock.now_ms()):
+            self.ended.append(action.key)

@@ -1,0 +1,354 @@
+"""The ``sessiontimer`` command: a live demonstration, real calls against any
+SIP peer with a report of what it did with session timers, and a decision
+checker for a message's headers.
+
+    sessiontimer demo                       caller, proxy and callee on 127.0.0.1
+    sessiontimer call sip:100@127.0.0.1:5060 --se 90 --for 200 [--json]
+    sessiontimer answer --port 5062 --min-se 120 --for 200 [--json]
+    sessiontimer check --role uas < invite.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import sessiontimer as st
+
+from .agent import Agent, Clock, Dialog, Event, RelayProxy
+from .sip import Message, canonical
+
+# ---- the ladder ------------------------------------------------------------------------
+
+COLUMN = 26
+
+
+def ladder(events: Sequence[Event], parties: Sequence[str]) -> str:
+    """A ladder diagram: one line per message, its session-timer headers beside it."""
+    columns = {name: i * COLUMN for i, name in enumerate(parties)}
+    width = COLUMN * (len(parties) - 1) + 1
+    lines = ["   time  " + "".join(name.ljust(COLUMN) for name in parties).rstrip()]
+    for event in events:
+        src, dst = columns.get(event.src, width - 1), columns.get(event.dst, width - 1)
+        left, right = sorted((src, dst))
+        label = f" {event.summary} "
+        span = max(right - left - 1, len(label) + 2)
+        dashes = span - len(label)
+        body = "─" * (dashes // 2) + label + "─" * (dashes - dashes // 2)
+        arrow = body + "▶" if src < dst else "◀" + body
+        row = (" " * left + arrow).ljust(width + 2)
+        timer = "  ".join(f"{n}: {v}" for n, v in event.timer_rows)
+        lines.append(f"{event.at_ms / 1000:7.1f}  {row}{timer}".rstrip())
+    return "\n".join(lines)
+
+
+# ---- demo ----------------------------------------------------------------------------
+
+
+async def demo(speed: float) -> int:
+    """Caller, proxy and callee in one process over loopback UDP."""
+    clock = Clock(speed)
+    events: list[Event] = []
+    caller = Agent(
+        "caller", clock, st.Policy(session_expires=90), silent_after=2, log=events.append
+    )
+    proxy = RelayProxy("proxy", clock, st.Policy(min_se=120), log=events.append)
+    callee = Agent("callee", clock, st.Policy(), log=events.append)
+    parties = (caller, proxy, callee)
+    for party in parties:
+        await party.bind()
+    for party in parties:
+        party.names = {p.address: p.name for p in parties}
+    proxy.sides = (caller.address, callee.address)
+    print("sessiontimer demo: a caller, a proxy and a callee on 127.0.0.1 UDP, every")
+    print("session-timer decision made by the library, every timer run by its engine.")
+    print(f"The parties' clock runs {speed:g}x faster than real time (RFC 4028's intervals are")
+    print("minutes long); the times below are session time, in seconds.\n")
+    print("- the caller asks for 90 s; the proxy's Min-SE is 120: 422, and the caller retries;")
+    print(
+        "- the callee accepts 120 s with the caller as refresher, who refreshes at half the interval;"
+    )
+    print("- after two refreshes the caller goes silent, and the callee sends BYE at")
+    print("  120 - min(32, 120/3) = 88 s after the last refresh (section 10).\n")
+    host, port = callee.address
+    dialog = await caller.call(proxy.address, f"sip:callee@{host}:{port}")
+    if dialog is None:
+        print("the call failed", file=sys.stderr)
+        return 1
+    answered = await callee.incoming.get()
+    await asyncio.wait_for(answered.ended.wait(), timeout=600 / speed + 30)
+    await asyncio.sleep(0.2)
+    for party in parties:
+        party.close()
+    print(ladder(events, [p.name for p in parties]))
+    refreshes = [
+        e
+        for e in events
+        if e.src == "caller" and e.message.method == "UPDATE" and e.message.is_request
+    ]
+    bye = next(e for e in events if e.message.method == "BYE" and e.message.is_request)
+    last = refreshes[-1].at_ms if refreshes else 0
+    print(
+        f"\n{len(refreshes)} refreshes by UPDATE; the callee sent BYE {(bye.at_ms - last) / 1000:.1f} s "
+        f"after the last one (RFC: 88 s); the proxy dropped its state without BYE."
+    )
+    return 0
+
+
+# ---- call and answer: a real peer -----------------------------------------------------
+
+
+def policy_from(args: argparse.Namespace) -> st.Policy:
+    settings: dict[str, Any] = {"session_expires": args.se, "min_se": args.min_se}
+    if args.refresher:
+        settings["refresher"] = args.refresher
+    if args.reinvite:
+        settings["refresh_method"] = "reinvite_only"
+    return st.Policy.preset(args.preset, **settings)
+
+
+def target(uri: str) -> tuple[str, int]:
+    hostport = uri.split("@", 1)[-1].split(";", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    return (host or hostport, int(port)) if port.isdigit() else (hostport, 5060)
+
+
+def report(dialog: Dialog | None, events: Sequence[Event], me: str) -> dict[str, Any]:
+    """What the peer did with session timers, from the messages exchanged."""
+    out: dict[str, Any] = {"established": dialog is not None}
+    mine = [e for e in events if e.src == me]
+    theirs = [e for e in events if e.src != me]
+    got_422 = [e for e in theirs if e.message.status == 422]
+    sent_422 = [e for e in mine if e.message.status == 422]
+    if got_422:
+        out["peer_422_min_se"] = [e.message.get("Min-SE") for e in got_422]
+    if sent_422:
+        asked = int(sent_422[0].message.get("Min-SE") or 0)
+        retries = [
+            e for e in theirs if e.message.method == "INVITE" and e.at_ms >= sent_422[0].at_ms
+        ]
+        offered = [
+            st.TimerHeaders(e.message.headers).session_expires
+            for e in retries
+            if e.message.is_request
+        ]
+        out["our_422_min_se"] = asked
+        out["peer_honoured_422"] = any(se is not None and se >= asked for se in offered)
+    accepted = next(
+        (e for e in events if e.message.status == 200 and e.message.method == "INVITE"), None
+    )
+    if dialog is None or accepted is None:
+        return out
+    headers = st.TimerHeaders(accepted.message.headers)
+    interval = headers.session_expires
+    out["interval"] = interval
+    out["refresher"] = headers.refresher
+
+    def refreshes(side: Sequence[Event]) -> list[dict[str, Any]]:
+        found, previous = [], accepted.at_ms
+        for e in side:
+            if (
+                e.message.is_request
+                and e.message.method in ("UPDATE", "INVITE")
+                and e.at_ms > accepted.at_ms
+            ):
+                gap = (e.at_ms - previous) / 1000
+                found.append({"at_s": e.at_ms / 1000, "method": e.message.method, "after_s": gap})
+                previous = e.at_ms
+        return found
+
+    out["our_refreshes"] = refreshes(mine)
+    out["peer_refreshes"] = refreshes(theirs)
+    if interval:
+        # Section 10: the refresh must come before interval - min(32, interval/3).
+        limit = interval - min(32, interval / 3)
+        out["peer_refreshed_on_time"] = all(r["after_s"] <= limit for r in out["peer_refreshes"])
+    bye = next((e for e in events if e.message.is_request and e.message.method == "BYE"), None)
+    if bye is not None:
+        last = (
+            [accepted.at_ms]
+            + [int(r["at_s"] * 1000) for r in out["our_refreshes"] + out["peer_refreshes"]]
+        )[-1]
+        out["bye"] = {
+            "by": "us" if bye.src == me else "peer",
+            "at_s": bye.at_ms / 1000,
+            "after_last_refresh_s": (bye.at_ms - max(last, accepted.at_ms)) / 1000,
+            "reason": bye.message.get("Reason"),
+        }
+        if interval:
+            out["bye"]["rfc_s"] = interval - min(32, interval / 3)
+    out["ended_by"] = dialog.ended_by or "duration"
+    return out
+
+
+async def run_call(args: argparse.Namespace) -> dict[str, Any]:
+    clock = Clock()
+    events: list[Event] = []
+    agent = Agent(
+        "sessiontimer", clock, policy_from(args), silent_after=args.silent_after, log=events.append
+    )
+    await agent.bind(args.bind, args.port)
+    dialog = await agent.call(target(args.uri), args.uri)
+    if dialog is not None:
+        with _suppress_timeout():
+            await asyncio.wait_for(dialog.ended.wait(), args.duration)
+        if not dialog.ended.is_set():
+            await agent.hang_up(dialog)
+    agent.close()
+    return {"events": events, "report": report(dialog, events, agent.name)}
+
+
+async def run_answer(args: argparse.Namespace) -> dict[str, Any]:
+    clock = Clock()
+    events: list[Event] = []
+    agent = Agent(
+        "sessiontimer", clock, policy_from(args), silent_after=args.silent_after, log=events.append
+    )
+    await agent.bind(args.bind, args.port)
+    print(f"answering on {agent.address[0]}:{agent.address[1]}", file=sys.stderr, flush=True)
+    dialog: Dialog | None = None
+    with _suppress_timeout():
+        dialog = await asyncio.wait_for(agent.incoming.get(), args.wait)
+        await asyncio.wait_for(dialog.ended.wait(), args.duration)
+    if dialog is not None and not dialog.ended.is_set():
+        await agent.hang_up(dialog)
+    await asyncio.sleep(0.2)
+    agent.close()
+    return {"events": events, "report": report(dialog, events, agent.name)}
+
+
+class _suppress_timeout:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> bool:
+        return kind is asyncio.TimeoutError or kind is TimeoutError
+
+
+def print_outcome(outcome: dict[str, Any], as_json: bool, peer: str) -> None:
+    if as_json:
+        print(json.dumps(outcome["report"], indent=2))
+        return
+    print(ladder(outcome["events"], ["sessiontimer", peer]))
+    print()
+    for key, value in outcome["report"].items():
+        print(f"{key:>18}: {value}")
+
+
+# ---- check -----------------------------------------------------------------------------
+
+
+def check(args: argparse.Namespace) -> dict[str, Any]:
+    """The decision of a role for the message on stdin."""
+    raw = sys.stdin.read()
+    if (
+        not raw.lstrip().startswith(("INVITE", "UPDATE", "SIP/2.0"))
+        and ":" in raw.split("\n", 1)[0]
+    ):
+        raw = "INVITE sip:check@127.0.0.1 SIP/2.0\r\n" + raw
+    raw = raw.replace("\r\n", "\n").replace("\n", "\r\n")
+    if "\r\n\r\n" not in raw:
+        raw += "\r\n"
+    message = Message.parse(raw.encode())
+    policy = st.Policy.preset(args.preset)
+    headers = st.TimerHeaders(raw)
+    out: dict[str, Any] = {"role": args.role, "message": message.start}
+    if args.role == "uas":
+        out["decision"] = repr(st.Uas(policy).decide(headers))
+    elif args.role == "proxy":
+        out["decision"] = repr(st.Proxy(policy).on_request(headers))
+    else:
+        uac = st.Uac(policy)
+        out["request"] = uac.request()
+        if message.status == 422:
+            out["retry"] = uac.on_422(headers)
+        elif 200 <= message.status < 300:
+            timer = uac.on_2xx(headers)
+            out["timer"] = repr(timer)
+    out["timer_headers"] = [
+        (n, v)
+        for n, v in message.headers
+        if canonical(n) in ("session-expires", "min-se", "supported", "require")
+    ]
+    return out
+
+
+# ---- entry point ---------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="sessiontimer", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    top.add_argument("--version", action="version", version=st.__version__)
+    sub = top.add_subparsers(dest="command", required=True)
+    d = sub.add_parser(
+        "demo", help="caller, proxy and callee over loopback UDP, with a ladder diagram"
+    )
+    d.add_argument(
+        "--speed", type=float, default=20.0, help="how much faster than real time (default 20)"
+    )
+    for name, help_ in (
+        ("call", "call URI and report what the peer did"),
+        ("answer", "answer one call and report"),
+    ):
+        p = sub.add_parser(name, help=help_)
+        if name == "call":
+            p.add_argument("uri", help="sip:user@host:port")
+        p.add_argument("--bind", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=0 if name == "call" else 5062)
+        p.add_argument(
+            "--se", type=int, default=1800, help="Session-Expires to ask for or accept up to"
+        )
+        p.add_argument("--min-se", type=int, default=90)
+        p.add_argument("--refresher", choices=["auto", "local", "remote", "uac", "uas"])
+        p.add_argument("--reinvite", action="store_true", help="refresh by re-INVITE only")
+        p.add_argument("--preset", default="rfc4028", choices=[str(n) for n in st.PRESETS])
+        p.add_argument(
+            "--silent-after", type=int, default=None, help="stop refreshing after N refreshes"
+        )
+        p.add_argument(
+            "--for", dest="duration", type=float, default=120.0, help="seconds before we hang up"
+        )
+        p.add_argument(
+            "--wait", type=float, default=60.0, help="(answer) seconds to wait for the call"
+        )
+        p.add_argument("--json", action="store_true")
+    c = sub.add_parser("check", help="the decision for the headers on stdin")
+    c.add_argument("--role", choices=["uas", "uac", "proxy"], default="uas")
+    c.add_argument("--preset", default="rfc4028")
+    c.add_argument("--json", action="store_true")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "demo":
+        return asyncio.run(demo(args.speed))
+    if args.command == "check":
+        try:
+            out = check(args)
+        except st.SessionTimerError as error:
+            out = {
+                "error": type(error).__name__,
+                "message": str(error),
+                "status_code": error.status_code,
+            }
+        print(
+            json.dumps(out, indent=2)
+            if args.json
+            else "\n".join(f"{k}: {v}" for k, v in out.items())
+        )
+        return 0 if "error" not in out else 2
+    runner = run_call if args.command == "call" else run_answer
+    outcome = asyncio.run(runner(args))
+    print_outcome(outcome, args.json, "peer")
+    return 0 if outcome["report"]["established"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""A small SIP message: start line, header pairs and body (RFC 3261 section 7).
+
+Just enough SIP for the agent: it reads and writes the headers a dialog
+needs (Via, From, To, Call-ID, CSeq, Contact, Content-Length) and hands every
+session-timer header to the library as pairs. Compact names are understood
+on input (section 7.3.3); output uses the long names.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+COMPACT = {
+    "i": "call-id",
+    "m": "contact",
+    "e": "content-encoding",
+    "l": "content-length",
+    "c": "content-type",
+    "f": "from",
+    "s": "subject",
+    "k": "supported",
+    "t": "to",
+    "v": "via",
+    "x": "session-expires",
+}
+
+
+def canonical(name: str) -> str:
+    """The long, lower-case form of a header name."""
+    lower = name.strip().lower()
+    return COMPACT.get(lower, lower)
+
+
+def token(size: int = 8) -> str:
+    """A random token for tags, branches and Call-IDs."""
+    return secrets.token_hex(size)
+
+
+@dataclass
+class Message:
+    """A SIP request or response."""
+
+    start: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: str = ""
+
+    @classmethod
+    def parse(cls, data: bytes) -> Message:
+        """Splits a datagram; raises ValueError when it is not SIP."""
+        text = data.decode("utf-8", errors="replace")
+        head, _, body = text.replace("\r\n", "\n").partition("\n\n")
+        lines = head.split("\n")
+        if not lines[0].strip() or "SIP/2.0" not in lines[0]:
+            raise ValueError(f"not a SIP message: {lines[0][:60]!r}")
+        headers: list[tuple[str, str]] = []
+        for line in lines[1:]:
+            if line[:1] in (" ", "\t") and headers:
+                name, value = headers[-1]
+                headers[-1] = (name, f"{value} {line.strip()}")
+            elif ":" in line:
+                name, value = line.split(":", 1)
+                headers.append((name.strip(), value.strip()))
+        return cls(lines[0].strip(), headers, body.replace("\n", "\r\n"))
+
+    def encode(self) -> bytes:
+        """The message on the wire, with Content-Length set."""
+        rows = [(n, v) for n, v in self.headers if canonical(n) != "content-length"]
+        rows.append(("Content-Length", str(len(self.body.encode()))))
+        head = "".join(f"{n}: {v}\r\n" for n, v in rows)
+        return f"{self.start}\r\n{head}\r\n{self.body}".encode()
+
+    # ---- headers --------------------------------------------------------------------
+
+    def get(self, name: str) -> str | None:
+        """The first value of a header (any case, compact or long name)."""
+        wanted = canonical(name)
+        return next((v for n, v in self.headers if canonical(n) == wanted), None)
+
+    def all(self, name: str) -> list[str]:
+        """Every value of a header, in order."""
+        wanted = canonical(name)
+        return [v for n, v in self.headers if canonical(n) == wanted]
+
+    def remove(self, name: str) -> None:
+        """Drops every row of a header."""
+        wanted = canonical(name)
+        self.headers = [(n, v) for n, v in self.headers if canonical(n) != wanted]
+
+    def set(self, name: str, value: str) -> None:
+        """Replaces every row of a header with one."""
+        self.remove(name)
+        self.headers.append((name, value))
+
+    # ---- start line and dialog identifiers -------------------------------------------
+
+    @property
+    def is_request(self) -> bool:
+        return not self.start.startswith("SIP/2.0")
+
+    @property
+    def method(self) -> str:
+        """The request's method, or the method of the CSeq for a response."""
+        return self.start.split(" ", 1)[0] if self.is_request else self.cseq[1]
+
+    @property
+    def status(self) -> int:
+        """The response's status code (0 for a request)."""
+        return 0 if self.is_request else int(self.start.split(" ", 2)[1])
+
+    @property
+    def cseq(self) -> tuple[int, str]:
+        number, _, method = (self.get("CSeq") or "0 UNKNOWN").partition(" ")
+        return int(number), method.strip()
+
+    @property
+    def call_id(self) -> str:
+        return self.get("Call-ID") or ""
+
+    @property
+    def branch(self) -> str:
+        return param(self.get("Via") or "", "branch") or ""
+
+    def tag(self, name: str) -> str | None:
+        """The tag parameter of From or To."""
+        return param(self.get(name) or "", "tag")
+
+    def response(self, status: int, reason: str, to_tag: str | None = None) -> Message:
+        """A response to this request (RFC 3261 section 8.2.6.2)."""
+        rows = [
+            (n, v)
+            for n, v in self.headers
+            if canonical(n) in ("via", "from", "to", "call-id", "cseq")
+        ]
+        if to_tag and not self.tag("To"):
+            rows = [(n, f"{v};tag={to_tag}" if canonical(n) == "to" else v) for n, v in rows]
+        return Message(f"SIP/2.0 {status} {reason}", rows)
+
+
+def param(value: str, name: str) -> str | None:
+    """A `;name=value` parameter of a header value, outside any `<...>`."""
+    outside = value.rsplit(">", 1)[-1]
+    for part in outside.split(";")[1:]:
+        key, _, found = part.partition("=")
+        if key.strip().lower() == name:
+            return found.strip()
+    return None
+
+
+def sdp(address: str, port: int, version: int) -> str:
+    """A minimal audio offer or answer; `version` goes up when the session changes."""
+    return (
+        f"v=0\r\no=- 1 {version} IN IP4 {address}\r\ns=sessiontimer\r\n"
+        f"c=IN IP4 {address}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+    )
