@@ -25,6 +25,9 @@ bash scripts/test-c.sh
 section "python package (build, ruff, mypy --strict, stubtest, pytest)"
 bash scripts/test-python.sh
 
+section "interop: the agent against real SIP peers on 127.0.0.1 (tests/interop)"
+bash scripts/test-interop.sh
+
 section "fuzz smoke (every cargo-fuzz target, ${FUZZ_SECONDS:=15}s each)"
 bash scripts/fuzz.sh "$FUZZ_SECONDS"
 

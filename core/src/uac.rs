@@ -111,6 +111,7 @@ impl Uac {
     /// # Errors
     /// - [`Error::MissingMinSeIn422`] (section 6 G-10; V41),
     /// - [`Error::Useless422`] when the retry would be identical (section 10; V40),
+    ///   as it always is when our policy's mode is `Off`,
     /// - [`Error::MinSeAboveMax`] when it asks more than `max_session_expires`,
     /// - [`Error::TooMany422`] past the policy's retry cap.
     pub fn on_422(&mut self, response: &TimerHeaders) -> crate::Result<HeaderEdits> {
@@ -119,6 +120,14 @@ impl Uac {
             .as_ref()
             .ok_or(Error::MissingMinSeIn422)?
             .effective();
+        if !self.policy.mode.supports() {
+            // We send no session-timer header, so the retry would be the very
+            // request the 422 refused (section 10).
+            return Err(Error::Useless422 {
+                min_se: asked,
+                offered: 0,
+            });
+        }
         let offered = self
             .offered_interval()
             .or(self.min_se_to_send())

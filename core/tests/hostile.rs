@@ -308,3 +308,18 @@ fn fuzz_422_retry_without_an_offer_carries_min_se_only() {
     assert_eq!(retry.min_se, Some(1800));
     assert_eq!(retry.session_expires, None);
 }
+
+/// roles target: a UAC whose mode is `Off` answered a 422 with an empty retry,
+/// the very request the 422 refused. It now refuses to retry.
+#[test]
+fn fuzz_422_to_a_uac_without_timer_support_is_not_retried() {
+    let mut uac = Uac::new(Policy {
+        mode: Mode::Off,
+        ..Policy::RFC
+    })
+    .unwrap();
+    assert!(matches!(
+        uac.on_422(&msg(&[("Min-SE", "3600")])),
+        Err(Error::Useless422 { .. })
+    ));
+}

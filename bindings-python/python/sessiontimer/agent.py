@@ -181,9 +181,10 @@ class Party(asyncio.DatagramProtocol):
         try:
             self.send(request, to)
             while waited < TRANSACTION_TIMEOUT:
+                step = min(interval, TRANSACTION_TIMEOUT - waited)
                 with contextlib.suppress(asyncio.TimeoutError):
-                    return await asyncio.wait_for(asyncio.shield(future), interval)
-                waited += interval
+                    return await asyncio.wait_for(asyncio.shield(future), step)
+                waited += step
                 interval = interval * 2 if request.method == "INVITE" else min(interval * 2, 4.0)
                 assert self.transport is not None
                 self.transport.sendto(request.encode(), to)
