@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -185,48 +186,33 @@ def report(dialog: Dialog | None, events: Sequence[Event], me: str) -> dict[str,
     return out
 
 
-async def run_call(args: argparse.Namespace) -> dict[str, Any]:
-    clock = Clock()
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """`call` or `answer`: one real call, then the report."""
     events: list[Event] = []
     agent = Agent(
-        "sessiontimer", clock, policy_from(args), silent_after=args.silent_after, log=events.append
+        "sessiontimer",
+        Clock(),
+        policy_from(args),
+        silent_after=args.silent_after,
+        log=events.append,
     )
     await agent.bind(args.bind, args.port)
-    dialog = await agent.call(target(args.uri), args.uri)
-    if dialog is not None:
-        with _suppress_timeout():
-            await asyncio.wait_for(dialog.ended.wait(), args.duration)
-        if not dialog.ended.is_set():
-            await agent.hang_up(dialog)
-    agent.close()
-    return {"events": events, "report": report(dialog, events, agent.name)}
-
-
-async def run_answer(args: argparse.Namespace) -> dict[str, Any]:
-    clock = Clock()
-    events: list[Event] = []
-    agent = Agent(
-        "sessiontimer", clock, policy_from(args), silent_after=args.silent_after, log=events.append
-    )
-    await agent.bind(args.bind, args.port)
-    print(f"answering on {agent.address[0]}:{agent.address[1]}", file=sys.stderr, flush=True)
     dialog: Dialog | None = None
-    with _suppress_timeout():
-        dialog = await asyncio.wait_for(agent.incoming.get(), args.wait)
-        await asyncio.wait_for(dialog.ended.wait(), args.duration)
+    with contextlib.suppress(asyncio.TimeoutError):
+        if args.command == "call":
+            dialog = await agent.call(target(args.uri), args.uri)
+        else:
+            print(
+                f"answering on {agent.address[0]}:{agent.address[1]}", file=sys.stderr, flush=True
+            )
+            dialog = await asyncio.wait_for(agent.incoming.get(), args.wait)
+        if dialog is not None:
+            await asyncio.wait_for(dialog.ended.wait(), args.duration)
     if dialog is not None and not dialog.ended.is_set():
         await agent.hang_up(dialog)
     await asyncio.sleep(0.2)
     agent.close()
     return {"events": events, "report": report(dialog, events, agent.name)}
-
-
-class _suppress_timeout:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, value: object, traceback: object) -> bool:
-        return kind is asyncio.TimeoutError or kind is TimeoutError
 
 
 def print_outcome(outcome: dict[str, Any], as_json: bool, peer: str) -> None:
@@ -344,8 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else "\n".join(f"{k}: {v}" for k, v in out.items())
         )
         return 0 if "error" not in out else 2
-    runner = run_call if args.command == "call" else run_answer
-    outcome = asyncio.run(runner(args))
+    outcome = asyncio.run(run(args))
     print_outcome(outcome, args.json, "peer")
     return 0 if outcome["report"]["established"] else 1
 
