@@ -116,7 +116,7 @@ fn a_peer_answering_422_forever_costs_the_cap() {
     // Each 422 asks a little more: never useless, so only the cap stops it.
     let mut uac = Uac::new(Policy::RFC).unwrap();
     let mut retries = 0;
-    for asked in (1801..).step_by(1) {
+    for asked in 1801.. {
         match uac.on_422(&msg(&[("Min-SE", &asked.to_string())])) {
             Ok(_) => retries += 1,
             Err(Error::TooMany422 { .. }) => break,

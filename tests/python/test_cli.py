@@ -23,6 +23,7 @@ def test_demo_negotiates_after_422_refreshes_then_the_callee_sends_bye_at_the_rf
     assert found is not None, out
     # Section 10: 120 - min(32, 120/3) = 88 s, within the loop's jitter at 100x.
     assert abs(float(found.group(1)) - 88.0) < 2.0
+    assert "holds 0 sessions" in out
 
 
 def test_check_prints_the_uas_decision(
@@ -31,7 +32,8 @@ def test_check_prints_the_uas_decision(
     monkeypatch.setattr("sys.stdin", io.StringIO("Supported: timer\nSession-Expires: 60\n"))
     assert cli.main(["check", "--role", "uas", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["decision"].startswith("Accept(") or "422" in out["decision"]
+    # Section 9: 60 s is below the RFC's Min-SE of 90 and the UAC supports timers.
+    assert out["decision"] == "Reject(status=422, headers=[('Min-SE', '90')])"
     monkeypatch.setattr("sys.stdin", io.StringIO("Session-Expires: abc\n"))
     assert cli.main(["check", "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["status_code"] == 400

@@ -107,11 +107,16 @@ class Dialog:
 
 class Party(asyncio.DatagramProtocol):
     """What agents and the relaying proxy share: a UDP socket, the event log,
-    client transactions and names for addresses."""
+    client transactions, names for addresses, and an engine with one loop timer."""
 
-    def __init__(self, name: str, clock: Clock, log: Callable[[Event], None] | None = None) -> None:
+    def __init__(
+        self, name: str, clock: Clock, policy: st.Policy | None, log: Callable[[Event], None] | None
+    ) -> None:
         self.name = name
         self.clock = clock
+        self.policy = policy or st.Policy()
+        self.engine = st.Engine(self.policy)
+        self.timer: asyncio.TimerHandle | None = None
         self.log = log or (lambda event: None)
         self.names: dict[Address, str] = {}
         self.pending: dict[str, asyncio.Future[Message]] = {}
@@ -160,6 +165,24 @@ class Party(asyncio.DatagramProtocol):
             self.on_stray_response(message, source)
         elif message.status >= 200 and not future.done():
             future.set_result(message)
+
+    # ---- the engine's one loop timer -------------------------------------------------
+
+    def rearm(self) -> None:
+        """Call after every change to the engine: wake at its next deadline."""
+        if self.timer is not None:
+            self.timer.cancel()
+        deadline = self.engine.next_deadline()
+        if deadline is not None:
+            self.timer = self.clock.loop.call_at(self.clock.loop_time(deadline), self.fire)
+
+    def fire(self) -> None:
+        for action in self.engine.poll(self.clock.now_ms()):
+            self.act(action)
+        self.rearm()
+
+    def act(self, action: st.Action) -> None:
+        raise NotImplementedError
 
     def on_request(self, request: Message, source: Address) -> None:
         raise NotImplementedError
@@ -210,42 +233,27 @@ class Agent(Party):
         silent_after: int | None = None,
         log: Callable[[Event], None] | None = None,
     ) -> None:
-        super().__init__(name, clock, log)
-        self.policy = policy or st.Policy()
+        super().__init__(name, clock, policy, log)
         self.offer = offer
         self.silent_after = silent_after
         self.uas = st.Uas(self.policy)
-        self.engine = st.Engine(self.policy)
         self.dialogs: dict[int, Dialog] = {}
         self.keys = itertools.count(1)
-        self.timer: asyncio.TimerHandle | None = None
         self.incoming: asyncio.Queue[Dialog] = asyncio.Queue()
         self.refused: list[Message] = []  # our rejections of INVITEs (422, 420, ...)
 
-    # ---- the engine's one loop timer -------------------------------------------------
-
-    def rearm(self) -> None:
-        """Call after every change to the engine: wake at its next deadline."""
-        if self.timer is not None:
-            self.timer.cancel()
-        deadline = self.engine.next_deadline()
-        if deadline is not None:
-            self.timer = self.clock.loop.call_at(self.clock.loop_time(deadline), self.fire)
-
-    def fire(self) -> None:
-        for action in self.engine.poll(self.clock.now_ms()):
-            dialog = self.dialogs.get(action.key)
-            if dialog is None:
-                continue
+    def act(self, action: st.Action) -> None:
+        """Does what the engine asks for one of our dialogs."""
+        dialog = self.dialogs.get(action.key)
+        if dialog is not None:
             if action.kind == st.ActionKind.SEND_REFRESH:
                 if self.silent_after is not None and dialog.refreshes_sent >= self.silent_after:
-                    continue  # the refresher goes silent: the peer must BYE
+                    return  # the refresher goes silent: the peer must BYE
                 dialog.refreshes_sent += 1
                 self.spawn(self.refresh(dialog, action))
             elif action.kind == st.ActionKind.SEND_BYE:
                 assert action.reason is not None
                 self.spawn(self.hang_up(dialog, BYE_REASONS.get(action.reason)))
-        self.rearm()
 
     # ---- requests we send ---------------------------------------------------------
 
@@ -454,9 +462,8 @@ class RelayProxy(Party):
     def __init__(
         self, name: str, clock: Clock, policy: st.Policy, log: Callable[[Event], None] | None = None
     ) -> None:
-        super().__init__(name, clock, log)
-        self.proxy = st.Proxy(policy)
-        self.engine = st.Engine(policy)
+        super().__init__(name, clock, policy, log)
+        self.proxy = st.Proxy(self.policy)
         self.sides: tuple[Address, Address] = (("127.0.0.1", 0), ("127.0.0.1", 0))
         self.transactions: dict[str, st.ProxyTransaction] = {}
         self.dialog_keys: dict[str, int] = {}
@@ -509,10 +516,8 @@ class RelayProxy(Party):
             self.engine.remove(key)
         if interval is not None:
             self.engine.establish_proxy(key, interval, self.clock.now_ms())
-            deadline = self.engine.next_deadline()
-            if deadline is not None:
-                self.clock.loop.call_at(self.clock.loop_time(deadline), self.expire)
+        self.rearm()
 
-    def expire(self) -> None:
-        for action in self.engine.poll(self.clock.now_ms()):
-            self.ended.append(action.key)
+    def act(self, action: st.Action) -> None:
+        """The session expired: drop the state, no BYE (section 8.3)."""
+        self.ended.append(action.key)
