@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The agent against real SIP peers over 127.0.0.1 (tests/interop): installs the
-# peers it can (SIPp from Debian's sip-tester, PJSIP from PyPI's pjsua2-python),
-# then runs the tests in parallel;
+# peers it can (SIPp from Debian's sip-tester, Kamailio with its sst and dialog
+# modules from Debian, PJSIP from PyPI's pjsua2-python), then runs the tests in
+# parallel;
 # a test whose peer cannot be installed skips with the reason. Needs the
 # package built into the venv by scripts/test-python.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${SESSIONTIMER_VENV:-target/venv}
-if ! command -v sipp >/dev/null && command -v apt-get >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester) >/dev/null 2>&1 ||
-    echo "could not install sip-tester: the SIPp tests will skip" >&2
+if ! { command -v sipp && command -v kamailio; } >/dev/null && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester kamailio) >/dev/null 2>&1 ||
+    echo "could not install sip-tester and kamailio: their tests will skip" >&2
 fi
 "$venv/bin/python" -c "import pjsua2" 2>/dev/null ||
   "$venv/bin/python" -m pip install -q --disable-pip-version-check pjsua2-python ||
   echo "could not install pjsua2-python: the PJSIP tests will skip" >&2
-"$venv/bin/python" -m pytest -q -n 6 -rs tests/interop "$@"
+"$venv/bin/python" -m pytest -q -n 8 -rs tests/interop "$@"

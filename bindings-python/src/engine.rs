@@ -13,6 +13,7 @@ use crate::errors::OrRaise;
 use crate::headers::{method_of, read};
 use crate::outcomes::{decision, describe, py_option, Negotiated, RefreshRequest, Rows};
 use crate::policy::{policy_arg, Policy};
+use crate::roles::{in_dialog_action, B2bua, InDialogRequest};
 use crate::session::Session;
 
 py_enum! {
@@ -316,6 +317,36 @@ impl Engine {
         let method = method_of(method, &request)?;
         let answer = self.lock().answer(key, method, &request.inner).or_raise()?;
         decision(py, answer)
+    }
+
+    /// A mid-dialog INVITE or UPDATE on one leg of `b2bua`, whose session this
+    /// engine holds: the decision when the leg consumes it (answer it there,
+    /// then call `refreshed`), `None` to relay it to the other leg.
+    #[pyo3(signature = (key, b2bua, leg, request, kind, method=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn on_in_dialog_request<'py>(
+        &self,
+        py: Python<'py>,
+        key: u64,
+        b2bua: &B2bua,
+        leg: &Bound<'py, PyAny>,
+        request: &Bound<'py, PyAny>,
+        kind: &Bound<'py, PyAny>,
+        method: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let args = InDialogRequest::read(leg, request, kind, method)?;
+        let action = self
+            .lock()
+            .on_in_dialog_request(
+                key,
+                &b2bua.0,
+                args.leg,
+                args.method,
+                &args.headers.inner,
+                args.kind,
+            )
+            .or_raise()?;
+        in_dialog_action(py, action)
     }
 
     /// The final response to a refresh arrived at `now_ms` (a timeout is 408).

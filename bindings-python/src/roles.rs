@@ -1,6 +1,7 @@
 //! One class per role: [`Uac`], [`Uas`], [`Proxy`], [`B2bua`]. Each holds its
 //! policy; decisions come from the core unchanged.
 
+use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
@@ -8,7 +9,7 @@ use pyo3::types::PyTuple;
 
 use crate::enums::{method_arg, Leg, Named, RefreshKind};
 use crate::errors::OrRaise;
-use crate::headers::{method_of, read};
+use crate::headers::{method_of, read, TimerHeaders};
 use crate::outcomes::{decision, describe, py_bool, py_option, reject, Negotiated, Rows};
 use crate::policy::{policy_arg, Policy};
 use crate::session::Session;
@@ -344,7 +345,7 @@ impl Proxy {
 /// A back-to-back UA: each leg negotiates on its own with its own policy.
 /// Immutable; share it freely.
 #[pyclass(frozen, module = "sessiontimer")]
-pub struct B2bua(sessiontimer::B2bua);
+pub struct B2bua(pub(crate) sessiontimer::B2bua);
 
 #[pymethods]
 impl B2bua {
@@ -385,17 +386,53 @@ impl B2bua {
         kind: &Bound<'py, PyAny>,
         method: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let request = read(request)?;
-        let method = method_of(method, &request)?;
-        let leg = Leg::extract_lenient(leg)?.into();
-        let kind = RefreshKind::extract_lenient(kind)?.into();
-        let action =
-            self.0
-                .on_in_dialog_request(leg, &mut session.lock(), method, &request.inner, kind);
-        match action {
-            sessiontimer::InDialogAction::Consume(d) => decision(py, d).map(Some),
-            sessiontimer::InDialogAction::Relay => Ok(None),
-        }
+        let args = InDialogRequest::read(leg, request, kind, method)?;
+        let action = self.0.on_in_dialog_request(
+            args.leg,
+            &mut session.lock(),
+            args.method,
+            &args.headers.inner,
+            args.kind,
+        );
+        in_dialog_action(py, action)
+    }
+}
+
+/// The arguments of an in-dialog request on a B2BUA leg, read from Python.
+pub(crate) struct InDialogRequest<'a> {
+    pub leg: sessiontimer::Leg,
+    pub method: sessiontimer::Method,
+    pub headers: Cow<'a, TimerHeaders>,
+    pub kind: sessiontimer::RefreshKind,
+}
+
+impl<'a> InDialogRequest<'a> {
+    /// Reads `leg`, the request's headers, `kind` and the method (given or read
+    /// from a raw request).
+    pub fn read(
+        leg: &Bound<'_, PyAny>,
+        request: &'a Bound<'_, PyAny>,
+        kind: &Bound<'_, PyAny>,
+        method: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let headers = read(request)?;
+        Ok(InDialogRequest {
+            leg: Leg::extract_lenient(leg)?.into(),
+            method: method_of(method, &headers)?,
+            kind: RefreshKind::extract_lenient(kind)?.into(),
+            headers,
+        })
+    }
+}
+
+/// An in-dialog action for Python: the decision to answer with, or `None` to relay.
+pub(crate) fn in_dialog_action(
+    py: Python<'_>,
+    action: sessiontimer::InDialogAction,
+) -> PyResult<Option<Bound<'_, PyAny>>> {
+    match action {
+        sessiontimer::InDialogAction::Consume(d) => decision(py, d).map(Some),
+        sessiontimer::InDialogAction::Relay => Ok(None),
     }
 }
 

@@ -10,6 +10,7 @@ the agent's JSON report says what it saw of SIPp.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from peers import Peer, agent, free_port, require
@@ -20,8 +21,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def sipp(scenario: str, port: int, remote: int | None, seconds: int) -> Peer:
+def sipp(scenario: str, port: int, remote: int | None, seconds: int, *extra: str) -> Peer:
+    """SIPp running `scenario` for one call; `extra` are more SIPp options."""
     args = ["sipp", "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port), "-m", "1"]
+    args += extra
     args += ["-timeout", f"{seconds}s", "-timeout_error", "-nostdin", "-trace_err"]
     if remote is not None:
         args.insert(1, f"127.0.0.1:{remote}")
@@ -72,6 +75,14 @@ def call(port: int, *options: str, seconds: int) -> Peer:
     return agent("call", f"sip:sipp@127.0.0.1:{port}", "--json", *options, seconds=seconds)
 
 
+def assert_we_refreshed(report: dict[str, Any], interval: int, method: str, after_s: float) -> None:
+    """The 2xx made us refresher of `interval` (Table 2), and we refreshed once,
+    by `method`, `after_s` after it (section 10: half the interval)."""
+    assert report["interval"] == interval and report["refresher"] == "uac"
+    assert [r["method"] for r in report["our_refreshes"]] == [method]
+    assert abs(report["our_refreshes"][0]["after_s"] - after_s) < 1.5
+
+
 def test_sipp_callee_422_then_we_refresh_by_update_at_half_the_interval() -> None:
     port = free_port()
     theirs = sipp("uas_422_then_update_refresh.xml", port, None, 120)
@@ -79,9 +90,7 @@ def test_sipp_callee_422_then_we_refresh_by_update_at_half_the_interval() -> Non
     report = ours.json()
     assert theirs.wait() == 0, theirs.output()
     assert report["peer_422_min_se"] == ["120"]
-    assert report["interval"] == 120 and report["refresher"] == "uac"
-    assert [r["method"] for r in report["our_refreshes"]] == ["UPDATE"]
-    assert abs(report["our_refreshes"][0]["after_s"] - 60) < 1.5
+    assert_we_refreshed(report, 120, "UPDATE", 60)
 
 
 def test_sipp_callee_without_update_is_refreshed_by_reinvite() -> None:
@@ -90,8 +99,7 @@ def test_sipp_callee_without_update_is_refreshed_by_reinvite() -> None:
     ours = call(port, "--se", "90", "--for", "55", seconds=80)
     report = ours.json()
     assert theirs.wait() == 0, theirs.output()
-    assert [r["method"] for r in report["our_refreshes"]] == ["INVITE"]
-    assert abs(report["our_refreshes"][0]["after_s"] - 45) < 1.5
+    assert_we_refreshed(report, 90, "INVITE", 45)
 
 
 def test_sipp_callee_never_answering_the_refresh_gets_bye_after_the_timeout() -> None:

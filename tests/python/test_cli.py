@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
+import sys
+from typing import Any
 
 import pytest
 
 import sessiontimer as st
 from sessiontimer import cli
+from sessiontimer.agent import Agent, Clock
 
 
 def test_demo_negotiates_after_422_refreshes_then_the_callee_sends_bye_at_the_rfc_time(
@@ -46,3 +50,54 @@ def test_proxy_edits_apply_over_the_forwarded_rows() -> None:
     assert isinstance(forward, st.Forward)
     rows = forward.apply([("Via", "a"), ("Supported", "100rel"), ("x", "3600")])
     assert rows == [("Via", "a"), ("Supported", "100rel"), ("Session-Expires", "600")]
+
+
+def test_b2bua_command_bridges_a_call_and_reports_each_leg() -> None:
+    """`sessiontimer b2bua` between two agents: each leg negotiates on its own
+    (the caller's 90 s inbound, the B2BUA's own 1800 s outbound, RFC 4028 per
+    dialog), and the caller's BYE ends both legs."""
+
+    async def scenario() -> dict[str, Any]:
+        clock = Clock()
+        callee = Agent("callee", clock, st.Policy())
+        caller = Agent("caller", clock, st.Policy(session_expires=90))
+        await callee.bind()
+        await caller.bind()
+        host, port = callee.address
+        b2bua = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "sessiontimer",
+            "b2bua",
+            f"sip:callee@{host}:{port}",
+            "--port",
+            "0",
+            "--json",
+            "--for",
+            "30",
+            "--wait",
+            "10",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert b2bua.stderr is not None
+        line = (await b2bua.stderr.readline()).decode()
+        listening = re.search(r"answering on ([0-9.]+):([0-9]+)", line)
+        assert listening is not None, line
+        dialog = await caller.call((listening[1], int(listening[2])), "sip:b2bua@127.0.0.1")
+        assert dialog is not None
+        answered = await asyncio.wait_for(callee.incoming.get(), 5)
+        await asyncio.sleep(0.5)
+        await caller.hang_up(dialog)
+        await asyncio.wait_for(answered.ended.wait(), 5)
+        out, _ = await asyncio.wait_for(b2bua.communicate(), 10)
+        caller.close()
+        callee.close()
+        report: dict[str, Any] = json.loads(out)
+        return report
+
+    report = asyncio.run(scenario())
+    assert report["established"] is True
+    assert report["inbound"]["interval"] == 90 and report["inbound"]["refresher"] == "uac"
+    assert report["outbound"]["interval"] == 1800 and report["outbound"]["refresher"] == "uac"
+    assert report["inbound"]["bye"]["by"] == "peer" and report["outbound"]["bye"]["by"] == "us"

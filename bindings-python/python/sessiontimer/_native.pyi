@@ -541,6 +541,15 @@ class Engine:
     def answer(
         self, key: int, request: _HeadersLike, method: _MethodLike | None = None
     ) -> _UasDecision: ...
+    def on_in_dialog_request(
+        self,
+        key: int,
+        b2bua: B2bua,
+        leg: Leg | str,
+        request: _HeadersLike,
+        kind: RefreshKind | str,
+        method: _MethodLike | None = None,
+    ) -> _UasDecision | None: ...
     def on_refresh_response(
         self, key: int, now_ms: int, status: int, response: _HeadersLike | None = None
     ) -> None: ...

@@ -26,7 +26,7 @@ from typing import Any
 
 import sessiontimer as st
 
-from .sip import Message, canonical, sdp, token
+from .sip import Message, canonical, param, sdp, split_list, token
 
 Address = tuple[str, int]
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"
@@ -40,6 +40,8 @@ TIMER_HEADERS = {
 }
 T1 = 0.5  # RFC 3261 Timer T1, in seconds.
 TRANSACTION_TIMEOUT = 64 * T1  # Timer B and Timer F.
+PROCEEDING_TIMEOUT = 180.0  # how long an INVITE may stay unanswered after a 1xx (Timer C).
+REMEMBERED_ANSWERS = 256  # answers to initial INVITEs kept for their retransmissions
 # What the BYE's Reason says (RFC 3326), by teardown.
 BYE_REASONS = {
     st.Teardown.NO_REFRESH_RECEIVED: 'SIP;cause=408;text="No session refresh received"',
@@ -99,10 +101,13 @@ class Dialog:
     peer: Address
     target: str  # the Request-URI of in-dialog requests
     cseq: int
+    route: list[str] = field(default_factory=list)  # RFC 3261 section 12.1
     sdp_version: int = 1
+    remote_sdp: str = ""  # the peer's session description in force
     refreshes_sent: int = 0
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     ended_by: str = ""
+    reason: str | None = None  # the Reason of the BYE that ended it
 
 
 class Party(asyncio.DatagramProtocol):
@@ -122,9 +127,10 @@ class Party(asyncio.DatagramProtocol):
         self.pending: dict[str, asyncio.Future[Message]] = {}
         self.transport: asyncio.DatagramTransport | None = None
         self.address: Address = ("127.0.0.1", 0)
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks: set[asyncio.Task[object]] = set()
+        self.proceeding: set[str] = set()  # INVITE branches that got a 1xx
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, work: Coroutine[Any, Any, object]) -> None:
         """Runs `work` in the background, keeping a reference until it ends."""
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
@@ -165,6 +171,8 @@ class Party(asyncio.DatagramProtocol):
             self.on_stray_response(message, source)
         elif message.status >= 200 and not future.done():
             future.set_result(message)
+        elif message.status < 200:
+            self.proceeding.add(message.branch)
 
     # ---- the engine's one loop timer -------------------------------------------------
 
@@ -196,24 +204,32 @@ class Party(asyncio.DatagramProtocol):
 
     async def transact(self, request: Message, to: Address) -> Message:
         """Sends a request and waits for its final response, retransmitting over
-        UDP (RFC 3261 sections 17.1.1.2 and 17.1.2.2). A timeout gives 408."""
+        UDP (RFC 3261 sections 17.1.1.2 and 17.1.2.2): an INVITE stops
+        retransmitting at its first 1xx. A timeout gives 408."""
         future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
         self.pending[request.branch] = future
         interval = T1
         waited = 0.0
         try:
             self.send(request, to)
-            while waited < TRANSACTION_TIMEOUT:
-                step = min(interval, TRANSACTION_TIMEOUT - waited)
+            while True:
+                proceeding = request.method == "INVITE" and request.branch in self.proceeding
+                limit = PROCEEDING_TIMEOUT if proceeding else TRANSACTION_TIMEOUT
+                if waited >= limit:
+                    return request.response(408, "Request Timeout")
+                step = min(interval, limit - waited)
                 with contextlib.suppress(asyncio.TimeoutError):
                     return await asyncio.wait_for(asyncio.shield(future), step)
                 waited += step
-                interval = interval * 2 if request.method == "INVITE" else min(interval * 2, 4.0)
-                assert self.transport is not None
-                self.transport.sendto(request.encode(), to)
-            return request.response(408, "Request Timeout")
+                if not proceeding:
+                    interval = (
+                        interval * 2 if request.method == "INVITE" else min(interval * 2, 4.0)
+                    )
+                    assert self.transport is not None
+                    self.transport.sendto(request.encode(), to)
         finally:
             self.pending.pop(request.branch, None)
+            self.proceeding.discard(request.branch)
 
 
 class Agent(Party):
@@ -241,6 +257,8 @@ class Agent(Party):
         self.keys = itertools.count(1)
         self.incoming: asyncio.Queue[Dialog] = asyncio.Queue()
         self.refused: list[Message] = []  # our rejections of INVITEs (422, 420, ...)
+        self.answers: dict[str, Message] = {}  # final answers to initial INVITEs, by branch
+        self.last_failure: Message | None = None  # the final response of a refused call
 
     def act(self, action: st.Action) -> None:
         """Does what the engine asks for one of our dialogs."""
@@ -250,7 +268,7 @@ class Agent(Party):
                 if self.silent_after is not None and dialog.refreshes_sent >= self.silent_after:
                     return  # the refresher goes silent: the peer must BYE
                 dialog.refreshes_sent += 1
-                self.spawn(self.refresh(dialog, action))
+                self.spawn(self.refresh(dialog, action.method or "UPDATE", action.headers))
             elif action.kind == st.ActionKind.SEND_BYE:
                 assert action.reason is not None
                 self.spawn(self.hang_up(dialog, BYE_REASONS.get(action.reason)))
@@ -265,6 +283,7 @@ class Agent(Party):
         headers = [
             self.via(),
             ("Max-Forwards", "70"),
+            *(("Route", hop) for hop in dialog.route),
             ("From", dialog.local),
             ("To", dialog.remote),
             ("Call-ID", dialog.call_id),
@@ -284,21 +303,23 @@ class Agent(Party):
     def offer_sdp(self, dialog: Dialog) -> str:
         return sdp(self.address[0], 40000 + self.address[1] % 1000 * 2, dialog.sdp_version)
 
-    async def refresh(self, dialog: Dialog, action: st.Action) -> None:
-        """Sends the refresh the engine asked for and reports its answer
-        (a transaction timeout is reported as 408, RFC 4028 section 10)."""
-        method = action.method or "UPDATE"
+    async def refresh(self, dialog: Dialog, method: str, rows: list[tuple[str, str]]) -> Message:
+        """Sends a re-INVITE or UPDATE with session-timer `rows` (the engine's
+        refresh, or a relayed one) and reports its answer to the engine (a
+        transaction timeout is reported as 408, RFC 4028 section 10)."""
         body = self.offer_sdp(dialog) if method == "INVITE" else ""
-        request = self.in_dialog(dialog, method, action.headers, body)
+        request = self.in_dialog(dialog, method, rows, body)
         response = await self.transact(request, dialog.peer)
         if dialog.key not in self.engine:
-            return
+            return response
         if method == "INVITE" and 200 <= response.status < 300:
+            dialog.remote_sdp = response.body or dialog.remote_sdp
             self.send(self.ack_for_2xx(dialog, request), dialog.peer)
         self.engine.on_refresh_response(
             dialog.key, self.clock.now_ms(), response.status, response.headers
         )
         self.rearm()
+        return response
 
     async def hang_up(self, dialog: Dialog, reason: str | None = None) -> None:
         """Sends BYE and forgets the dialog."""
@@ -307,12 +328,14 @@ class Agent(Party):
         if dialog.key in self.engine:
             self.engine.remove(dialog.key)
             self.rearm()
-        self.end(dialog, "us")
+        self.end(dialog, "us", reason)
         rows = [("Reason", reason)] if reason else []
         await self.transact(self.in_dialog(dialog, "BYE", rows), dialog.peer)
 
-    def end(self, dialog: Dialog, by: str) -> None:
+    def end(self, dialog: Dialog, by: str, reason: str | None = None) -> None:
+        """The dialog is over: `by` us or the peer, with the BYE's Reason."""
         dialog.ended_by = by
+        dialog.reason = reason
         dialog.ended.set()
 
     def ack_for_2xx(self, dialog: Dialog, invite: Message) -> Message:
@@ -320,10 +343,12 @@ class Agent(Party):
         ack.set("CSeq", f"{invite.cseq[0]} ACK")
         return ack
 
-    async def call(self, to: Address, uri: str) -> Dialog | None:
+    async def call(self, to: Address, uri: str, uac: st.Uac | None = None) -> Dialog | None:
         """Places a call: INVITE, retried after 422 (section 7.3) or 420 as the
-        library says, then ACK. Returns the dialog, or ``None`` if refused."""
-        uac = st.Uac(self.policy, self.offer)
+        library says, then ACK. Returns the dialog, or ``None`` if refused
+        (the final response is then in ``last_failure``). `uac` defaults to
+        one with this agent's policy and offer."""
+        uac = uac or st.Uac(self.policy, self.offer)
         rows = uac.request()
         call_id, tag = f"{token()}@{self.address[0]}", token(4)
         dialog = Dialog(
@@ -339,6 +364,7 @@ class Agent(Party):
             invite = self.in_dialog(dialog, "INVITE", rows, self.offer_sdp(dialog))
             response = await self.transact(invite, to)
             if response.status >= 300:
+                self.last_failure = response
                 # RFC 3261 section 17.1.1.3: the ACK of a failure reuses the branch.
                 ack = Message(
                     f"ACK {uri} SIP/2.0",
@@ -365,6 +391,8 @@ class Agent(Party):
             dialog.remote = response.get("To") or dialog.remote
             contact = response.get("Contact") or ""
             dialog.target = contact.strip("<>").split(">", 1)[0] if contact else uri
+            dialog.route = split_list(response.all("Record-Route"))[::-1]
+            dialog.remote_sdp = response.body
             self.dialogs[dialog.key] = dialog
             self.send(self.ack_for_2xx(dialog, invite), to)
             self.engine.establish(dialog.key, uac.establish(response.headers, self.clock.now_ms()))
@@ -384,8 +412,12 @@ class Agent(Party):
         dialog = self.find(request)
         if method == "ACK":
             return
-        if dialog is None and method == "INVITE" and not request.tag("To"):
-            self.answer_invite(request, source)
+        if method == "INVITE" and not request.tag("To"):
+            answered = self.answers.get(request.branch)
+            if answered is not None:
+                self.send(answered, source)  # a retransmission (RFC 3261 section 17.2.1)
+            elif dialog is None:
+                self.answer_invite(request, source)
         elif dialog is None:
             self.send(request.response(481, "Call/Transaction Does Not Exist"), source)
         elif method in ("INVITE", "UPDATE"):
@@ -395,9 +427,16 @@ class Agent(Party):
             if dialog.key in self.engine:
                 self.engine.remove(dialog.key)
                 self.rearm()
-            self.end(dialog, "peer")
+            self.end(dialog, "peer", request.get("Reason"))
         else:
             self.send(request.response(200, "OK"), source)
+
+    def answer(self, request: Message, source: Address, response: Message) -> None:
+        """Sends the final answer to an initial INVITE, kept for its retransmissions."""
+        self.answers[request.branch] = response
+        while len(self.answers) > REMEMBERED_ANSWERS:
+            del self.answers[next(iter(self.answers))]
+        self.send(response, source)
 
     def answer_invite(self, request: Message, source: Address) -> None:
         """A new call: the library decides 2xx or 422/420/421 (section 9)."""
@@ -407,7 +446,7 @@ class Agent(Party):
             response = request.response(decision.status, decision.reason, tag)
             response.headers += decision.headers
             self.refused.append(response)
-            self.send(response, source)
+            self.answer(request, source, response)
             return
         assert isinstance(decision, st.Accept)
         contact = request.get("Contact") or request.get("From") or ""
@@ -419,24 +458,54 @@ class Agent(Party):
             source,
             contact.split("<", 1)[-1].split(">", 1)[0],
             1000,
+            split_list(request.all("Record-Route")),
+            remote_sdp=request.body,
         )
-        response = request.response(200, "OK", tag)
+        self.dialogs[dialog.key] = dialog
+        self.spawn(self.accept(request, source, dialog, decision))
+
+    async def admit(self, request: Message, dialog: Dialog) -> Message | None:
+        """Whether to take the call: ``None`` answers 2xx, a response refuses it.
+        A back-to-back UA places its outbound call here."""
+        return None
+
+    async def accept(
+        self, request: Message, source: Address, dialog: Dialog, decision: st.Accept
+    ) -> None:
+        """Answers an INVITE the library accepted, once ``admit`` agrees; the
+        2xx carries the request's Record-Route (RFC 3261 section 12.1.1)."""
+        refusal = await self.admit(request, dialog)
+        if refusal is not None:
+            del self.dialogs[dialog.key]
+            self.answer(request, source, refusal)
+            return
+        response = request.response(200, "OK", param(dialog.local, "tag"))
+        response.headers += [("Record-Route", hop) for hop in request.all("Record-Route")]
         response.headers += [("Contact", self.contact()), ("Allow", ALLOW), *decision.headers]
         response.headers.append(("Content-Type", "application/sdp"))
         response.body = self.offer_sdp(dialog)
-        self.dialogs[dialog.key] = dialog
         session = st.Session()
         session.note_peer(request.headers)
         session.apply(decision.timer, self.clock.now_ms())
         self.engine.establish(dialog.key, session)
         self.rearm()
-        self.send(response, source)
+        self.answer(request, source, response)
         self.incoming.put_nowait(dialog)
 
     def answer_refresh(self, dialog: Dialog, request: Message, source: Address) -> None:
         """A re-INVITE or UPDATE on the dialog: answered as the engine decides;
         a 2xx restarts the timer (sections 9 and 10)."""
         decision = self.engine.answer(dialog.key, request.headers, request.method)
+        self.respond_refresh(dialog, request, source, decision)
+
+    def respond_refresh(
+        self,
+        dialog: Dialog,
+        request: Message,
+        source: Address,
+        decision: st.UasDecision,
+    ) -> None:
+        """Answers a re-INVITE or UPDATE with the library's decision."""
         if isinstance(decision, st.Reject):
             response = request.response(decision.status, decision.reason)
             response.headers += decision.headers
@@ -448,6 +517,7 @@ class Agent(Party):
         if request.method == "INVITE":
             response.headers.append(("Content-Type", "application/sdp"))
             response.body = self.offer_sdp(dialog)
+        dialog.remote_sdp = request.body or dialog.remote_sdp
         self.engine.refreshed(dialog.key, self.clock.now_ms(), decision.timer)
         self.rearm()
         self.send(response, source)

@@ -3,8 +3,9 @@ SIP peer with a report of what it did with session timers, and a decision
 checker for a message's headers.
 
     sessiontimer demo                       caller, proxy and callee on 127.0.0.1
-    sessiontimer call sip:100@127.0.0.1:5060 --se 90 --for 200 [--json]
+    sessiontimer call sip:100@127.0.0.1:5060 --se 90 --for 200 [--proxy HOST:PORT] [--json]
     sessiontimer answer --port 5062 --min-se 120 --for 200 [--json]
+    sessiontimer b2bua sip:100@127.0.0.1:5060 --port 5070 [--consume] [--insert]
     sessiontimer check --role uas < invite.txt
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 import sessiontimer as st
 
 from .agent import Agent, Clock, Dialog, Event, RelayProxy
+from .b2bua import BackToBack
 from .sip import Message, canonical
 
 # ---- the ladder ------------------------------------------------------------------------
@@ -104,8 +106,8 @@ async def demo(speed: float) -> int:
 # ---- call and answer: a real peer -----------------------------------------------------
 
 
-def policy_from(args: argparse.Namespace) -> st.Policy:
-    settings: dict[str, Any] = {"session_expires": args.se, "min_se": args.min_se}
+def policy_from(args: argparse.Namespace, **extra: Any) -> st.Policy:
+    settings: dict[str, Any] = {"session_expires": args.se, "min_se": args.min_se, **extra}
     if args.refresher:
         settings["refresher"] = args.refresher
     if args.reinvite:
@@ -114,7 +116,7 @@ def policy_from(args: argparse.Namespace) -> st.Policy:
 
 
 def target(uri: str) -> tuple[str, int]:
-    hostport = uri.split("@", 1)[-1].split(";", 1)[0]
+    hostport = uri.split("@", 1)[-1].split(";", 1)[0].removeprefix("sip:")
     host, _, port = hostport.rpartition(":")
     return (host or hostport, int(port)) if port.isdigit() else (hostport, 5060)
 
@@ -201,7 +203,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     dialog: Dialog | None = None
     with contextlib.suppress(asyncio.TimeoutError):
         if args.command == "call":
-            dialog = await agent.call(target(args.uri), args.uri)
+            dialog = await agent.call(target(args.proxy or args.uri), args.uri)
         else:
             print(
                 f"answering on {agent.address[0]}:{agent.address[1]}", file=sys.stderr, flush=True
@@ -213,14 +215,49 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await agent.hang_up(dialog)
     await asyncio.sleep(0.2)
     agent.close()
-    return {"events": events, "report": report(dialog, events, agent.name)}
+    return {
+        "events": events,
+        "parties": [agent.name, "peer"],
+        "report": report(dialog, events, agent.name),
+    }
 
 
-def print_outcome(outcome: dict[str, Any], as_json: bool, peer: str) -> None:
+async def bridge(args: argparse.Namespace) -> dict[str, Any]:
+    """`b2bua`: answers one call, places it on to URI, and reports each leg."""
+    events: list[Event] = []
+    consume = {"consume_refreshes": args.consume}
+    b2bua = st.B2bua(
+        policy_from(args, **consume),
+        policy_from(args, **consume, insert_on_outbound_leg=args.insert),
+    )
+    middle = BackToBack(
+        "sessiontimer", Clock(), b2bua, target(args.proxy or args.uri), args.uri, events.append
+    )
+    await middle.bind(args.bind, args.port)
+    host, port = middle.inbound.address
+    print(f"answering on {host}:{port}, calling {args.uri}", file=sys.stderr, flush=True)
+    legs: list[Dialog | None] = [None, None]
+    with contextlib.suppress(asyncio.TimeoutError):
+        inbound = await asyncio.wait_for(middle.inbound.incoming.get(), args.wait)
+        legs = [inbound, middle.inbound.partners.get(inbound.key)]
+        await asyncio.wait_for(inbound.ended.wait(), args.duration)
+    if legs[0] is not None and not legs[0].ended.is_set():
+        await middle.inbound.hang_up(legs[0])
+    await asyncio.sleep(0.2)
+    middle.close()
+    reports: dict[str, Any] = {"established": legs[1] is not None}
+    peers = [f"{d.peer[0]}:{d.peer[1]}" if d else "-" for d in legs]
+    for side, dialog, peer in zip(("inbound", "outbound"), legs, peers):
+        mine = [e for e in events if peer in (e.src, e.dst)]
+        reports[side] = report(dialog, mine, "sessiontimer")
+    return {"events": events, "parties": [peers[0], "sessiontimer", peers[1]], "report": reports}
+
+
+def print_outcome(outcome: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(outcome["report"], indent=2))
         return
-    print(ladder(outcome["events"], ["sessiontimer", peer]))
+    print(ladder(outcome["events"], outcome["parties"]))
     print()
     for key, value in outcome["report"].items():
         print(f"{key:>18}: {value}")
@@ -282,12 +319,23 @@ def parser() -> argparse.ArgumentParser:
     for name, help_ in (
         ("call", "call URI and report what the peer did"),
         ("answer", "answer one call and report"),
+        ("b2bua", "answer one call, bridge it to URI as a back-to-back UA, report each leg"),
     ):
         p = sub.add_parser(name, help=help_)
-        if name == "call":
+        if name in ("call", "b2bua"):
             p.add_argument("uri", help="sip:user@host:port")
+            p.add_argument("--proxy", help="outbound proxy, host:port (default: the URI's host)")
+        if name == "b2bua":
+            p.add_argument(
+                "--consume", action="store_true", help="answer pure refreshes on their own leg"
+            )
+            p.add_argument(
+                "--insert",
+                action="store_true",
+                help="ask for a timer on the outbound leg even when the caller did not",
+            )
         p.add_argument("--bind", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=0 if name == "call" else 5062)
+        p.add_argument("--port", type=int, default={"call": 0, "answer": 5062, "b2bua": 5070}[name])
         p.add_argument(
             "--se", type=int, default=1800, help="Session-Expires to ask for or accept up to"
         )
@@ -331,8 +379,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             else "\n".join(f"{k}: {v}" for k, v in out.items())
         )
         return 0 if "error" not in out else 2
-    outcome = asyncio.run(run(args))
-    print_outcome(outcome, args.json, "peer")
+    if args.command == "b2bua":
+        outcome = asyncio.run(bridge(args))
+    else:
+        outcome = asyncio.run(run(args))
+    print_outcome(outcome, args.json)
     return 0 if outcome["report"]["established"] else 1
 
 

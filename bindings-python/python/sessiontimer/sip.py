@@ -147,6 +147,24 @@ def param(value: str, name: str) -> str | None:
     return None
 
 
+def split_list(values: list[str]) -> list[str]:
+    """The elements of comma-separated header values (Route, Record-Route),
+    splitting only outside ``<...>`` and quotes (RFC 3261 section 7.3.1)."""
+    items: list[str] = []
+    for value in values:
+        depth, quoted, start = 0, False, 0
+        for i, char in enumerate(value):
+            if char == '"':
+                quoted = not quoted
+            elif not quoted and char in "<>":
+                depth += 1 if char == "<" else -1
+            elif not quoted and depth == 0 and char == ",":
+                items.append(value[start:i].strip())
+                start = i + 1
+        items.append(value[start:].strip())
+    return [item for item in items if item]
+
+
 def sdp(address: str, port: int, version: int) -> str:
     """A minimal audio offer or answer; `version` goes up when the session changes."""
     return (

@@ -27,6 +27,7 @@ use std::collections::VecDeque;
 
 use hashbrown::HashTable;
 
+use crate::b2bua::{B2bua, InDialogAction, Leg, RefreshKind};
 use crate::error::{Error, Result};
 use crate::header::TimerHeaders;
 use crate::outcome::{Method, Negotiated};
@@ -483,11 +484,40 @@ impl Engine {
         method: Method,
         request: &TimerHeaders,
     ) -> Result<UasDecision> {
+        let uas = Uas::from_valid(self.config.policy);
+        self.with_session(key, |session| session.answer(&uas, method, request))
+    }
+
+    /// A mid-dialog INVITE or UPDATE on one leg of a back-to-back UA, whose
+    /// session this engine holds: [`B2bua::on_in_dialog_request`] on the stored
+    /// session. On [`InDialogAction::Consume`], answer it on this leg and call
+    /// [`Engine::refreshed`] when the 2xx is sent; on [`InDialogAction::Relay`],
+    /// send it on the other leg and, once that leg answers 2xx, answer this one
+    /// with [`Engine::answer`].
+    ///
+    /// # Errors
+    /// [`Error::UnknownSession`].
+    pub fn on_in_dialog_request(
+        &mut self,
+        key: u64,
+        b2bua: &B2bua,
+        leg: Leg,
+        method: Method,
+        request: &TimerHeaders,
+        kind: RefreshKind,
+    ) -> Result<InDialogAction> {
+        self.with_session(key, |session| {
+            b2bua.on_in_dialog_request(leg, session, method, request, kind)
+        })
+    }
+
+    /// Runs `change` on the stored session of `key` (without touching its timers).
+    fn with_session<R>(&mut self, key: u64, change: impl FnOnce(&mut Session) -> R) -> Result<R> {
         let i = self.slot_of(key)?;
         let mut session = self.slots[i as usize].session();
-        let decision = session.answer(&Uas::from_valid(self.config.policy), method, request);
+        let result = change(&mut session);
         self.slots[i as usize].store(&session);
-        Ok(decision)
+        Ok(result)
     }
 
     /// The final response to a refresh the engine asked for (or to any

@@ -566,3 +566,59 @@ fn a_dialog_session_round_trips_through_bytes_and_refuses_damage() {
     bytes[13..17].copy_from_slice(&0u32.to_le_bytes());
     assert!(Session::from_bytes(&bytes).is_err());
 }
+
+/// A B2BUA leg that consumes refreshes (CUBE's consumption) answers a pure
+/// refresh from the stored session and records the peer's Min-SE there; a
+/// session change is relayed (RFC 4028 section 9 on each leg).
+#[test]
+fn b2bua_leg_consumes_pure_refreshes_on_the_stored_session() {
+    let consuming = Policy {
+        consume_refreshes: true,
+        ..Policy::RFC
+    };
+    let b2bua = B2bua::new(consuming, Policy::RFC).unwrap();
+    let mut e = Engine::new(EngineConfig {
+        policy: consuming,
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    e.establish(1, they_refresh(1800, 0)).unwrap();
+    let refresh = headers(&[
+        ("Session-Expires", "1800;refresher=uac"),
+        ("Min-SE", "600"),
+        ("Supported", "timer"),
+    ]);
+    let action = e
+        .on_in_dialog_request(
+            1,
+            &b2bua,
+            Leg::Inbound,
+            Method::Update,
+            &refresh,
+            RefreshKind::PureRefresh,
+        )
+        .unwrap();
+    assert!(matches!(
+        action,
+        InDialogAction::Consume(UasDecision::Accept { .. })
+    ));
+    assert_eq!(e.session(1).unwrap().dialog_min_se(), Some(600));
+    let change = e.on_in_dialog_request(
+        1,
+        &b2bua,
+        Leg::Inbound,
+        Method::Invite,
+        &refresh,
+        RefreshKind::SessionChange,
+    );
+    assert_eq!(change.unwrap(), InDialogAction::Relay);
+    let unknown = e.on_in_dialog_request(
+        2,
+        &b2bua,
+        Leg::Inbound,
+        Method::Update,
+        &refresh,
+        RefreshKind::PureRefresh,
+    );
+    assert!(matches!(unknown, Err(Error::UnknownSession(2))));
+}

@@ -1,0 +1,108 @@
+"""The sessiontimer agent through Kamailio (Debian `kamailio`, with its sst and
+dialog modules) as a proxy between the agent and SIPp, over 127.0.0.1 UDP
+(RFC 4028 section 8: what a proxy may do to the session timer).
+
+Each test starts its own Kamailio on a free port with the configuration in
+`kamailio/sst.cfg`, bounds its run time and stops it by its PID, as it does
+SIPp and the agent. SIPp's `ereg` checks fail the call when a message is wrong;
+the agent's JSON report says what it saw.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from peers import Peer, free_port, require
+from test_sipp import answer, assert_we_refreshed, call, sipp
+
+CONFIG = Path(__file__).parent / "kamailio" / "sst.cfg"
+pytestmark = pytest.mark.skipif(
+    require("kamailio") is None or require("sipp") is None,
+    reason="kamailio or sipp not installed (apt-get install kamailio sip-tester)",
+)
+
+
+class Kamailio:
+    """One Kamailio process with sst's Min-SE at `min_se`, on its own port."""
+
+    def __init__(self, min_se: int, seconds: int) -> None:
+        self.port = free_port()
+        self.rundir = tempfile.mkdtemp(prefix="kamailio-")
+        config = Path(self.rundir) / "sst.cfg"
+        text = CONFIG.read_text().replace("@PORT@", str(self.port))
+        config.write_text(text.replace("@MIN_SE@", str(min_se)))
+        binary = require("kamailio")
+        assert binary is not None
+        args = [binary, "-f", str(config), "-DD", "-E", "-m", "64", "-M", "8"]
+        args += ["-Y", self.rundir, "-P", os.path.join(self.rundir, "pid")]
+        self.peer = Peer.start(args, seconds, cwd=self.rundir)
+        deadline = time.monotonic() + 10
+        while "Listening on" not in self.peer.output() and time.monotonic() < deadline:
+            assert self.peer.process.poll() is None, self.peer.output()
+            time.sleep(0.1)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def kamailio(request: pytest.FixtureRequest) -> Iterator[Kamailio]:
+    proxy = Kamailio(request.param, seconds=200)
+    yield proxy
+    proxy.peer.stop()
+    print(proxy.peer.output()[-4000:])
+
+
+@pytest.mark.parametrize("kamailio", [120], indirect=True)
+def test_kamailio_422_then_we_refresh_by_update_through_the_proxy(kamailio: Kamailio) -> None:
+    """Kamailio's 422 carries its Min-SE (section 8.1); the retry (section 7.4);
+    the refresh follows the route set through the proxy (section 10)."""
+    port = free_port()
+    theirs = sipp("kamailio_uas_update_refresh.xml", port, None, 120)
+    ours = call(port, "--proxy", kamailio.address, "--se", "90", "--for", "70", seconds=100)
+    report = ours.json()
+    assert theirs.wait() == 0, theirs.output()
+    assert report["peer_422_min_se"] == ["120"]
+    assert_we_refreshed(report, 120, "UPDATE", 60)
+    assert report["bye"]["by"] == "us"
+
+
+@pytest.mark.parametrize("kamailio", [90], indirect=True)
+def test_kamailio_makes_us_refresher_for_a_timer_unaware_callee(kamailio: Kamailio) -> None:
+    """Section 8.2: the proxy appends Session-Expires with refresher=uac to the
+    2xx of a UAS without timers; the caller refreshes at half the interval,
+    though Kamailio leaves out the Require: timer it should add."""
+    port = free_port()
+    theirs = sipp("kamailio_uas_timer_unaware.xml", port, None, 100)
+    ours = call(port, "--proxy", kamailio.address, "--se", "90", "--for", "55", seconds=80)
+    report = ours.json()
+    assert theirs.wait() == 0, theirs.output()
+    assert_we_refreshed(report, 90, "UPDATE", 45)
+
+
+@pytest.mark.parametrize("kamailio", [120], indirect=True)
+def test_kamailio_inserts_the_interval_for_a_timer_unaware_caller(kamailio: Kamailio) -> None:
+    """Section 8.1: the proxy inserts Session-Expires; Table 2: the UAS, seeing no
+    Supported: timer, refreshes itself (refresher=uas, no Require), by re-INVITE
+    because the caller does not allow UPDATE."""
+    ours, port = answer("--for", "70", seconds=100)
+    theirs = sipp(
+        "kamailio_uac_timer_unaware.xml",
+        free_port(),
+        kamailio.port,
+        100,
+        "-key",
+        "agent_port",
+        str(port),
+    )
+    report = ours.json()
+    assert theirs.wait() == 0, theirs.output()
+    assert report["interval"] == 120 and report["refresher"] == "uas"
+    assert [r["method"] for r in report["our_refreshes"]] == ["INVITE"]
+    assert abs(report["our_refreshes"][0]["after_s"] - 60) < 1.5

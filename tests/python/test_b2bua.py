@@ -1,0 +1,112 @@
+"""The agent's back-to-back UA between two agents over loopback UDP, on a clock
+50 times real time: each leg has its own session timer (RFC 4028 applies per
+dialog), a pure refresh is consumed on its leg or relayed to the other, and a
+BYE on one leg ends the other with the same Reason."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import sessiontimer as st
+from sessiontimer.agent import Agent, Clock, Event
+from sessiontimer.b2bua import BackToBack
+
+SPEED = 50.0
+
+
+@dataclass
+class Run:
+    """The messages of one call, and who ended each leg."""
+
+    events: list[Event]
+    caller_end: tuple[str, str | None]
+    callee_end: tuple[str, str | None]
+
+    def refreshes(self, src: str, dst: str) -> list[float]:
+        """When `src` sent `dst` an UPDATE, in session seconds."""
+        return [
+            e.at_ms / 1000
+            for e in self.events
+            if e.src == src and e.dst == dst and e.message.is_request
+            if e.message.method == "UPDATE"
+        ]
+
+    def session_expires(self, src: str, dst: str) -> list[str]:
+        """The Session-Expires of `src`'s INVITEs and UPDATEs to `dst`."""
+        return [
+            e.message.get("Session-Expires") or ""
+            for e in self.events
+            if e.src == src and e.dst == dst and e.message.method in ("INVITE", "UPDATE")
+            if e.message.is_request
+        ]
+
+
+def call(
+    b2bua: st.B2bua, caller: st.Policy, *, hang_up_at: float, silent_after: int | None = None
+) -> Run:
+    async def scenario() -> Run:
+        clock = Clock(SPEED)
+        events: list[Event] = []
+        a = Agent("caller", clock, caller, silent_after=silent_after, log=events.append)
+        b = Agent("callee", clock, st.Policy(), log=events.append)
+        await b.bind()
+        middle = BackToBack("b2bua", clock, b2bua, b.address, "sip:callee@127.0.0.1", events.append)
+        await middle.bind()
+        await a.bind()
+        parties = (a, b, *middle.legs)
+        for party in parties:
+            party.names = {p.address: p.name for p in parties}
+        dialog = await a.call(middle.inbound.address, "sip:b2bua@127.0.0.1")
+        assert dialog is not None
+        answered = await b.incoming.get()
+        done = asyncio.wait_for(dialog.ended.wait(), hang_up_at / SPEED)
+        try:
+            await done
+        except asyncio.TimeoutError:
+            await a.hang_up(dialog)
+        await asyncio.wait_for(answered.ended.wait(), 5)
+        await asyncio.sleep(0.05)
+        for party in parties:
+            party.close()
+        return Run(events, (dialog.ended_by, dialog.reason), (answered.ended_by, answered.reason))
+
+    return asyncio.run(scenario())
+
+
+def near(times: list[float], expected: list[float], slack: float = 2.0) -> bool:
+    return len(times) == len(expected) and all(abs(t - e) < slack for t, e in zip(times, expected))
+
+
+def test_each_leg_negotiates_its_own_interval_and_consumed_refreshes_stay_on_their_leg() -> None:
+    """Consumption on both legs: the caller's UPDATEs every 45 s are answered by
+    the B2BUA; the callee only sees the B2BUA's own, every 60 s (its 120 s leg)."""
+    consuming = st.Policy(consume_refreshes=True)
+    outbound = st.Policy(session_expires=120, consume_refreshes=True)
+    run = call(st.B2bua(consuming, outbound), st.Policy(session_expires=90), hang_up_at=130)
+    assert run.session_expires("caller", "b2bua")[0] == "90"
+    assert run.session_expires("b2bua", "callee")[0] == "120"
+    assert near(run.refreshes("caller", "b2bua"), [45, 90])
+    assert near(run.refreshes("b2bua", "callee"), [60, 120])
+    assert run.caller_end[0] == "us" and run.callee_end[0] == "peer"
+
+
+def test_without_consumption_each_refresh_is_relayed_with_the_other_legs_headers() -> None:
+    outbound = st.Policy(session_expires=1800, min_se=120)
+    run = call(st.B2bua(st.Policy(), outbound), st.Policy(session_expires=90), hang_up_at=100)
+    caller = run.refreshes("caller", "b2bua")
+    assert near(caller, [45, 90])
+    # Relayed at once, and the outbound leg's own timer restarts with each.
+    assert near(run.refreshes("b2bua", "callee"), caller, slack=0.5)
+    assert run.session_expires("b2bua", "callee") == ["1800"] + ["1800;refresher=uac"] * 2
+
+
+def test_a_silent_caller_gets_bye_and_so_does_the_callee_with_the_same_reason() -> None:
+    """Section 10: the B2BUA, non-refresher on the inbound leg, sends BYE at
+    90 - min(32, 90/3) = 60 s; the outbound leg ends with it."""
+    run = call(st.B2bua(), st.Policy(session_expires=90), hang_up_at=300, silent_after=0)
+    assert run.caller_end[0] == "peer" and run.callee_end[0] == "peer"
+    assert run.caller_end[1] is not None and "No session refresh received" in run.caller_end[1]
+    assert run.callee_end[1] == run.caller_end[1]
+    bye = next(e for e in run.events if e.message.method == "BYE" and e.message.is_request)
+    assert abs(bye.at_ms / 1000 - 60) < 2
