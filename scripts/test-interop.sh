@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${SESSIONTIMER_VENV:-target/venv}
-if ! { command -v sipp && command -v kamailio; } >/dev/null && command -v apt-get >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester kamailio) >/dev/null 2>&1 ||
+if ! { command -v sipp && command -v kamailio && [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/app_python3.so ]; } >/dev/null && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester kamailio kamailio-python3-modules) >/dev/null 2>&1 ||
     echo "could not install sip-tester and kamailio: their tests will skip" >&2
 fi
 "$venv/bin/python" -c "import pjsua2" 2>/dev/null ||

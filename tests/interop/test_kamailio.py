@@ -11,6 +11,7 @@ the agent's JSON report says what it saw.
 from __future__ import annotations
 
 import os
+import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,7 +21,8 @@ import pytest
 from peers import Peer, free_port, require
 from test_sipp import answer, assert_we_refreshed, call, sipp
 
-CONFIG = Path(__file__).parent / "kamailio" / "sst.cfg"
+CONFIGS = Path(__file__).parent / "kamailio"
+APP_PYTHON3 = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules/app_python3.so")
 pytestmark = pytest.mark.skipif(
     require("kamailio") is None or require("sipp") is None,
     reason="kamailio or sipp not installed (apt-get install kamailio sip-tester)",
@@ -28,19 +30,26 @@ pytestmark = pytest.mark.skipif(
 
 
 class Kamailio:
-    """One Kamailio process with sst's Min-SE at `min_se`, on its own port."""
+    """One Kamailio process on its own port, with the configuration `config`
+    (`sst.cfg`: the sst module; `kemi.cfg`: our Python script) and Min-SE."""
 
-    def __init__(self, min_se: int, seconds: int) -> None:
+    def __init__(self, config: str, min_se: int, seconds: int) -> None:
         self.port = free_port()
         self.rundir = tempfile.mkdtemp(prefix="kamailio-")
-        config = Path(self.rundir) / "sst.cfg"
-        text = CONFIG.read_text().replace("@PORT@", str(self.port))
-        config.write_text(text.replace("@MIN_SE@", str(min_se)))
+        text = (CONFIGS / config).read_text().replace("@PORT@", str(self.port))
+        text = text.replace("@MIN_SE@", str(min_se))
+        text = text.replace("@SCRIPT@", str(CONFIGS / "kemi_proxy.py"))
+        path = Path(self.rundir) / config
+        path.write_text(text)
         binary = require("kamailio")
         assert binary is not None
-        args = [binary, "-f", str(config), "-DD", "-E", "-m", "64", "-M", "8"]
+        args = [binary, "-f", str(path), "-DD", "-E", "-m", "64", "-M", "8"]
         args += ["-Y", self.rundir, "-P", os.path.join(self.rundir, "pid")]
-        self.peer = Peer.start(args, seconds, cwd=self.rundir)
+        # For kemi.cfg: Debian's python3.11 inside Kamailio imports the package
+        # from this interpreter's site-packages (an abi3 wheel).
+        env = dict(os.environ, SESSIONTIMER_MIN_SE=str(min_se))
+        env["SESSIONTIMER_SITE"] = sysconfig.get_paths()["platlib"]
+        self.peer = Peer.start(args, seconds, cwd=self.rundir, env=env)
         deadline = time.monotonic() + 10
         while "Listening on" not in self.peer.output() and time.monotonic() < deadline:
             assert self.peer.process.poll() is None, self.peer.output()
@@ -53,13 +62,14 @@ class Kamailio:
 
 @pytest.fixture
 def kamailio(request: pytest.FixtureRequest) -> Iterator[Kamailio]:
-    proxy = Kamailio(request.param, seconds=200)
+    config, min_se = request.param
+    proxy = Kamailio(config, min_se, seconds=200)
     yield proxy
     proxy.peer.stop()
     print(proxy.peer.output()[-4000:])
 
 
-@pytest.mark.parametrize("kamailio", [120], indirect=True)
+@pytest.mark.parametrize("kamailio", [("sst.cfg", 120)], indirect=True)
 def test_kamailio_422_then_we_refresh_by_update_through_the_proxy(kamailio: Kamailio) -> None:
     """Kamailio's 422 carries its Min-SE (section 8.1); the retry (section 7.4);
     the refresh follows the route set through the proxy (section 10)."""
@@ -73,7 +83,7 @@ def test_kamailio_422_then_we_refresh_by_update_through_the_proxy(kamailio: Kama
     assert report["bye"]["by"] == "us"
 
 
-@pytest.mark.parametrize("kamailio", [90], indirect=True)
+@pytest.mark.parametrize("kamailio", [("sst.cfg", 90)], indirect=True)
 def test_kamailio_makes_us_refresher_for_a_timer_unaware_callee(kamailio: Kamailio) -> None:
     """Section 8.2: the proxy appends Session-Expires with refresher=uac to the
     2xx of a UAS without timers; the caller refreshes at half the interval,
@@ -86,7 +96,7 @@ def test_kamailio_makes_us_refresher_for_a_timer_unaware_callee(kamailio: Kamail
     assert_we_refreshed(report, 90, "UPDATE", 45)
 
 
-@pytest.mark.parametrize("kamailio", [120], indirect=True)
+@pytest.mark.parametrize("kamailio", [("sst.cfg", 120)], indirect=True)
 def test_kamailio_inserts_the_interval_for_a_timer_unaware_caller(kamailio: Kamailio) -> None:
     """Section 8.1: the proxy inserts Session-Expires; Table 2: the UAS, seeing no
     Supported: timer, refreshes itself (refresher=uas, no Require), by re-INVITE
@@ -106,3 +116,22 @@ def test_kamailio_inserts_the_interval_for_a_timer_unaware_caller(kamailio: Kama
     assert report["interval"] == 120 and report["refresher"] == "uas"
     assert [r["method"] for r in report["our_refreshes"]] == ["INVITE"]
     assert abs(report["our_refreshes"][0]["after_s"] - 60) < 1.5
+
+
+@pytest.mark.skipif(
+    not APP_PYTHON3.exists(),
+    reason="app_python3 missing (apt-get install kamailio-python3-modules)",
+)
+@pytest.mark.parametrize("kamailio", [("kemi.cfg", 120)], indirect=True)
+def test_kamailio_python_script_makes_its_decisions_with_sessiontimer(kamailio: Kamailio) -> None:
+    """Kamailio routing with `kamailio/kemi_proxy.py` on Debian's python3.11:
+    the library's 422 (section 8.1), then its 2xx edits for a timer-unaware
+    callee, with the Require: timer that section 8.2 asks for."""
+    port = free_port()
+    theirs = sipp("kamailio_uas_timer_unaware.xml", port, None, 120)
+    ours = call(port, "--proxy", kamailio.address, "--se", "90", "--for", "70", seconds=100)
+    report = ours.json()
+    assert theirs.wait() == 0, theirs.output()
+    assert report["peer_422_min_se"] == ["120"]
+    assert_we_refreshed(report, 120, "UPDATE", 60)
+    assert ["Require", "timer"] in report["timer_headers_2xx"]

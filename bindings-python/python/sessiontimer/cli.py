@@ -151,6 +151,7 @@ def report(dialog: Dialog | None, events: Sequence[Event], me: str) -> dict[str,
     interval = headers.session_expires
     out["interval"] = interval
     out["refresher"] = headers.refresher
+    out["timer_headers_2xx"] = accepted.timer_rows
 
     def refreshes(side: Sequence[Event]) -> list[dict[str, Any]]:
         found, previous = [], accepted.at_ms
