@@ -12,7 +12,9 @@ What it implements of RFC 3261 is what a call needs: INVITE (with 422 and 420
 retries), ACK, BYE, UPDATE and re-INVITE with SDP, client transactions with
 UDP retransmission (Timer A/E) and timeout (Timer B/F: reported to the engine
 as 408). One process can run several agents and a relaying proxy
-(``RelayProxy``) on one loop, which is what ``sessiontimer demo`` does.
+(``RelayProxy``) on one loop, which is what ``sessiontimer demo`` does;
+``sessiontimer.b2bua`` joins two agents into a back-to-back UA. In-dialog
+requests follow the route set, so a record-routing proxy stays on the path.
 """
 
 from __future__ import annotations

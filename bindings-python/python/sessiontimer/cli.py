@@ -5,7 +5,7 @@ checker for a message's headers.
     sessiontimer demo                       caller, proxy and callee on 127.0.0.1
     sessiontimer call sip:100@127.0.0.1:5060 --se 90 --for 200 [--proxy HOST:PORT] [--json]
     sessiontimer answer --port 5062 --min-se 120 --for 200 [--json]
-    sessiontimer b2bua sip:100@127.0.0.1:5060 --port 5070 [--consume] [--insert]
+    sessiontimer b2bua sip:100@127.0.0.1:5060 --port 5070 [--consume]
     sessiontimer check --role uas < invite.txt
 """
 
@@ -226,11 +226,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 async def bridge(args: argparse.Namespace) -> dict[str, Any]:
     """`b2bua`: answers one call, places it on to URI, and reports each leg."""
     events: list[Event] = []
-    consume = {"consume_refreshes": args.consume}
-    b2bua = st.B2bua(
-        policy_from(args, **consume),
-        policy_from(args, **consume, insert_on_outbound_leg=args.insert),
-    )
+    policy = policy_from(args, consume_refreshes=args.consume)
+    b2bua = st.B2bua(policy, policy)
     middle = BackToBack(
         "sessiontimer", Clock(), b2bua, target(args.proxy or args.uri), args.uri, events.append
     )
@@ -329,11 +326,6 @@ def parser() -> argparse.ArgumentParser:
         if name == "b2bua":
             p.add_argument(
                 "--consume", action="store_true", help="answer pure refreshes on their own leg"
-            )
-            p.add_argument(
-                "--insert",
-                action="store_true",
-                help="ask for a timer on the outbound leg even when the caller did not",
             )
         p.add_argument("--bind", default="127.0.0.1")
         p.add_argument("--port", type=int, default={"call": 0, "answer": 5062, "b2bua": 5070}[name])
