@@ -1,10 +1,20 @@
 //! A hierarchical timing wheel over a slab of entries.
 //!
 //! The layout is tokio's: levels of 64 slots, 1 ms per slot at level 0 and 64
-//! times coarser per level, an occupancy bitmap per level, and intrusive doubly
-//! linked lists of `u32` slab indices (no pointers, no unsafe). Eleven levels
+//! times coarser per level, and an occupancy bitmap per level. Eleven levels
 //! cover every `u64` millisecond, so any deadline has a place. Entries cascade
 //! down a level when their slot comes up, so each fires at its exact millisecond.
+//!
+//! A bucket is a vector of `u32` slab indices, and each entry knows its bucket and
+//! its position there (no pointers, no unsafe). Cancelling swaps the bucket's last
+//! entry into the hole, so it touches one other entry; arming appends. Walking a
+//! bucket reads entries that do not depend on each other, which the CPU fetches
+//! in parallel: a linked list would make each read wait for the one before.
+//!
+//! Moving an entry later while it sits above level 0 only changes its deadline:
+//! its bucket comes up no later than the new deadline, and the cascade files it
+//! where it now belongs. Session refreshes always move timers later, so most
+//! re-arms touch nothing but the entry itself.
 //!
 //! Arm, re-arm and cancel are O(1). [`Wheel::next_expiration`] is O(levels). Entries due at
 //! the same instant wait in a small "ready" heap ordered by (deadline, key), so the
@@ -14,37 +24,44 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// No entry.
-pub(crate) const NONE: u32 = u32::MAX;
-/// `prev` of the first entry of a bucket: this bit set, the bucket index below it.
-const HEAD: u32 = 1 << 31;
 const LEVEL_BITS: u32 = 6;
 const SLOTS: usize = 1 << LEVEL_BITS;
 const LEVELS: usize = 11;
 /// The pseudo-bucket of entries waiting in the ready heap.
-const READY: u32 = (LEVELS * SLOTS) as u32;
+const READY: u16 = (LEVELS * SLOTS) as u16;
+/// The pseudo-bucket of an entry that is not armed.
+const UNARMED: u16 = u16::MAX;
+/// A drained bucket keeps its allocation up to this many entries.
+const KEPT_CAPACITY: usize = 256;
 
 /// The wheel's part of a slab entry: 16 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Links {
-    /// When the entry fires, in ms; meaningful while armed.
+    /// When the entry fires, in ms; meaningful while armed. An entry above
+    /// level 0 may sit in the bucket of an earlier deadline.
     pub deadline: u64,
-    next: u32,
-    /// `NONE`: not armed; `HEAD | bucket`: first in its bucket; else the previous entry.
-    prev: u32,
+    /// The entry's index in its bucket.
+    pos: u32,
+    /// `level * 64 + slot`, [`READY`] or [`UNARMED`].
+    bucket: u16,
 }
 
 impl Links {
     /// An entry that is not armed.
     pub const UNARMED: Links = Links {
         deadline: u64::MAX,
-        next: NONE,
-        prev: NONE,
+        pos: 0,
+        bucket: UNARMED,
     };
 
     /// Whether the entry is in the wheel.
     pub fn is_armed(&self) -> bool {
-        self.prev != NONE
+        self.bucket != UNARMED
+    }
+
+    /// Whether the entry is in a bucket above level 0 (not due within 64 ms).
+    fn is_above_level_0(&self) -> bool {
+        (SLOTS as u16..READY).contains(&self.bucket)
     }
 }
 
@@ -55,13 +72,14 @@ pub(crate) trait Entry {
     fn key(&self) -> u64;
 }
 
-/// The timing wheel. It holds only bucket heads; the entries live in the caller's slab.
+/// The timing wheel. It holds buckets of indices; the entries live in the caller's slab.
 #[derive(Debug, Clone)]
 pub(crate) struct Wheel {
     /// The wheel's position: every entry in a level bucket is due after it.
     elapsed: u64,
     occupied: [u64; LEVELS],
-    heads: [[u32; SLOTS]; LEVELS],
+    /// `LEVELS * SLOTS` buckets; a bucket is occupied exactly when not empty.
+    buckets: Vec<Vec<u32>>,
     /// Entries due at or before `elapsed`, ordered by (deadline, key); may hold
     /// stale items of entries since cancelled or re-armed.
     ready: BinaryHeap<Reverse<(u64, u64, u32)>>,
@@ -78,13 +96,23 @@ fn level_and_slot(elapsed: u64, deadline: u64) -> (usize, usize) {
     (level, slot)
 }
 
+/// Appends to a bucket, growing it by a quarter: a million timers in a few
+/// buckets waste a few percent, not the half a doubling vector can.
+fn append(bucket: &mut Vec<u32>, i: u32) -> u32 {
+    if bucket.len() == bucket.capacity() {
+        bucket.reserve_exact(bucket.len() / 4 + 16);
+    }
+    bucket.push(i);
+    (bucket.len() - 1) as u32
+}
+
 impl Wheel {
     /// An empty wheel positioned at `now`.
     pub fn new(now: u64) -> Self {
         Wheel {
             elapsed: now,
             occupied: [0; LEVELS],
-            heads: [[NONE; SLOTS]; LEVELS],
+            buckets: vec![Vec::new(); LEVELS * SLOTS],
             ready: BinaryHeap::new(),
             ready_live: 0,
             len: 0,
@@ -109,40 +137,30 @@ impl Wheel {
             let key = slab[i as usize].key();
             *slab[i as usize].links_mut() = Links {
                 deadline,
-                next: NONE,
-                prev: HEAD | READY,
+                pos: 0,
+                bucket: READY,
             };
             self.ready.push(Reverse((deadline, key, i)));
             self.ready_live += 1;
             return;
         }
         let (level, slot) = level_and_slot(self.elapsed, deadline);
-        let head = self.heads[level][slot];
-        if head != NONE {
-            slab[head as usize].links_mut().prev = i;
-        }
+        let bucket = level * SLOTS + slot;
+        let pos = append(&mut self.buckets[bucket], i);
         *slab[i as usize].links_mut() = Links {
             deadline,
-            next: head,
-            prev: HEAD | (level * SLOTS + slot) as u32,
+            pos,
+            bucket: bucket as u16,
         };
-        self.heads[level][slot] = i;
         self.occupied[level] |= 1 << slot;
     }
 
-    /// Moves armed-or-not entry `i` to `deadline`. When the new deadline falls in
-    /// the bucket the entry is already in, only the deadline changes: no list
-    /// surgery, no neighbour touched.
+    /// Moves armed-or-not entry `i` to `deadline`. An entry above level 0
+    /// moved later keeps its bucket: only the deadline changes.
     pub fn rearm<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
-        let links = *slab[i as usize].links();
-        let same_bucket = deadline > self.elapsed
-            && links.is_armed()
-            && links.prev != HEAD | READY
-            && links.deadline > self.elapsed
-            && level_and_slot(self.elapsed, links.deadline)
-                == level_and_slot(self.elapsed, deadline);
-        if same_bucket {
-            slab[i as usize].links_mut().deadline = deadline;
+        let links = slab[i as usize].links_mut();
+        if links.is_above_level_0() && deadline >= links.deadline {
+            links.deadline = deadline;
         } else {
             self.remove(slab, i);
             self.insert(slab, i, deadline);
@@ -151,13 +169,13 @@ impl Wheel {
 
     /// Disarms entry `i`; nothing happens if it is not armed.
     pub fn remove<E: Entry>(&mut self, slab: &mut [E], i: u32) {
-        let Links { next, prev, .. } = *slab[i as usize].links();
-        if prev == NONE {
+        let Links { bucket, pos, .. } = *slab[i as usize].links();
+        if bucket == UNARMED {
             return;
         }
         self.len -= 1;
         *slab[i as usize].links_mut() = Links::UNARMED;
-        if prev == HEAD | READY {
+        if bucket == READY {
             // Left in the heap; dropped when it surfaces or on compaction.
             self.ready_live -= 1;
             if self.ready.len() > 2 * self.ready_live + 64 {
@@ -165,18 +183,18 @@ impl Wheel {
             }
             return;
         }
-        if next != NONE {
-            slab[next as usize].links_mut().prev = prev;
+        let entries = &mut self.buckets[usize::from(bucket)];
+        debug_assert_eq!(entries[pos as usize], i);
+        let last = entries.pop().expect("an armed entry is in its bucket");
+        if last != i {
+            entries[pos as usize] = last;
+            slab[last as usize].links_mut().pos = pos;
+        } else if entries.is_empty() {
+            let (level, slot) = (usize::from(bucket) / SLOTS, usize::from(bucket) % SLOTS);
+            self.occupied[level] &= !(1 << slot);
         }
-        if prev & HEAD == 0 {
-            slab[prev as usize].links_mut().next = next;
-        } else {
-            let bucket = (prev & !HEAD) as usize;
-            let (level, slot) = (bucket / SLOTS, bucket % SLOTS);
-            self.heads[level][slot] = next;
-            if next == NONE {
-                self.occupied[level] &= !(1 << slot);
-            }
+        if entries.capacity() > KEPT_CAPACITY && entries.len() < entries.capacity() / 4 {
+            entries.shrink_to(entries.len() * 2);
         }
     }
 
@@ -184,7 +202,7 @@ impl Wheel {
     fn is_live<E: Entry>(slab: &[E], &(deadline, key, i): &(u64, u64, u32)) -> bool {
         slab.get(i as usize).is_some_and(|e| {
             let links = e.links();
-            links.prev == HEAD | READY && links.deadline == deadline && e.key() == key
+            links.bucket == READY && links.deadline == deadline && e.key() == key
         })
     }
 
@@ -250,18 +268,22 @@ impl Wheel {
                 (level, (start >> shift) as usize & (SLOTS - 1))
             })
             .expect("cascade follows next_slot_start");
-        let mut i = std::mem::replace(&mut self.heads[level][slot], NONE);
+        let bucket = level * SLOTS + slot;
+        let mut entries = std::mem::take(&mut self.buckets[bucket]);
         self.occupied[level] &= !(1 << slot);
         self.elapsed = start;
-        while i != NONE {
-            let links = *slab[i as usize].links();
-            self.link(slab, i, links.deadline);
-            i = links.next;
+        for &i in &entries {
+            let deadline = slab[i as usize].links().deadline;
+            self.link(slab, i, deadline);
         }
-        debug_assert_eq!(
-            self.heads[level][slot], NONE,
+        debug_assert!(
+            self.buckets[bucket].is_empty(),
             "a cascade never refiles into its own slot"
         );
+        if entries.capacity() <= KEPT_CAPACITY {
+            entries.clear();
+            self.buckets[bucket] = entries;
+        }
     }
 
     /// The wheel's position.
@@ -356,6 +378,28 @@ mod tests {
             drain(&mut w, &mut s, 10_000),
             [(150, 2), (1100, 1), (3100, 3)]
         );
+    }
+
+    #[test]
+    fn moving_later_above_level_0_keeps_the_bucket_and_fires_on_time() {
+        let mut s = slab(3);
+        let mut w = Wheel::new(0);
+        w.insert(&mut s, 0, 5000);
+        w.insert(&mut s, 1, 6000);
+        let bucket = s[0].links.bucket;
+        w.rearm(&mut s, 0, 900_000); // later: lazy
+        assert_eq!(s[0].links.bucket, bucket);
+        assert!(w.next_expiration().unwrap() <= 5000, "never late");
+        w.rearm(&mut s, 1, 10); // earlier: moved at once
+        assert_ne!(s[1].links.bucket, bucket);
+        w.insert(&mut s, 2, 7000);
+        w.remove(&mut s, 0); // a lazily moved entry cancels like any other
+        w.insert(&mut s, 0, 800_000);
+        assert_eq!(
+            drain(&mut w, &mut s, 1_000_000),
+            [(10, 1), (7000, 2), (800_000, 0)]
+        );
+        assert_eq!(w.len(), 0);
     }
 
     mod oracle {
@@ -459,9 +503,7 @@ mod tests {
                 for op in ops {
                     match op {
                         Op::Arm(k, delta) => {
-                            // Re-arm: cancel first, as the engine does.
-                            wheel.remove(&mut slab, k as u32);
-                            wheel.insert(&mut slab, k as u32, now + delta);
+                            wheel.rearm(&mut slab, k as u32, now + delta);
                             heap.insert(k, now + delta);
                         }
                         Op::Cancel(k) => {
