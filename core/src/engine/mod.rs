@@ -19,13 +19,12 @@
 //! | retry due | after 491 / 5xx back-off, always before expiry | send the refresh again |
 //! | proxy expiry | expiry | drop the state, no BYE (RFC 4028 section 8.3) |
 
+mod index;
 mod rng;
 mod snapshot;
 mod wheel;
 
 use std::collections::VecDeque;
-
-use hashbrown::HashTable;
 
 use crate::b2bua::{B2bua, InDialogAction, Leg, RefreshKind};
 use crate::error::{Error, Result};
@@ -34,6 +33,7 @@ use crate::outcome::{Method, Negotiated};
 use crate::policy::Policy;
 use crate::session::{RefreshRequest, RefreshResult, Session};
 use crate::uas::{Uas, UasDecision};
+use index::Index;
 use wheel::{Entry, Links, Wheel};
 
 pub use rng::{RandomSource, SplitMix64};
@@ -243,8 +243,7 @@ pub struct Engine {
     config: EngineConfig,
     slots: Vec<Slot>,
     free: Vec<u32>,
-    index: HashTable<u32>,
-    hasher: hashbrown::DefaultHashBuilder,
+    index: Index,
     wheel: Wheel,
     actions: VecDeque<Action>,
     counters: Counters,
@@ -286,8 +285,7 @@ impl Engine {
             config,
             slots: Vec::new(),
             free: Vec::new(),
-            index: HashTable::new(),
-            hasher: hashbrown::DefaultHashBuilder::default(),
+            index: Index::new(),
             wheel: Wheel::new(0),
             actions: VecDeque::new(),
             counters: Counters::default(),
@@ -299,8 +297,7 @@ impl Engine {
     /// scale pays for growth once.
     pub fn reserve(&mut self, additional: usize) {
         self.slots.reserve(additional);
-        self.index
-            .reserve(additional, rehasher(&self.slots, &self.hasher));
+        self.index.reserve(additional);
     }
 
     /// The settings.
@@ -315,7 +312,7 @@ impl Engine {
 
     /// Whether the engine holds no session.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.index.len() == 0
     }
 
     /// The counters.
@@ -328,16 +325,8 @@ impl Engine {
         self.find(key).map(|i| self.slots[i as usize].session())
     }
 
-    fn hash(&self, key: u64) -> u64 {
-        use std::hash::BuildHasher;
-        self.hasher.hash_one(key)
-    }
-
     fn find(&self, key: u64) -> Option<u32> {
-        let slots = &self.slots;
-        self.index
-            .find(self.hash(key), |&i| slots[i as usize].key == key)
-            .copied()
+        self.index.find(key, |i| self.slots[i as usize].key)
     }
 
     fn slot_of(&self, key: u64) -> Result<u32> {
@@ -405,19 +394,13 @@ impl Engine {
                 (self.slots.len() - 1) as u32
             }
         };
-        let hash = self.hash(key);
-        self.index
-            .insert_unique(hash, i, rehasher(&self.slots, &self.hasher));
+        self.index.insert(key, i);
         Ok(i)
     }
 
     fn release(&mut self, i: u32) {
         self.wheel.remove(&mut self.slots, i);
-        let key = self.slots[i as usize].key;
-        let hash = self.hash(key);
-        if let Ok(entry) = self.index.find_entry(hash, |&j| j == i) {
-            entry.remove();
-        }
+        self.index.remove(self.slots[i as usize].key, i);
         self.free.push(i);
     }
 
@@ -683,15 +666,6 @@ impl Engine {
             Phase::Idle => debug_assert!(false, "an idle session is never armed"),
         }
     }
-}
-
-/// How the index finds a slot's hash again when it grows.
-fn rehasher<'a>(
-    slots: &'a [Slot],
-    hasher: &'a hashbrown::DefaultHashBuilder,
-) -> impl Fn(&u32) -> u64 + 'a {
-    use std::hash::BuildHasher;
-    move |&j| hasher.hash_one(slots[j as usize].key)
 }
 
 #[cfg(test)]

@@ -237,7 +237,7 @@ impl Engine {
             out.extend_from_slice(&c.to_le_bytes());
         }
         out.extend_from_slice(&(self.len() as u32).to_le_bytes());
-        for &i in self.index.iter() {
+        for i in self.index.slots() {
             write_record(&mut out, &self.slots[i as usize]);
         }
         out
