@@ -1,6 +1,9 @@
 //! The engine against a `BinaryHeap` with lazy deletion, on one workload:
 //! 1,000,000 sessions, 3,000,000 re-arms, 200,000 cancels, then every timer
-//! fired in order. Also: memory per session, and `next_deadline()` at 1k and
+//! fired in order. The heap runs twice: with its generations in a `HashMap` by
+//! the host's key, as a host's own timer manager must keep them, and in a plain
+//! array indexed by the key, which only works because the bench's keys happen
+//! to be 0..1M. Also: memory per session, and `next_deadline()` at 1k and
 //! 1M sessions. Prints ratios measured in the same run (the machine is shared
 //! and noisy: absolute times drift, ratios much less).
 //!
@@ -8,7 +11,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -105,40 +108,76 @@ fn run_engine(w: &Workload) -> usize {
     std::iter::from_fn(|| engine.poll(u64::MAX)).count()
 }
 
+/// Where a heap baseline keeps each key's generation.
+trait Generations {
+    fn new() -> Self;
+    fn slot(&mut self, key: u64) -> &mut u32;
+    fn get(&self, key: u64) -> u32;
+}
+
+/// Generations by key in a `HashMap` (with the engine's hasher, foldhash).
+struct Keyed(HashMap<u64, u32, foldhash::fast::RandomState>);
+
+impl Generations for Keyed {
+    fn new() -> Self {
+        let mut map = HashMap::with_hasher(foldhash::fast::RandomState::default());
+        map.reserve(SESSIONS as usize);
+        Keyed(map)
+    }
+    fn slot(&mut self, key: u64) -> &mut u32 {
+        self.0.entry(key).or_insert(0)
+    }
+    fn get(&self, key: u64) -> u32 {
+        self.0.get(&key).copied().unwrap_or(u32::MAX)
+    }
+}
+
+/// Generations in an array indexed by the key itself (keys are 0..1M here).
+struct Dense(Vec<u32>);
+
+impl Generations for Dense {
+    fn new() -> Self {
+        Dense(vec![0; SESSIONS as usize])
+    }
+    fn slot(&mut self, key: u64) -> &mut u32 {
+        &mut self.0[key as usize]
+    }
+    fn get(&self, key: u64) -> u32 {
+        self.0[key as usize]
+    }
+}
+
 /// The baseline: `BinaryHeap` with lazy deletion by generation.
-fn run_heap(w: &Workload) -> usize {
+fn run_heap<G: Generations>(w: &Workload) -> usize {
     let margin = Policy::RFC.bye_margin;
     let bye_at = |now: u64, interval: u32| {
         let ms = u64::from(interval) * 1000;
         now + ms - margin.margin_ms(ms)
     };
-    let mut generation = vec![0u32; SESSIONS as usize];
+    let mut generation = G::new();
     let mut heap = BinaryHeap::new();
     for (key, &interval) in w.intervals.iter().enumerate() {
-        heap.push(Reverse((bye_at(0, interval), key as u32, 0u32)));
+        *generation.slot(key as u64) = 0;
+        heap.push(Reverse((bye_at(0, interval), key as u64, 0u32)));
     }
     for &(key, now) in &w.rearms {
-        let g = &mut generation[key as usize];
+        let g = generation.slot(key);
         *g += 1;
-        heap.push(Reverse((
-            bye_at(now, w.intervals[key as usize]),
-            key as u32,
-            *g,
-        )));
+        heap.push(Reverse((bye_at(now, w.intervals[key as usize]), key, *g)));
     }
     for i in 0..CANCELS {
-        generation[Workload::cancelled(i) as usize] = u32::MAX;
+        *generation.slot(Workload::cancelled(i)) = u32::MAX;
     }
     let mut fired = 0;
     while let Some(Reverse((_, key, g))) = heap.pop() {
-        if generation[key as usize] == g {
+        if generation.get(key) == g {
             fired += 1;
         }
     }
     fired
 }
 
-static TIMES: Mutex<[Vec<Duration>; 2]> = Mutex::new([Vec::new(), Vec::new()]);
+static TIMES: Mutex<[Vec<Duration>; 3]> = Mutex::new([Vec::new(), Vec::new(), Vec::new()]);
 
 fn timed(slot: usize, iters: u64, w: &Workload, run: fn(&Workload) -> usize) -> Duration {
     let mut total = Duration::ZERO;
@@ -186,24 +225,31 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("1M sessions, 3M re-arms, 200k cancels, fire all");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    group.bench_function("baseline: BinaryHeap with lazy deletion", |b| {
-        b.iter_custom(|iters| timed(0, iters, &w, run_heap))
-    });
+    group.bench_function(
+        "baseline: BinaryHeap, lazy deletion, generations by key",
+        |b| b.iter_custom(|iters| timed(0, iters, &w, run_heap::<Keyed>)),
+    );
+    group.bench_function(
+        "baseline: BinaryHeap, lazy deletion, generations by index",
+        |b| b.iter_custom(|iters| timed(1, iters, &w, run_heap::<Dense>)),
+    );
     group.bench_function("sessiontimer Engine (timing wheel)", |b| {
-        b.iter_custom(|iters| timed(1, iters, &w, run_engine))
+        b.iter_custom(|iters| timed(2, iters, &w, run_engine))
     });
     group.finish();
 
     let mut times = TIMES.lock().unwrap();
-    let heap = median(&mut times[0]);
-    let engine = median(&mut times[1]);
+    let [keyed, dense, engine] = [0, 1, 2].map(|i| median(&mut times[i]));
     println!("\n== sessiontimer engine benchmark ==");
-    println!("median baseline (BinaryHeap, lazy deletion): {heap:?}");
-    println!("median engine (hierarchical timing wheel):   {engine:?}");
-    println!(
-        "ratio baseline / engine: {:.2}x",
-        heap.as_secs_f64() / engine.as_secs_f64()
-    );
+    println!("median baseline, generations by key (HashMap): {keyed:?}");
+    println!("median baseline, generations by index (Vec):   {dense:?}");
+    println!("median engine (hierarchical timing wheel):     {engine:?}");
+    for (name, heap) in [("by key", keyed), ("by index", dense)] {
+        println!(
+            "ratio baseline {name} / engine: {:.2}x",
+            heap.as_secs_f64() / engine.as_secs_f64()
+        );
+    }
     println!("memory per session: {:.1} bytes", bytes_per_session(&w));
     let (small, large) = (next_deadline_ns(1_000), next_deadline_ns(SESSIONS));
     println!(
