@@ -402,6 +402,23 @@ mod tests {
         assert_eq!(w.len(), 0);
     }
 
+    #[test]
+    fn a_bucket_emptied_by_cancels_gives_its_memory_back() {
+        let mut s = slab(1000);
+        let mut w = Wheel::new(0);
+        for i in 0..1000 {
+            w.insert(&mut s, i, 5000 + u64::from(i)); // one level-2 bucket
+        }
+        let bucket = usize::from(s[0].links.bucket);
+        assert!(w.buckets[bucket].capacity() >= 1000);
+        for i in 100..1000 {
+            w.remove(&mut s, i);
+        }
+        assert!(w.buckets[bucket].capacity() <= 400);
+        let fired = drain(&mut w, &mut s, u64::MAX);
+        assert_eq!(fired, (0..100).map(|k| (5000 + k, k)).collect::<Vec<_>>());
+    }
+
     mod oracle {
         //! The wheel against an indexed binary heap: random arm, re-arm, cancel and
         //! advance sequences fire the same entries, in the same order, at the same times.
