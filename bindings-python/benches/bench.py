@@ -119,9 +119,7 @@ def engine_workload(sessions: int) -> float:
     timer = st.Negotiated(1800, st.Side.REMOTE)
     start = timeit.default_timer()
     for key in range(sessions):
-        session = st.Session()
-        session.apply(timer, key)
-        engine.establish(key, session)
+        engine.establish(key, timer, key)
     for round_ in range(1, 4):
         for key in range(sessions):
             engine.refreshed(key, round_ * 1000 + key, timer)

@@ -8,10 +8,8 @@ answer = uas.decide({"Supported": "timer", "Session-Expires": "1800"})  # or pai
 assert isinstance(answer, st.Accept) and answer.timer is not None
 print(answer.headers)  # [('Session-Expires', '1800;refresher=uac'), ('Supported', 'timer'), ...]
 
-session = st.Session()
-session.apply(answer.timer, now_ms=0)  # the 200 OK went out at t = 0
 engine = st.Engine()  # many sessions; thread-safe; pickles
-engine.establish(1, session)
+engine.establish(1, answer.timer, now_ms=0)  # the 200 OK went out at t = 0 (or pass a Session)
 print(engine.next_deadline())  # when to poll next, in your clock's milliseconds
 for action in engine.poll(now_ms=1_768_000):
     print(action.kind, action.reason)  # send_bye no_refresh_received

@@ -4,6 +4,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 use sessiontimer::{ActionKind as CoreKind, EngineConfig, Teardown as CoreTeardown};
@@ -281,9 +282,28 @@ impl Engine {
         self.lock().session(key).map(Session::wrap)
     }
 
-    /// Starts tracking a dialog's session under `key`.
-    fn establish(&self, key: u64, session: &Session) -> PyResult<()> {
-        let session = *session.lock();
+    /// Starts tracking a dialog's session under `key`: a `Session`, or the
+    /// `Negotiated` timer (or `None`) a decision settled on with `now_ms`, when
+    /// its 2xx went out or came in.
+    #[pyo3(signature = (key, session, now_ms=None))]
+    fn establish(&self, key: u64, session: &Bound<'_, PyAny>, now_ms: Option<u64>) -> PyResult<()> {
+        let session = match (session.cast::<Session>(), now_ms) {
+            (Ok(session), None) => *session.get().lock(),
+            (Err(_), Some(now_ms)) => {
+                let timer = session.extract::<Option<Negotiated>>()?;
+                sessiontimer::Session::started(timer.map(Into::into), now_ms)
+            }
+            (Ok(_), Some(_)) => {
+                return Err(PyTypeError::new_err(
+                    "now_ms goes with a Negotiated timer; a Session keeps its own time",
+                ))
+            }
+            (Err(_), None) => {
+                return Err(PyTypeError::new_err(
+                    "establish takes a Session, or a Negotiated timer and now_ms",
+                ))
+            }
+        };
         self.lock().establish(key, session).or_raise()
     }
 

@@ -107,6 +107,14 @@ impl Session {
         }
     }
 
+    /// A dialog whose 2xx went out or came in at `now_ms` with `timer` in force,
+    /// nothing else known yet: [`Session::new`] then [`Session::apply`].
+    pub fn started(timer: Option<Negotiated>, now_ms: u64) -> Self {
+        let mut session = Session::new(false);
+        session.apply(timer, now_ms);
+        session
+    }
+
     /// Marks that we generated the dialog's Call-ID (we placed the call).
     pub fn set_owns_call_id(&mut self, owns: bool) {
         self.owns_call_id = owns;

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 import threading
 
+import pytest
+
 import sessiontimer as st
 
 S = 1000
@@ -55,12 +57,35 @@ def test_unanswered_refresh_ends_with_bye() -> None:
 
 def test_silent_peer_gets_bye_at_the_rfc_time() -> None:
     engine = st.Engine()
-    session = st.Session()
-    session.apply(st.Negotiated(1800, st.Side.REMOTE), 0)
-    engine.establish(5, session)
+    engine.establish(5, st.Negotiated(1800, st.Side.REMOTE), now_ms=0)
     [bye] = engine.poll(10**9)
     assert (bye.at_ms, bye.reason) == (1768 * S, st.Teardown.NO_REFRESH_RECEIVED)
     assert "reason=Teardown.NO_REFRESH_RECEIVED" in repr(bye)
+
+
+def test_establish_from_a_timer_is_a_fresh_session_applied_at_now() -> None:
+    """RFC 4028 section 10: the timer starts when the 2xx is sent or received."""
+    timer = st.Negotiated(1800, st.Side.LOCAL)
+    by_timer, by_session = st.Engine(), st.Engine()
+    by_timer.establish(5, timer, now_ms=7)
+    session = st.Session()
+    session.apply(timer, 7)
+    by_session.establish(5, session)
+    assert by_timer.snapshot_session(5) == by_session.snapshot_session(5)
+    assert by_timer.poll(10**9) == by_session.poll(10**9)
+    by_timer.establish(6, None, now_ms=0)
+    assert 6 in by_timer and by_timer.next_deadline() is None
+
+
+def test_establish_takes_now_ms_with_a_timer_and_only_then() -> None:
+    engine = st.Engine()
+    with pytest.raises(TypeError, match="now_ms"):
+        engine.establish(1, st.Negotiated(90, st.Side.LOCAL))  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="now_ms"):
+        engine.establish(1, st.Session(), now_ms=0)  # type: ignore[call-overload]
+    with pytest.raises(TypeError):
+        engine.establish(1, "1800", now_ms=0)  # type: ignore[call-overload]
+    assert len(engine) == 0
 
 
 def test_rejected_refresh_reports_its_status() -> None:
