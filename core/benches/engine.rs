@@ -7,6 +7,10 @@
 //! 1M sessions. Prints ratios measured in the same run (the machine is shared
 //! and noisy: absolute times drift, ratios much less).
 //!
+//! The engine runs twice: one call per operation, and through its batch calls
+//! (`establish_batch`, `refreshed_batch`), which overlap the cache misses of
+//! a batch's lookups; the heap baseline has no such call.
+//!
 //! Run: `cargo bench -p sessiontimer --bench engine`
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -18,7 +22,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sessiontimer::engine::{RandomSource, SplitMix64};
+use sessiontimer::engine::{RandomSource, Refreshed, SplitMix64};
 use sessiontimer::{Engine, EngineConfig, Negotiated, Policy, Session, Side};
 
 /// Counts live heap bytes so memory per session is measured, not estimated.
@@ -94,7 +98,8 @@ fn establish(w: &Workload) -> Engine {
     engine
 }
 
-/// The engine: establish, re-arm, cancel, fire all; returns how many fired.
+/// The engine, one call per operation: establish, re-arm, cancel, fire all;
+/// returns how many fired.
 fn run_engine(w: &Workload) -> usize {
     let mut engine = establish(w);
     for &(key, now) in &w.rearms {
@@ -102,6 +107,41 @@ fn run_engine(w: &Workload) -> usize {
             .refreshed(key, now, peer_refreshes(w.intervals[key as usize]))
             .unwrap();
     }
+    cancel_and_fire(engine)
+}
+
+/// How many operations a host hands the batch calls at once (about what one
+/// wakeup reads from a busy socket).
+const BATCH: usize = 256;
+
+/// The engine through `establish_batch` and `refreshed_batch`, `BATCH`
+/// operations a call, each batch built in the timed run as a host would.
+fn run_engine_batched(w: &Workload) -> usize {
+    let mut engine = Engine::new(EngineConfig::default()).unwrap();
+    engine.reserve(SESSIONS as usize);
+    let mut sessions = Vec::with_capacity(BATCH);
+    for (n, chunk) in w.intervals.chunks(BATCH).enumerate() {
+        sessions.clear();
+        sessions.extend(chunk.iter().enumerate().map(|(k, &interval)| {
+            let key = (n * BATCH + k) as u64;
+            (key, Session::started(peer_refreshes(interval), 0))
+        }));
+        assert!(engine.establish_batch(&sessions).is_empty());
+    }
+    let mut reports = Vec::with_capacity(BATCH);
+    for chunk in w.rearms.chunks(BATCH) {
+        reports.clear();
+        reports.extend(chunk.iter().map(|&(key, now_ms)| Refreshed {
+            key,
+            now_ms,
+            timer: peer_refreshes(w.intervals[key as usize]),
+        }));
+        assert!(engine.refreshed_batch(&reports).is_empty());
+    }
+    cancel_and_fire(engine)
+}
+
+fn cancel_and_fire(mut engine: Engine) -> usize {
     for i in 0..CANCELS {
         engine.remove(Workload::cancelled(i)).unwrap();
     }
@@ -177,7 +217,8 @@ fn run_heap<G: Generations>(w: &Workload) -> usize {
     fired
 }
 
-static TIMES: Mutex<[Vec<Duration>; 3]> = Mutex::new([Vec::new(), Vec::new(), Vec::new()]);
+static TIMES: Mutex<[Vec<Duration>; 4]> =
+    Mutex::new([Vec::new(), Vec::new(), Vec::new(), Vec::new()]);
 
 fn timed(slot: usize, iters: u64, w: &Workload, run: fn(&Workload) -> usize) -> Duration {
     let mut total = Duration::ZERO;
@@ -236,19 +277,25 @@ fn bench(c: &mut Criterion) {
     group.bench_function("sessiontimer Engine (timing wheel)", |b| {
         b.iter_custom(|iters| timed(2, iters, &w, run_engine))
     });
+    group.bench_function("sessiontimer Engine, batch calls", |b| {
+        b.iter_custom(|iters| timed(3, iters, &w, run_engine_batched))
+    });
     group.finish();
 
     let mut times = TIMES.lock().unwrap();
-    let [keyed, dense, engine] = [0, 1, 2].map(|i| median(&mut times[i]));
+    let [keyed, dense, engine, batched] = [0, 1, 2, 3].map(|i| median(&mut times[i]));
     println!("\n== sessiontimer engine benchmark ==");
     println!("median baseline, generations by key (HashMap): {keyed:?}");
     println!("median baseline, generations by index (Vec):   {dense:?}");
-    println!("median engine (hierarchical timing wheel):     {engine:?}");
-    for (name, heap) in [("by key", keyed), ("by index", dense)] {
-        println!(
-            "ratio baseline {name} / engine: {:.2}x",
-            heap.as_secs_f64() / engine.as_secs_f64()
-        );
+    println!("median engine, one call per operation:         {engine:?}");
+    println!("median engine, batch calls of {BATCH}:             {batched:?}");
+    for (calls, engine) in [("engine", engine), ("batched engine", batched)] {
+        for (name, heap) in [("by key", keyed), ("by index", dense)] {
+            println!(
+                "ratio baseline {name} / {calls}: {:.2}x",
+                heap.as_secs_f64() / engine.as_secs_f64()
+            );
+        }
     }
     println!("memory per session: {:.1} bytes", bytes_per_session(&w));
     let (small, large) = (next_deadline_ns(1_000), next_deadline_ns(SESSIONS));

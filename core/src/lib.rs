@@ -57,7 +57,7 @@ pub mod uas;
 pub struct ReadmeDoctests;
 
 pub use b2bua::{classify_refresh, B2bua, InDialogAction, Leg, RefreshKind, SdpOrigin};
-pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Teardown};
+pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Refreshed, Teardown};
 pub use error::{Error, HeaderProblem, PolicyProblem, Result};
 pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
 pub use message::{SipMessage, StartLine};

@@ -107,6 +107,16 @@ impl Index {
         unreachable!("the table always has a vacant entry")
     }
 
+    /// Reads the start of `key`'s probe (and returns what it read, so the read
+    /// is not optimised away): a batch touches many keys' entries first, so
+    /// their cache misses overlap, then finds each in cache.
+    pub fn touch(&self, key: u64) -> u32 {
+        if self.entries.is_empty() {
+            return 0;
+        }
+        self.entries[self.home(self.tag(key))].slot
+    }
+
     /// The slab index of `key`; `key_of` reads a slab entry's key.
     pub fn find(&self, key: u64, key_of: impl Fn(u32) -> u64) -> Option<u32> {
         let pos = self.position(self.tag(key), |slot| key_of(slot) == key)?;

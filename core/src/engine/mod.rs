@@ -113,6 +113,27 @@ pub struct Action {
     pub kind: ActionKind,
 }
 
+/// One report of [`Engine::refreshed_batch`]: the arguments of [`Engine::refreshed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    /// The session's key.
+    pub key: u64,
+    /// When the 2xx was sent or received.
+    pub now_ms: u64,
+    /// The timer in force from then on.
+    pub timer: Option<Negotiated>,
+}
+
+/// How many keys a batch looks up before applying them: enough for their
+/// memory reads to overlap, few enough that what they read stays in cache.
+const LOOKAHEAD: usize = 16;
+
+/// Reads where `key`'s lookup starts. Touching a group of keys before using
+/// them lets their cache misses overlap instead of each waiting on the last.
+fn touch(index: &Index, key: u64) {
+    std::hint::black_box(index.touch(key));
+}
+
 /// Counters of what the engine did, one per outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Counters {
@@ -447,12 +468,58 @@ impl Engine {
     /// [`Error::UnknownSession`].
     pub fn refreshed(&mut self, key: u64, now_ms: u64, timer: Option<Negotiated>) -> Result<()> {
         let i = self.slot_of(key)?;
+        self.refresh_slot(i, now_ms, timer);
+        Ok(())
+    }
+
+    /// Many [`Engine::refreshed`] reports at once, in order, for a host that
+    /// gathers them (the messages of one read from the socket). Each group of
+    /// keys is looked up before any is applied, so the memory reads of the
+    /// lookups overlap instead of waiting on each other. Returns the position
+    /// and error of each report that failed (an unknown key); the others apply.
+    pub fn refreshed_batch(&mut self, batch: &[Refreshed]) -> Vec<(usize, Error)> {
+        let mut failed = Vec::new();
+        let mut found = [None; LOOKAHEAD];
+        for (group, reports) in batch.chunks(LOOKAHEAD).enumerate() {
+            reports.iter().for_each(|r| touch(&self.index, r.key));
+            for (slot, report) in found.iter_mut().zip(reports) {
+                *slot = self.find(report.key);
+            }
+            for (n, (report, slot)) in reports.iter().zip(found).enumerate() {
+                match slot {
+                    Some(i) => self.refresh_slot(i, report.now_ms, report.timer),
+                    None => failed.push((group * LOOKAHEAD + n, Error::UnknownSession(report.key))),
+                }
+            }
+        }
+        failed
+    }
+
+    /// Many [`Engine::establish`] calls at once, in order, as
+    /// [`Engine::refreshed_batch`] does for refreshes. Returns the position and
+    /// error of each session that failed (a duplicate key, the cap); the
+    /// others are established.
+    pub fn establish_batch(&mut self, batch: &[(u64, Session)]) -> Vec<(usize, Error)> {
+        let mut failed = Vec::new();
+        for (group, sessions) in batch.chunks(LOOKAHEAD).enumerate() {
+            sessions
+                .iter()
+                .for_each(|&(key, _)| touch(&self.index, key));
+            for (n, &(key, session)) in sessions.iter().enumerate() {
+                if let Err(e) = self.establish(key, session) {
+                    failed.push((group * LOOKAHEAD + n, e));
+                }
+            }
+        }
+        failed
+    }
+
+    fn refresh_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
         let mut session = self.slots[i as usize].session();
         session.apply(timer, now_ms);
         self.slots[i as usize].store(&session);
         tick(&mut self.counters.refreshes_succeeded);
         self.arm_after_refresh(i);
-        Ok(())
     }
 
     /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision, with the
@@ -628,7 +695,10 @@ impl Engine {
                 }
                 return Some(action);
             }
-            let (i, at) = self.wheel.pop_due(&mut self.slots, now_ms)?;
+            let index = &self.index;
+            let (i, at) = self
+                .wheel
+                .pop_due(&mut self.slots, now_ms, |key| touch(index, key))?;
             self.fire(i, at);
         }
     }

@@ -622,3 +622,69 @@ fn b2bua_leg_consumes_pure_refreshes_on_the_stored_session() {
     );
     assert!(matches!(unknown, Err(Error::UnknownSession(2))));
 }
+
+/// The batch calls are the one-by-one calls in order: same errors at the same
+/// positions (across lookahead groups), same state, same actions.
+#[test]
+fn batches_do_what_the_same_calls_one_by_one_do() {
+    let mut rng = SplitMix64(4028);
+    let mut draw = |n: u64| rng.next_u64() % n;
+    let sessions: Vec<(u64, Session)> = (0..200)
+        .map(|_| {
+            let (key, interval, at) = (draw(150), 90 + draw(600) as u32, draw(50) * S);
+            let session = if draw(2) == 0 {
+                we_refresh(interval, at)
+            } else {
+                they_refresh(interval, at)
+            };
+            (key, session)
+        })
+        .collect();
+    let reports: Vec<Refreshed> = (0..500)
+        .map(|n| Refreshed {
+            key: draw(200),
+            now_ms: 50 * S + n * 100,
+            timer: (draw(4) != 0).then(|| Negotiated {
+                interval: 90 + draw(600) as u32,
+                refresher: if draw(2) == 0 {
+                    Side::Local
+                } else {
+                    Side::Remote
+                },
+            }),
+        })
+        .collect();
+
+    let (mut one_by_one, mut batched) = (engine(), engine());
+    let expected: Vec<(usize, Error)> = sessions
+        .iter()
+        .enumerate()
+        .filter_map(|(n, &(key, s))| one_by_one.establish(key, s).err().map(|e| (n, e)))
+        .collect();
+    assert!(expected.len() > LOOKAHEAD, "duplicates in several groups");
+    assert_eq!(batched.establish_batch(&sessions), expected);
+
+    let expected: Vec<(usize, Error)> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(n, r)| {
+            let result = one_by_one.refreshed(r.key, r.now_ms, r.timer);
+            result.err().map(|e| (n, e))
+        })
+        .collect();
+    assert!(
+        expected.iter().any(|&(n, _)| n > LOOKAHEAD),
+        "unknown keys in later groups"
+    );
+    assert_eq!(batched.refreshed_batch(&reports), expected);
+
+    for key in 0..200 {
+        assert_eq!(batched.session(key), one_by_one.session(key));
+    }
+    assert_eq!(batched.counters(), one_by_one.counters());
+    assert_eq!(
+        drain(&mut batched, u64::MAX),
+        drain(&mut one_by_one, u64::MAX)
+    );
+    assert!(batched.refreshed_batch(&[]).is_empty() && batched.establish_batch(&[]).is_empty());
+}
