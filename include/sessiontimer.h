@@ -486,6 +486,29 @@ typedef struct sst_timer {
 } sst_timer;
 
 /*
+ One report of `sst_engine_refreshed_batch`: the arguments of
+ `sst_engine_refreshed`.
+ */
+typedef struct sst_refreshed {
+  /*
+   The session's key.
+   */
+  uint64_t key;
+  /*
+   When the 2xx was sent or received.
+   */
+  uint64_t now_ms;
+  /*
+   Whether `timer` holds the timer now in force (false: no expiration).
+   */
+  bool has_timer;
+  /*
+   The timer now in force, when `has_timer`.
+   */
+  struct sst_timer timer;
+} sst_refreshed;
+
+/*
  A decision. Its session-timer headers are written to the caller's buffer
  as `Name: value\r\n` lines.
  */
@@ -642,6 +665,19 @@ enum sst_result sst_engine_refreshed(struct sst_engine *engine,
                                      uint64_t key,
                                      uint64_t now_ms,
                                      const struct sst_timer *timer);
+
+/*
+ Many `sst_engine_refreshed` reports at once, in order: faster than one
+ call each, as the lookups of a batch overlap. `results` (NULL, or `count`
+ entries) receives each report's result. Returns `SST_RESULT_OK` when every
+ report applied, else the first failure's code and message; the other
+ reports apply. A report with an invalid timer fails the call before any
+ report applies.
+ */
+enum sst_result sst_engine_refreshed_batch(struct sst_engine *engine,
+                                           const struct sst_refreshed *reports,
+                                           size_t count,
+                                           enum sst_result *results);
 
 /*
  A mid-dialog INVITE or UPDATE from the peer: the UAS decision. Call

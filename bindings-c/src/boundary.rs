@@ -92,6 +92,16 @@ pub fn array<'a, T>(ptr: *const T, count: usize, what: &str) -> Result<&'a [T], 
     Ok(unsafe { std::slice::from_raw_parts(ptr, count) })
 }
 
+/// A caller's output array of `count` elements; NULL means "not wanted".
+pub fn array_out<'a, T>(ptr: *mut T, count: usize) -> Option<&'a mut [T]> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: the caller promises `count` writable elements at `ptr`, used by
+    // no one else during the call.
+    Some(unsafe { std::slice::from_raw_parts_mut(ptr, count) })
+}
+
 /// Writes `value` through an out-pointer.
 pub fn put<T>(out: *mut T, value: T, what: &str) -> Result<(), sst_result> {
     *get_mut(out, what)? = value;

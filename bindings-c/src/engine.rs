@@ -4,11 +4,13 @@
 
 use std::ffi::c_char;
 
-use core_st::{Action, ActionKind, Engine, EngineConfig, Teardown};
+use core_st::{Action, ActionKind, Engine, EngineConfig, Refreshed, Teardown};
 
-use crate::boundary::{bytes, check_out, get, get_mut, get_opt, hand_out, put, take_back, OutBuf};
+use crate::boundary::{
+    array, array_out, bytes, check_out, get, get_mut, get_opt, hand_out, put, take_back, OutBuf,
+};
 use crate::headers::{headers_or_empty, sst_headers};
-use crate::result::{sst_result, OrCode};
+use crate::result::{error_code, from_core, sst_result, OrCode};
 use crate::roles::write_decision;
 use crate::session::sst_session;
 use crate::types::{sst_decision, sst_method, sst_policy, sst_timer};
@@ -255,6 +257,61 @@ pub extern "C" fn sst_engine_refreshed(
             .engine
             .refreshed(key, now_ms, timer)
             .or_code()
+    })
+}
+
+/// One report of `sst_engine_refreshed_batch`: the arguments of
+/// `sst_engine_refreshed`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct sst_refreshed {
+    /// The session's key.
+    pub key: u64,
+    /// When the 2xx was sent or received.
+    pub now_ms: u64,
+    /// Whether `timer` holds the timer now in force (false: no expiration).
+    pub has_timer: bool,
+    /// The timer now in force, when `has_timer`.
+    pub timer: sst_timer,
+}
+
+/// Many `sst_engine_refreshed` reports at once, in order: faster than one
+/// call each, as the lookups of a batch overlap. `results` (NULL, or `count`
+/// entries) receives each report's result. Returns `SST_RESULT_OK` when every
+/// report applied, else the first failure's code and message; the other
+/// reports apply. A report with an invalid timer fails the call before any
+/// report applies.
+#[no_mangle]
+pub extern "C" fn sst_engine_refreshed_batch(
+    engine: *mut sst_engine,
+    reports: *const sst_refreshed,
+    count: usize,
+    results: *mut sst_result,
+) -> sst_result {
+    ffi_boundary!({
+        let engine = &mut get_mut(engine, "engine")?.engine;
+        let reports = array(reports, count, "reports")?
+            .iter()
+            .map(|r| {
+                let timer = r.has_timer.then(|| r.timer.to_core()).transpose()?;
+                Ok(Refreshed {
+                    key: r.key,
+                    now_ms: r.now_ms,
+                    timer,
+                })
+            })
+            .collect::<Result<Vec<_>, sst_result>>()?;
+        let failed = engine.refreshed_batch(&reports);
+        if let Some(results) = array_out(results, count) {
+            results.fill(sst_result::Ok);
+            for (n, error) in &failed {
+                results[*n] = error_code(error);
+            }
+        }
+        match failed.into_iter().next() {
+            Some((_, error)) => Err(from_core(error)),
+            None => Ok(()),
+        }
     })
 }
 

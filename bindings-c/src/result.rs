@@ -91,7 +91,12 @@ impl sst_result {
 
 /// The code for a core error, with the error's message kept for `sst_last_error`.
 pub fn from_core(error: Error) -> sst_result {
-    let code = match &error {
+    fail(error_code(&error), error.to_string())
+}
+
+/// The code for a core error.
+pub fn error_code(error: &Error) -> sst_result {
+    match error {
         Error::MalformedHeader { .. } => sst_result::MalformedHeader,
         Error::MalformedMessage(_) => sst_result::MalformedMessage,
         Error::InvalidPolicy(_) => sst_result::InvalidPolicy,
@@ -104,8 +109,7 @@ pub fn from_core(error: Error) -> sst_result {
         Error::TooManySessions { .. } => sst_result::EngineFull,
         Error::Snapshot(_) => sst_result::InvalidSnapshot,
         _ => sst_result::InvalidArgument,
-    };
-    fail(code, error.to_string())
+    }
 }
 
 /// Converts core results at the boundary.

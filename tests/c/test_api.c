@@ -236,11 +236,52 @@ static void test_snapshots(void) {
   sst_engine_free(e);
 }
 
+/* A batch of refreshes applies each report in order; an unknown key fails
+   only its own report (RFC 4028 section 10: each 2xx restarts its timer). */
+static void test_refreshed_batch(void) {
+  sst_engine *e = NULL;
+  CHECK_OK(sst_engine_new(NULL, &e));
+  sst_session *s = NULL;
+  CHECK_OK(sst_session_new(false, false, &s));
+  sst_timer theirs = {1800, SST_SIDE_REMOTE};
+  CHECK_OK(sst_session_apply(s, &theirs, 0));
+  CHECK_OK(sst_engine_establish(e, 1, s));
+  CHECK_OK(sst_engine_establish(e, 2, s));
+  sst_session_free(s);
+
+  sst_refreshed reports[3] = {
+      {1, 1000000, true, {90, SST_SIDE_REMOTE}},
+      {9, 1000000, true, {90, SST_SIDE_REMOTE}},
+      {2, 2000000, false, {0, 0}},
+  };
+  sst_result results[3] = {SST_RESULT_PANIC, SST_RESULT_PANIC, SST_RESULT_PANIC};
+  CHECK_IS(sst_engine_refreshed_batch(e, reports, 3, results), SST_RESULT_UNKNOWN_SESSION);
+  CHECK(results[0] == SST_RESULT_OK && results[1] == SST_RESULT_UNKNOWN_SESSION &&
+        results[2] == SST_RESULT_OK);
+  char buf[128];
+  size_t n = 0;
+  CHECK_OK(sst_last_error(buf, sizeof buf, &n));
+  CHECK(n > 0 && memchr(buf, '9', n) != NULL);
+
+  /* Session 1 now expires 90 s after t = 1000 s, less the RFC's margin. */
+  sst_action a;
+  CHECK_OK(sst_engine_poll(e, UINT64_MAX, &a, buf, sizeof buf, &n));
+  CHECK(a.key == 1 && a.at_ms == 1000000 + 60000 && a.reason == SST_TEARDOWN_NO_REFRESH_RECEIVED);
+  CHECK_IS(sst_engine_poll(e, UINT64_MAX, &a, buf, sizeof buf, &n), SST_RESULT_NONE);
+
+  CHECK_OK(sst_engine_refreshed_batch(e, reports, 0, NULL));
+  CHECK_IS(sst_engine_refreshed_batch(e, NULL, 1, NULL), SST_RESULT_NULL_PARAMETER);
+  sst_refreshed bad = {2, 0, true, {90, 7}};
+  CHECK_IS(sst_engine_refreshed_batch(e, &bad, 1, NULL), SST_RESULT_INVALID_ARGUMENT);
+  sst_engine_free(e);
+}
+
 int main(void) {
   test_policy();
   test_uas();
   test_uac_and_session();
   test_proxy_and_b2bua();
   test_snapshots();
+  test_refreshed_batch();
   return summary("test_api");
 }
