@@ -4,13 +4,13 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyBaseException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
-use sessiontimer::{ActionKind as CoreKind, EngineConfig, Teardown as CoreTeardown};
+use sessiontimer::{ActionKind as CoreKind, EngineConfig, Refreshed, Teardown as CoreTeardown};
 
 use crate::enums::Named;
-use crate::errors::OrRaise;
+use crate::errors::{exception, OrRaise};
 use crate::headers::{method_of, read};
 use crate::outcomes::{decision, describe, py_option, Negotiated, RefreshRequest, Rows};
 use crate::policy::{policy_arg, Policy};
@@ -321,6 +321,33 @@ impl Engine {
         self.lock()
             .refreshed(key, now_ms, timer.map(Into::into))
             .or_raise()
+    }
+
+    /// Many `refreshed` reports at once, in order, each a `(key, now_ms,
+    /// timer)` tuple: faster than a call each, as the engine overlaps the
+    /// lookups of a batch. Returns `(position, error)` for each report that
+    /// failed (an unknown key: `UnknownSessionError`); the others apply.
+    fn refreshed_batch(
+        &self,
+        py: Python<'_>,
+        reports: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<(usize, Py<PyBaseException>)>> {
+        let reports = reports
+            .try_iter()?
+            .map(|report| {
+                let (key, now_ms, timer) = report?.extract::<(u64, u64, Option<Negotiated>)>()?;
+                Ok(Refreshed {
+                    key,
+                    now_ms,
+                    timer: timer.map(Into::into),
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let failed = py.detach(|| self.lock().refreshed_batch(&reports));
+        failed
+            .iter()
+            .map(|(n, error)| Ok((*n, exception(py, error)?)))
+            .collect()
     }
 
     /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision. Call

@@ -2,6 +2,7 @@
 //! `sessiontimer/_errors.py`, where multiple inheritance (a malformed header
 //! is also a `ValueError`) is plain Python.
 
+use pyo3::exceptions::PyBaseException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyModule;
@@ -39,6 +40,11 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
     }
     exception.setattr("status_code", error.status_code())?;
     Ok(PyErr::from_value(exception))
+}
+
+/// The Python exception object for a core error (to return, not raise).
+pub fn exception(py: Python<'_>, error: &Error) -> PyResult<Py<PyBaseException>> {
+    Ok(build(py, error)?.into_value(py))
 }
 
 /// Converts core results into Python results.

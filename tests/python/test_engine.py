@@ -77,6 +77,29 @@ def test_establish_from_a_timer_is_a_fresh_session_applied_at_now() -> None:
     assert 6 in by_timer and by_timer.next_deadline() is None
 
 
+def test_refreshed_batch_applies_each_report_and_returns_the_failures() -> None:
+    """RFC 4028 section 10: each 2xx restarts its session's timer."""
+    theirs = st.Negotiated(1800, st.Side.REMOTE)
+    batched, one_by_one = st.Engine(), st.Engine()
+    for engine in (batched, one_by_one):
+        for key in range(40):
+            engine.establish(key, theirs, now_ms=0)
+    reports: list[tuple[int, int, st.Negotiated | None]] = [
+        (key % 45, 1000 * S + key, st.Negotiated(90 + key, st.Side.REMOTE)) for key in range(90)
+    ]
+    reports.append((3, 2000 * S, None))
+    failed = batched.refreshed_batch(iter(reports))
+    assert [n for n, _ in failed] == [n for n, (key, _, _) in enumerate(reports) if key >= 40]
+    assert all(isinstance(e, st.UnknownSessionError) for _, e in failed)
+    for key, now_ms, timer in reports:
+        if key in one_by_one:
+            one_by_one.refreshed(key, now_ms, timer)
+    assert batched.poll(10**9) == one_by_one.poll(10**9)
+    assert batched.refreshed_batch([]) == []
+    with pytest.raises((TypeError, ValueError)):
+        batched.refreshed_batch([(1, 2)])  # type: ignore[list-item]
+
+
 def test_establish_takes_now_ms_with_a_timer_and_only_then() -> None:
     engine = st.Engine()
     with pytest.raises(TypeError, match="now_ms"):

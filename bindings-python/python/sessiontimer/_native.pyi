@@ -1,7 +1,9 @@
 """Type stubs of the native module. Import from ``sessiontimer``."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias, final, overload
+
+from ._errors import SessionTimerError
 
 _Rows: TypeAlias = list[tuple[str, str]]
 """Header rows to add to a message: (name, value) pairs."""
@@ -541,6 +543,9 @@ class Engine:
     def establish(self, key: int, session: Negotiated | None, now_ms: int) -> None: ...
     def establish_proxy(self, key: int, interval: int, now_ms: int) -> None: ...
     def refreshed(self, key: int, now_ms: int, timer: Negotiated | None) -> None: ...
+    def refreshed_batch(
+        self, reports: Iterable[tuple[int, int, Negotiated | None]]
+    ) -> list[tuple[int, SessionTimerError]]: ...
     def answer(
         self, key: int, request: _HeadersLike, method: _MethodLike | None = None
     ) -> _UasDecision: ...
