@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
 use sessiontimer::SipMessage;
 
@@ -187,12 +188,37 @@ fn read_row(
     name: &Bound<'_, PyAny>,
     value: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    let name = name.cast::<PyString>()?.encode_utf8()?;
-    let Some(header) = sessiontimer::HeaderName::classify(utf8(&name)?) else {
+    let Some(header) = classify(name)? else {
         return Ok(());
     };
     let value = value.cast::<PyString>()?.encode_utf8()?;
     inner.read(header, utf8(&value)?).or_raise()
+}
+
+/// How many distinct header-name strings `classify` remembers.
+const REMEMBERED_NAMES: usize = 512;
+
+/// The header a name string denotes, if RFC 4028 uses it. Names repeat from
+/// message to message, so each string's answer is remembered in a dict (a
+/// lookup by the string's cached hash), up to `REMEMBERED_NAMES` strings;
+/// the abi3 API for Python 3.9 can read a string only by encoding a copy.
+fn classify(name: &Bound<'_, PyAny>) -> PyResult<Option<sessiontimer::HeaderName>> {
+    use sessiontimer::HeaderName;
+    static NAMES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+    let py = name.py();
+    let name = name.cast::<PyString>()?;
+    // Only exact `str`: a subclass may hash or compare as it likes.
+    let exact = name.is_exact_instance_of::<PyString>();
+    let names = NAMES.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
+    if let Some(known) = exact.then(|| names.get_item(name)).transpose()?.flatten() {
+        return Ok(HeaderName::ALL.get(known.extract::<usize>()?).copied());
+    }
+    let header = HeaderName::classify(utf8(&name.encode_utf8()?)?);
+    if exact && names.len() < REMEMBERED_NAMES {
+        let position = header.and_then(|h| HeaderName::ALL.iter().position(|&a| a == h));
+        names.set_item(name, position.unwrap_or(HeaderName::ALL.len()))?;
+    }
+    Ok(header)
 }
 
 /// The text of bytes that Python encoded as UTF-8 (lone surrogates fail to encode).

@@ -78,6 +78,32 @@ def test_headers_in_every_form_give_the_same_decision() -> None:
     assert isinstance(decisions[0], st.Accept)
 
 
+class Shouting(str):
+    """A str subclass that compares and hashes as its upper case."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.upper() == other.upper()
+
+    def __hash__(self) -> int:
+        return hash(self.upper())
+
+
+def test_header_names_match_in_any_case_however_many_spellings_arrive() -> None:
+    """RFC 3261 section 7.3.1: names are case-insensitive. The binding remembers
+    the names it has seen; past its limit, and for str subclasses, it still reads them."""
+    spellings = [
+        "".join(c.upper() if bit == "1" else c for c, bit in zip(name, f"{n:016b}"))
+        for n in range(300)
+        for name in ("session-expires", "x-unrelated-header")
+    ]
+    for name in spellings:
+        parsed = st.TimerHeaders([(name, "1800")])
+        assert parsed.session_expires == (1800 if name.lower() == "session-expires" else None)
+    for name in (Shouting("session-expires"), Shouting("x-Other"), Shouting("X")):
+        parsed = st.TimerHeaders([(name, "300")])
+        assert parsed.session_expires == (None if name == "x-other" else 300)
+
+
 def test_a_raw_message_gives_its_method() -> None:
     update = INVITE.replace("INVITE sip", "UPDATE sip", 1)
     parsed = st.TimerHeaders(update)
