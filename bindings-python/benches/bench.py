@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import timeit
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sessiontimer as st
 
@@ -112,7 +112,21 @@ def bench_decisions() -> tuple[float, float, float]:
     return native, preparsed, python
 
 
-def engine_workload(sessions: int) -> float:
+def rearm_one_by_one(engine: st.Engine, sessions: int, round_: int, timer: st.Negotiated) -> None:
+    for key in range(sessions):
+        engine.refreshed(key, round_ * 1000 + key, timer)
+
+
+def rearm_in_batches(engine: st.Engine, sessions: int, round_: int, timer: st.Negotiated) -> None:
+    for first in range(0, sessions, 256):
+        keys = range(first, min(first + 256, sessions))
+        engine.refreshed_batch([(key, round_ * 1000 + key, timer) for key in keys])
+
+
+def engine_workload(
+    sessions: int,
+    rearm: Callable[[st.Engine, int, int, st.Negotiated], None] = rearm_one_by_one,
+) -> float:
     """Seconds for establish, 3 re-arms each, 1/5 cancels, then firing all."""
     engine = st.Engine()
     engine.reserve(sessions)
@@ -121,28 +135,7 @@ def engine_workload(sessions: int) -> float:
     for key in range(sessions):
         engine.establish(key, timer, key)
     for round_ in range(1, 4):
-        for key in range(sessions):
-            engine.refreshed(key, round_ * 1000 + key, timer)
-    for key in range(0, sessions, 5):
-        engine.remove(key)
-    fired = engine.poll(10**12)
-    elapsed = timeit.default_timer() - start
-    assert len(fired) == sessions - len(range(0, sessions, 5))
-    return elapsed
-
-
-def engine_batched_workload(sessions: int) -> float:
-    """The same, with the re-arms handed over in batches of 256 reports."""
-    engine = st.Engine()
-    engine.reserve(sessions)
-    timer = st.Negotiated(1800, st.Side.REMOTE)
-    start = timeit.default_timer()
-    for key in range(sessions):
-        engine.establish(key, timer, key)
-    for round_ in range(1, 4):
-        for first in range(0, sessions, 256):
-            keys = range(first, min(first + 256, sessions))
-            engine.refreshed_batch([(key, round_ * 1000 + key, timer) for key in keys])
+        rearm(engine, sessions, round_, timer)
     for key in range(0, sessions, 5):
         engine.remove(key)
     fired = engine.poll(10**12)
@@ -177,7 +170,7 @@ def main() -> None:
     print(f"pure-Python UAS decision:                {python * 1e6:.2f} us")
     print(f"decisions ratio (pure Python / sessiontimer): {python / native:.2f}x")
     engine = min(engine_workload(args.sessions) for _ in range(3))
-    batched = min(engine_batched_workload(args.sessions) for _ in range(3))
+    batched = min(engine_workload(args.sessions, rearm_in_batches) for _ in range(3))
     heap = min(heap_workload(args.sessions) for _ in range(3))
     operations = args.sessions * 4 + len(range(0, args.sessions, 5)) + 1
     print(f"engine workload ({args.sessions} sessions, {operations} operations): {engine:.3f} s")
