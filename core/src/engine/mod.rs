@@ -669,8 +669,8 @@ impl Engine {
     }
 
     /// When the host must call [`Engine::poll`] next, `None` when no timer
-    /// runs. Never later than the earliest deadline: exact when that deadline is
-    /// within 64 ms of the wheel's position, otherwise the start of its wheel
+    /// runs. Never later than the earliest deadline: exact when that deadline
+    /// falls in the wheel's current 64 ms window, otherwise the start of its wheel
     /// slot; an action already waiting gives its (past) due time. Constant time.
     pub fn next_deadline(&self) -> Option<u64> {
         match self.actions.front() {

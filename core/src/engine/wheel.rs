@@ -1,9 +1,17 @@
 //! A hierarchical timing wheel over a slab of entries.
 //!
-//! The layout is tokio's: levels of 64 slots, 1 ms per slot at level 0 and 64
-//! times coarser per level, and an occupancy bitmap per level. Eleven levels
-//! cover every `u64` millisecond, so any deadline has a place. Entries cascade
-//! down a level when their slot comes up, so each fires at its exact millisecond.
+//! The layout is tokio's: levels of 64 slots, each 64 times coarser than the
+//! one below, and an occupancy bitmap per level. Eleven levels cover every
+//! `u64` millisecond, so any deadline has a place. Entries cascade down a level
+//! when their slot comes up.
+//!
+//! Level 0 is not a ring of 1 ms slots but a small heap ordered by (deadline,
+//! key): it holds the entries due within the wheel's current 64 ms window, and
+//! any already due. Each entry fires at its exact millisecond, in exactly the
+//! order of a binary heap keyed the same way, and the wheel never walks 1 ms
+//! slots one at a time: a session's timer is filed at most four times (levels
+//! 3, 2, 1, then the heap) between its arming and its firing. A cancelled or
+//! moved heap entry is dropped lazily when it surfaces.
 //!
 //! A bucket is a vector of `u32` slab indices, and each entry knows its bucket and
 //! its position there (no pointers, no unsafe). Cancelling swaps the bucket's last
@@ -11,15 +19,13 @@
 //! bucket reads entries that do not depend on each other, which the CPU fetches
 //! in parallel: a linked list would make each read wait for the one before.
 //!
-//! Moving an entry later while it sits above level 0 only changes its deadline:
+//! Moving an entry later while it sits in a bucket only changes its deadline:
 //! its bucket comes up no later than the new deadline, and the cascade files it
 //! where it now belongs. Session refreshes always move timers later, so most
 //! re-arms touch nothing but the entry itself.
 //!
-//! Arm, re-arm and cancel are O(1). [`Wheel::next_expiration`] is O(levels). Entries due at
-//! the same instant wait in a small "ready" heap ordered by (deadline, key), so the
-//! wheel fires in exactly the order of a binary heap keyed the same way; a cancelled
-//! ready entry is dropped lazily when it surfaces.
+//! Arm, re-arm and cancel are O(1) for entries in buckets and O(log n) for the
+//! few in the heap. [`Wheel::next_expiration`] is O(levels).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -27,8 +33,8 @@ use std::collections::BinaryHeap;
 const LEVEL_BITS: u32 = 6;
 const SLOTS: usize = 1 << LEVEL_BITS;
 const LEVELS: usize = 11;
-/// The pseudo-bucket of entries waiting in the ready heap.
-const READY: u16 = (LEVELS * SLOTS) as u16;
+/// The pseudo-bucket of entries in the near heap.
+const NEAR: u16 = (LEVELS * SLOTS) as u16;
 /// The pseudo-bucket of an entry that is not armed.
 const UNARMED: u16 = u16::MAX;
 /// A drained bucket keeps its allocation up to this many entries.
@@ -42,7 +48,7 @@ pub(crate) struct Links {
     pub deadline: u64,
     /// The entry's index in its bucket.
     pos: u32,
-    /// `level * 64 + slot`, [`READY`] or [`UNARMED`].
+    /// `level * 64 + slot` (level 1 and up), [`NEAR`] or [`UNARMED`].
     bucket: u16,
 }
 
@@ -59,9 +65,9 @@ impl Links {
         self.bucket != UNARMED
     }
 
-    /// Whether the entry is in a bucket above level 0 (not due within 64 ms).
-    fn is_above_level_0(&self) -> bool {
-        (SLOTS as u16..READY).contains(&self.bucket)
+    /// Whether the entry is in a level bucket (not in the near heap).
+    fn is_in_bucket(&self) -> bool {
+        self.bucket < NEAR
     }
 }
 
@@ -75,16 +81,19 @@ pub(crate) trait Entry {
 /// The timing wheel. It holds buckets of indices; the entries live in the caller's slab.
 #[derive(Debug, Clone)]
 pub(crate) struct Wheel {
-    /// The wheel's position: every entry in a level bucket is due after it.
+    /// The wheel's position: every entry in a level bucket is due after the
+    /// end of its 64 ms window.
     elapsed: u64,
     occupied: [u64; LEVELS],
-    /// `LEVELS * SLOTS` buckets; a bucket is occupied exactly when not empty.
+    /// `LEVELS * SLOTS` buckets (level 0's stay empty); a bucket is occupied
+    /// exactly when not empty.
     buckets: Vec<Vec<u32>>,
-    /// Entries due at or before `elapsed`, ordered by (deadline, key); may hold
-    /// stale items of entries since cancelled or re-armed.
-    ready: BinaryHeap<Reverse<(u64, u64, u32)>>,
-    /// How many entries are armed in the ready heap.
-    ready_live: usize,
+    /// Entries due before the end of `elapsed`'s 64 ms window, ordered by
+    /// (deadline, key); may hold stale items of entries since cancelled or
+    /// re-armed.
+    near: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// How many entries are armed in the near heap.
+    near_live: usize,
     len: usize,
 }
 
@@ -116,8 +125,8 @@ impl Wheel {
             elapsed: now,
             occupied: [0; LEVELS],
             buckets: vec![Vec::new(); LEVELS * SLOTS],
-            ready: BinaryHeap::new(),
-            ready_live: 0,
+            near: BinaryHeap::new(),
+            near_live: 0,
             len: 0,
         }
     }
@@ -135,16 +144,24 @@ impl Wheel {
         self.link(slab, i, deadline);
     }
 
+    /// Whether `deadline` belongs in the near heap: due within the wheel's
+    /// 64 ms window, or already.
+    fn is_near(&self, deadline: u64) -> bool {
+        deadline <= self.elapsed || (deadline ^ self.elapsed) < SLOTS as u64
+    }
+
+    /// Files entry `i` at `deadline`: in the near heap when due within the
+    /// wheel's window (or already), otherwise in its level's bucket.
     fn link<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
-        if deadline <= self.elapsed {
+        if self.is_near(deadline) {
             let key = slab[i as usize].key();
             *slab[i as usize].links_mut() = Links {
                 deadline,
                 pos: 0,
-                bucket: READY,
+                bucket: NEAR,
             };
-            self.ready.push(Reverse((deadline, key, i)));
-            self.ready_live += 1;
+            self.near.push(Reverse((deadline, key, i)));
+            self.near_live += 1;
             return;
         }
         let (level, slot) = level_and_slot(self.elapsed, deadline);
@@ -158,11 +175,11 @@ impl Wheel {
         self.occupied[level] |= 1 << slot;
     }
 
-    /// Moves armed-or-not entry `i` to `deadline`. An entry above level 0
-    /// moved later keeps its bucket: only the deadline changes.
+    /// Moves armed-or-not entry `i` to `deadline`. An entry in a bucket moved
+    /// later keeps its bucket: only the deadline changes.
     pub fn rearm<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
         let links = slab[i as usize].links_mut();
-        if links.is_above_level_0() && deadline >= links.deadline {
+        if links.is_in_bucket() && deadline >= links.deadline {
             links.deadline = deadline;
         } else {
             self.remove(slab, i);
@@ -178,11 +195,11 @@ impl Wheel {
         }
         self.len -= 1;
         *slab[i as usize].links_mut() = Links::UNARMED;
-        if bucket == READY {
+        if bucket == NEAR {
             // Left in the heap; dropped when it surfaces or on compaction.
-            self.ready_live -= 1;
-            if self.ready.len() > 2 * self.ready_live + 64 {
-                self.compact_ready(slab);
+            self.near_live -= 1;
+            if self.near.len() > 2 * self.near_live + 64 {
+                self.compact_near(slab);
             }
             return;
         }
@@ -201,20 +218,20 @@ impl Wheel {
         }
     }
 
-    /// Whether a ready-heap item still names an armed ready entry.
+    /// Whether a near-heap item still names an entry armed there.
     fn is_live<E: Entry>(slab: &[E], &(deadline, key, i): &(u64, u64, u32)) -> bool {
         slab.get(i as usize).is_some_and(|e| {
             let links = e.links();
-            links.bucket == READY && links.deadline == deadline && e.key() == key
+            links.bucket == NEAR && links.deadline == deadline && e.key() == key
         })
     }
 
-    fn compact_ready<E: Entry>(&mut self, slab: &[E]) {
-        let mut items = std::mem::take(&mut self.ready).into_vec();
+    fn compact_near<E: Entry>(&mut self, slab: &[E]) {
+        let mut items = std::mem::take(&mut self.near).into_vec();
         items.retain(|Reverse(item)| Self::is_live(slab, item));
         items.sort_unstable();
         items.dedup();
-        self.ready = items.into();
+        self.near = items.into();
     }
 
     /// The start of the earliest occupied level slot, if any.
@@ -233,46 +250,55 @@ impl Wheel {
     }
 
     /// A time no later than the earliest deadline: exact when that deadline is
-    /// ready or within level 0; otherwise the start of its slot.
+    /// in the near heap (due within the wheel's 64 ms window, or already),
+    /// otherwise the start of its slot.
     pub fn next_expiration(&self) -> Option<u64> {
-        let ready = self.ready.peek().map(|Reverse((d, _, _))| *d);
-        match (ready, self.next_slot_start()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        match self.near.peek() {
+            // Near entries come before every bucket's; a stale top is earlier still.
+            Some(Reverse((deadline, _, _))) => Some(*deadline),
+            None => self.next_slot_start(),
         }
     }
 
     /// Takes the next entry due at or before `now`, in (deadline, key) order,
     /// cascading slots as needed: its index and deadline; `None` when nothing is due.
-    /// A cascade tells `becomes_ready` the key of each entry it makes due, so
-    /// the caller can start fetching what it will need to fire them.
+    /// A cascade tells `becomes_due` the key of each entry it files as due by
+    /// `now`, so the caller can start fetching what it will need to fire them.
     pub fn pop_due<E: Entry>(
         &mut self,
         slab: &mut [E],
         now: u64,
-        mut becomes_ready: impl FnMut(u64),
+        mut becomes_due: impl FnMut(u64),
     ) -> Option<(u32, u64)> {
         loop {
-            while let Some(Reverse(item)) = self.ready.pop() {
-                if Self::is_live(slab, &item) {
-                    self.ready_live -= 1;
-                    self.len -= 1;
-                    *slab[item.2 as usize].links_mut() = Links::UNARMED;
-                    return Some((item.2, item.0));
+            while let Some(&Reverse(item)) = self.near.peek() {
+                if !Self::is_live(slab, &item) {
+                    self.near.pop();
+                    continue;
                 }
+                if item.0 > now {
+                    // Every bucket's entries are due later still.
+                    return None;
+                }
+                self.near.pop();
+                self.near_live -= 1;
+                self.len -= 1;
+                *slab[item.2 as usize].links_mut() = Links::UNARMED;
+                return Some((item.2, item.0));
             }
             let start = self.next_slot_start().filter(|&s| s <= now)?;
-            self.cascade(slab, start, &mut becomes_ready);
+            self.cascade(slab, start, now, &mut becomes_due);
         }
     }
 
     /// Moves the wheel to `start`, the start of the earliest occupied slot, and
-    /// files that slot's entries again (lower down, or into the ready heap).
+    /// files that slot's entries again (lower down, or into the near heap).
     fn cascade<E: Entry>(
         &mut self,
         slab: &mut [E],
         start: u64,
-        mut becomes_ready: impl FnMut(u64),
+        now: u64,
+        mut becomes_due: impl FnMut(u64),
     ) {
         let (level, slot) = self
             .occupied
@@ -295,8 +321,9 @@ impl Wheel {
                 .fold(0, |x, &i| x ^ slab[i as usize].links().deadline);
             std::hint::black_box(read);
             for &i in group {
-                if slab[i as usize].links().deadline <= start {
-                    becomes_ready(slab[i as usize].key());
+                let deadline = slab[i as usize].links().deadline;
+                if deadline <= now && self.is_near(deadline) {
+                    becomes_due(slab[i as usize].key());
                 }
             }
             for &i in group {
@@ -398,7 +425,7 @@ mod tests {
         for i in 0..4 {
             w.insert(&mut s, i, 100 + 1000 * u64::from(i));
         }
-        w.remove(&mut s, 0); // ready entry
+        w.remove(&mut s, 0); // a near-heap entry
         w.remove(&mut s, 2);
         w.remove(&mut s, 2); // twice is harmless
         w.insert(&mut s, 2, 150);
@@ -409,7 +436,7 @@ mod tests {
     }
 
     #[test]
-    fn moving_later_above_level_0_keeps_the_bucket_and_fires_on_time() {
+    fn moving_later_in_a_bucket_keeps_the_bucket_and_fires_on_time() {
         let mut s = slab(3);
         let mut w = Wheel::new(0);
         w.insert(&mut s, 0, 5000);
