@@ -5,7 +5,8 @@
 //! array indexed by the key, which only works because the bench's keys happen
 //! to be 0..1M. Also: memory per session, and `next_deadline()` at 1k and
 //! 1M sessions. Prints ratios measured in the same run (the machine is shared
-//! and noisy: absolute times drift, ratios much less).
+//! and noisy: absolute times drift, ratios much less): of criterion's medians,
+//! and paired, the four contenders run back to back in each of 7 rounds.
 //!
 //! The engine runs twice: one call per operation, and through its batch calls
 //! (`establish_batch`, `refreshed_batch`), which overlap the cache misses of
@@ -261,6 +262,48 @@ fn next_deadline_ns(sessions: u64) -> f64 {
     start.elapsed().as_nanos() as f64 / rounds as f64
 }
 
+/// Rounds of the paired measurement.
+const ROUNDS: usize = 7;
+
+/// Runs the four contenders back to back, `ROUNDS` times, and prints each
+/// ratio's median and range over the rounds. Load on a shared machine drifts
+/// over the minutes criterion spends on one contender before the next; within
+/// a round the four run seconds apart, under the same load.
+fn paired_ratios(w: &Workload) {
+    let runs: [fn(&Workload) -> usize; 4] = [
+        run_heap::<Keyed>,
+        run_heap::<Dense>,
+        run_engine,
+        run_engine_batched,
+    ];
+    let rounds: Vec<[f64; 4]> = (0..ROUNDS)
+        .map(|_| {
+            runs.map(|run| {
+                let start = Instant::now();
+                assert_eq!(black_box(run(w)), (SESSIONS - CANCELS) as usize);
+                start.elapsed().as_secs_f64()
+            })
+        })
+        .collect();
+    println!("paired rounds, seconds (baseline by key, by index, engine, batched engine):");
+    for r in &rounds {
+        println!("  {:.3} {:.3} {:.3} {:.3}", r[0], r[1], r[2], r[3]);
+    }
+    println!("paired ratios over {ROUNDS} rounds (median, range):");
+    for (engine, calls) in [(2, "engine"), (3, "batched engine")] {
+        for (heap, name) in [(0, "by key"), (1, "by index")] {
+            let mut ratios: Vec<f64> = rounds.iter().map(|r| r[heap] / r[engine]).collect();
+            ratios.sort_by(f64::total_cmp);
+            println!(
+                "  baseline {name} / {calls}: {:.2}x ({:.2}-{:.2})",
+                ratios[ROUNDS / 2],
+                ratios[0],
+                ratios[ROUNDS - 1]
+            );
+        }
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let w = Workload::new();
     let mut group = c.benchmark_group("1M sessions, 3M re-arms, 200k cancels, fire all");
@@ -284,6 +327,7 @@ fn bench(c: &mut Criterion) {
 
     let mut times = TIMES.lock().unwrap();
     let [keyed, dense, engine, batched] = [0, 1, 2, 3].map(|i| median(&mut times[i]));
+    drop(times);
     println!("\n== sessiontimer engine benchmark ==");
     println!("median baseline, generations by key (HashMap): {keyed:?}");
     println!("median baseline, generations by index (Vec):   {dense:?}");
@@ -292,11 +336,12 @@ fn bench(c: &mut Criterion) {
     for (calls, engine) in [("engine", engine), ("batched engine", batched)] {
         for (name, heap) in [("by key", keyed), ("by index", dense)] {
             println!(
-                "ratio baseline {name} / {calls}: {:.2}x",
+                "ratio of medians, baseline {name} / {calls}: {:.2}x",
                 heap.as_secs_f64() / engine.as_secs_f64()
             );
         }
     }
+    paired_ratios(&w);
     println!("memory per session: {:.1} bytes", bytes_per_session(&w));
     let (small, large) = (next_deadline_ns(1_000), next_deadline_ns(SESSIONS));
     println!(
