@@ -707,9 +707,11 @@ impl Engine {
                 return Some(action);
             }
             let index = &self.index;
-            let (i, at) = self
-                .wheel
-                .pop_due(&mut self.slots, now_ms, |key| touch(index, key))?;
+            let (i, at) = self.wheel.pop_due(&mut self.slots, now_ms, |slot: &Slot| {
+                // Firing reads all of the slot and the key's index entry.
+                std::hint::black_box(*slot);
+                touch(index, slot.key);
+            })?;
             self.fire(i, at);
         }
     }

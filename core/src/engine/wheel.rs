@@ -262,13 +262,13 @@ impl Wheel {
 
     /// Takes the next entry due at or before `now`, in (deadline, key) order,
     /// cascading slots as needed: its index and deadline; `None` when nothing is due.
-    /// A cascade tells `becomes_due` the key of each entry it files as due by
+    /// A cascade shows `becomes_due` each entry it files as due by
     /// `now`, so the caller can start fetching what it will need to fire them.
     pub fn pop_due<E: Entry>(
         &mut self,
         slab: &mut [E],
         now: u64,
-        mut becomes_due: impl FnMut(u64),
+        mut becomes_due: impl FnMut(&E),
     ) -> Option<(u32, u64)> {
         loop {
             while let Some(&Reverse(item)) = self.near.peek() {
@@ -298,7 +298,7 @@ impl Wheel {
         slab: &mut [E],
         start: u64,
         now: u64,
-        mut becomes_due: impl FnMut(u64),
+        mut becomes_due: impl FnMut(&E),
     ) {
         let (level, slot) = self
             .occupied
@@ -323,7 +323,7 @@ impl Wheel {
             for &i in group {
                 let deadline = slab[i as usize].links().deadline;
                 if deadline <= now && self.is_near(deadline) {
-                    becomes_due(slab[i as usize].key());
+                    becomes_due(&slab[i as usize]);
                 }
             }
             for &i in group {
@@ -380,7 +380,7 @@ mod tests {
 
     fn drain(w: &mut Wheel, s: &mut [E], now: u64) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
-        while let Some((i, deadline)) = w.pop_due(s, now, |_| ()) {
+        while let Some((i, deadline)) = w.pop_due(s, now, |_: &E| ()) {
             out.push((deadline, s[i as usize].key));
         }
         out
@@ -585,7 +585,7 @@ mod tests {
                         Op::Advance(dt) => {
                             now += dt;
                             loop {
-                                let w = wheel.pop_due(&mut slab, now, |_| ()).map(|(i, d)| (d, u64::from(i)));
+                                let w = wheel.pop_due(&mut slab, now, |_: &super::E| ()).map(|(i, d)| (d, u64::from(i)));
                                 let h = heap.pop_due(now);
                                 prop_assert_eq!(w, h);
                                 let Some((deadline, key)) = w else { break };
