@@ -6,7 +6,9 @@
   heapq timer manager with lazy deletion on the same workload.
 
 The machine is shared and noisy, so each figure is a ratio against a baseline
-measured in the same run (best of several repeats).
+measured in the same run: the contenders run back to back in each of several
+rounds, and a ratio is the median of the rounds' ratios (load drifts over a
+run, and within a round every contender meets the same load).
 
     python bindings-python/benches/bench.py [--sessions N]
 """
@@ -95,21 +97,36 @@ class HeapTimers:
         return due
 
 
-def best(fn: object, number: int, repeat: int = 5) -> float:
-    """Seconds per call, best of `repeat` runs."""
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number  # type: ignore[arg-type]
+def rounds(contenders: Sequence[Callable[[], float]], count: int) -> list[list[float]]:
+    """Each contender's seconds in each of `count` rounds, run back to back."""
+    return [[run() for run in contenders] for _ in range(count)]
 
 
-def bench_decisions() -> tuple[float, float, float]:
+def per_call(fn: Callable[[], object], number: int) -> Callable[[], float]:
+    """A contender timing `number` calls of `fn`: seconds per call."""
+    return lambda: timeit.timeit(fn, number=number) / number
+
+
+def median_ratio(times: list[list[float]], baseline: int, contender: int) -> str:
+    """The median over rounds of baseline time / contender time, with its range."""
+    ratios = sorted(r[baseline] / r[contender] for r in times)
+    return f"{ratios[len(ratios) // 2]:.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+
+
+def bench_decisions() -> list[list[float]]:
+    """Seconds per decision in each round: from header pairs, from parsed
+    `TimerHeaders`, pure Python."""
     uas = st.Uas()
     decision = uas.decide(INVITE)
     assert isinstance(decision, st.Accept)
     assert (200, decision.headers) == py_uas_decide(INVITE), "the baselines must agree"
     parsed = st.TimerHeaders(INVITE)
-    native = best(lambda: uas.decide(INVITE), 50_000)
-    preparsed = best(lambda: uas.decide(parsed), 50_000)
-    python = best(lambda: py_uas_decide(INVITE), 50_000)
-    return native, preparsed, python
+    contenders = [
+        per_call(lambda: uas.decide(INVITE), 50_000),
+        per_call(lambda: uas.decide(parsed), 50_000),
+        per_call(lambda: py_uas_decide(INVITE), 50_000),
+    ]
+    return rounds(contenders, 7)
 
 
 def rearm_one_by_one(engine: st.Engine, sessions: int, round_: int, timer: st.Negotiated) -> None:
@@ -164,21 +181,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="sessiontimer Python benchmark")
     parser.add_argument("--sessions", type=int, default=100_000)
     args = parser.parse_args()
-    native, preparsed, python = bench_decisions()
-    print(f"UAS decision from {len(INVITE)} header pairs: {native * 1e6:.2f} us")
+    decisions = bench_decisions()
+    native, preparsed, python = (min(r[i] for r in decisions) for i in range(3))
+    print(f"UAS decision from {len(INVITE)} header pairs: {native * 1e6:.2f} us (best round)")
     print(f"UAS decision from parsed TimerHeaders:   {preparsed * 1e6:.2f} us")
     print(f"pure-Python UAS decision:                {python * 1e6:.2f} us")
-    print(f"decisions ratio (pure Python / sessiontimer): {python / native:.2f}x")
-    engine = min(engine_workload(args.sessions) for _ in range(3))
-    batched = min(engine_workload(args.sessions, rearm_in_batches) for _ in range(3))
-    heap = min(heap_workload(args.sessions) for _ in range(3))
-    operations = args.sessions * 4 + len(range(0, args.sessions, 5)) + 1
-    print(f"engine workload ({args.sessions} sessions, {operations} operations): {engine:.3f} s")
-    print(f"engine workload, re-arms in batches of 256:               {batched:.3f} s")
-    print(f"heapq workload:                                            {heap:.3f} s")
-    print(f"engine ops/s: {operations / engine:,.0f}; heapq ops/s: {operations / heap:,.0f}")
-    print(f"engine ratio (heapq / sessiontimer): {heap / engine:.2f}x")
-    print(f"engine ratio, batched re-arms: {heap / batched:.2f}x")
+    print(f"decisions ratio (pure Python / sessiontimer): {median_ratio(decisions, 2, 0)}")
+    n = args.sessions
+    engine = rounds(
+        [
+            lambda: engine_workload(n),
+            lambda: engine_workload(n, rearm_in_batches),
+            lambda: heap_workload(n),
+        ],
+        5,
+    )
+    best_engine, best_batched, best_heap = (min(r[i] for r in engine) for i in range(3))
+    operations = n * 4 + len(range(0, n, 5)) + 1
+    print(f"engine workload ({n} sessions, {operations} operations): {best_engine:.3f} s (best)")
+    print(f"engine workload, re-arms in batches of 256:               {best_batched:.3f} s")
+    print(f"heapq workload:                                            {best_heap:.3f} s")
+    print(
+        f"engine ops/s: {operations / best_engine:,.0f}; heapq ops/s: {operations / best_heap:,.0f}"
+    )
+    print(f"engine ratio (heapq / sessiontimer): {median_ratio(engine, 2, 0)}")
+    print(f"engine ratio, batched re-arms: {median_ratio(engine, 2, 1)}")
 
 
 if __name__ == "__main__":
