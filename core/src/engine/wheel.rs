@@ -9,8 +9,8 @@
 //! key): it holds the entries due within the wheel's current 64 ms window, and
 //! any already due. Each entry fires at its exact millisecond, in exactly the
 //! order of a binary heap keyed the same way, and the wheel never walks 1 ms
-//! slots one at a time: a session's timer is filed at most four times (levels
-//! 3, 2, 1, then the heap) between its arming and its firing. A cancelled or
+//! slots one at a time: a timer armed less than 4.6 hours ahead is filed at
+//! most four times (levels 3, 2, 1, then the heap) between arming and firing. A cancelled or
 //! moved heap entry is dropped lazily when it surfaces.
 //!
 //! A bucket is a vector of `u32` slab indices, and each entry knows its bucket and
@@ -82,7 +82,7 @@ pub(crate) trait Entry {
 #[derive(Debug, Clone)]
 pub(crate) struct Wheel {
     /// The wheel's position: every entry in a level bucket is due after the
-    /// end of its 64 ms window.
+    /// end of the 64 ms window that holds it.
     elapsed: u64,
     occupied: [u64; LEVELS],
     /// `LEVELS * SLOTS` buckets (level 0's stay empty); a bucket is occupied
@@ -416,6 +416,28 @@ mod tests {
         );
         assert_eq!(w.len(), 0);
         assert_eq!(w.next_expiration(), None);
+    }
+
+    #[test]
+    fn the_current_window_is_a_heap_exact_to_the_millisecond() {
+        let mut s = slab(5);
+        let mut w = Wheel::new(1000); // window 960..1024
+        for (i, d) in [(0, 1023), (1, 1010), (2, 1010), (3, 1024), (4, 1001)] {
+            w.insert(&mut s, i, d);
+        }
+        assert_eq!(
+            s[3].links.bucket / SLOTS as u16,
+            1,
+            "the next window is a bucket"
+        );
+        assert!((0..3).all(|i| s[i].links.bucket == NEAR));
+        assert_eq!(w.next_expiration(), Some(1001), "exact, not a slot's start");
+        w.remove(&mut s, 4);
+        assert!(w.next_expiration().unwrap() <= 1010, "never late");
+        assert_eq!(drain(&mut w, &mut s, 1009), []);
+        assert_eq!(drain(&mut w, &mut s, 1010), [(1010, 1), (1010, 2)]);
+        assert_eq!(w.next_expiration(), Some(1023));
+        assert_eq!(drain(&mut w, &mut s, 2000), [(1023, 0), (1024, 3)]);
     }
 
     #[test]
