@@ -107,6 +107,11 @@ def per_call(fn: Callable[[], object], number: int) -> Callable[[], float]:
     return lambda: timeit.timeit(fn, number=number) / number
 
 
+def fastest(times: list[list[float]]) -> list[float]:
+    """Each contender's best round."""
+    return [min(column) for column in zip(*times)]
+
+
 def median_ratio(times: list[list[float]], baseline: int, contender: int) -> str:
     """The median over rounds of baseline time / contender time, with its range."""
     ratios = sorted(r[baseline] / r[contender] for r in times)
@@ -182,7 +187,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=100_000)
     args = parser.parse_args()
     decisions = bench_decisions()
-    native, preparsed, python = (min(r[i] for r in decisions) for i in range(3))
+    native, preparsed, python = fastest(decisions)
     print(f"UAS decision from {len(INVITE)} header pairs: {native * 1e6:.2f} us (best round)")
     print(f"UAS decision from parsed TimerHeaders:   {preparsed * 1e6:.2f} us")
     print(f"pure-Python UAS decision:                {python * 1e6:.2f} us")
@@ -196,7 +201,7 @@ def main() -> None:
         ],
         5,
     )
-    best_engine, best_batched, best_heap = (min(r[i] for r in engine) for i in range(3))
+    best_engine, best_batched, best_heap = fastest(engine)
     operations = n * 4 + len(range(0, n, 5)) + 1
     print(f"engine workload ({n} sessions, {operations} operations): {best_engine:.3f} s (best)")
     print(f"engine workload, re-arms in batches of 256:               {best_batched:.3f} s")
