@@ -333,7 +333,7 @@ impl Engine {
 
     /// Whether the engine holds no session.
     pub fn is_empty(&self) -> bool {
-        self.index.len() == 0
+        self.len() == 0
     }
 
     /// The counters.
@@ -497,10 +497,10 @@ impl Engine {
         failed
     }
 
-    /// Many [`Engine::establish`] calls at once, in order, as
-    /// [`Engine::refreshed_batch`] does for refreshes. Returns the position and
-    /// error of each session that failed (a duplicate key, the cap); the
-    /// others are established.
+    /// Many [`Engine::establish`] calls at once, in order. A group of 16 keys'
+    /// index entries are read before any is established (a new session has no
+    /// slot to read yet). Returns the position and error of each session that
+    /// failed (a duplicate key, the cap); the others are established.
     pub fn establish_batch(&mut self, batch: &[(u64, Session)]) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
         for (group, sessions) in batch.chunks(LOOKAHEAD).enumerate() {
