@@ -6,7 +6,6 @@ use std::borrow::Cow;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
 use sessiontimer::SipMessage;
 
@@ -110,8 +109,8 @@ impl TimerHeaders {
 }
 
 /// Reads headers given in any accepted form. Lists and tuples of pairs, the
-/// common case, take the fast path: no mapping protocol check, one UTF-8
-/// encoding per name and per value of a session-timer header.
+/// common case, take the fast path: no mapping protocol check, and only the
+/// values of session-timer headers are read.
 /// Headers parsed once are borrowed, not copied.
 pub fn read<'a>(headers: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, TimerHeaders>> {
     if let Ok(parsed) = headers.cast::<TimerHeaders>() {
@@ -129,7 +128,7 @@ pub fn read<'a>(headers: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, TimerHeaders>
     } else if let Ok(text) = headers.cast::<PyString>() {
         return from_message(&text.to_cow()?).map(Cow::Owned);
     } else if let Ok(bytes) = headers.cast::<PyBytes>() {
-        return from_message(&String::from_utf8_lossy(bytes.as_bytes())).map(Cow::Owned);
+        return from_message(&text_of(bytes.as_bytes())).map(Cow::Owned);
     } else if let Ok(dict) = headers.cast::<PyDict>() {
         for (name, value) in dict.iter() {
             read_entry(&mut inner, &name, &value)?;
@@ -182,49 +181,30 @@ fn read_entry(
     Ok(())
 }
 
-/// Reads one row; names RFC 4028 does not use are skipped unread.
+/// Reads one row; names RFC 4028 does not use are skipped unread. A `str` is
+/// read in place on Python 3.10 and later (the wheel built there); a wheel
+/// for 3.9 (feature `abi3-py39`) can only read a copy.
 fn read_row(
     inner: &mut sessiontimer::TimerHeaders,
     name: &Bound<'_, PyAny>,
     value: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    let Some(header) = classify(name)? else {
+    let Some(header) = sessiontimer::HeaderName::classify(&name.cast::<PyString>()?.to_cow()?)
+    else {
         return Ok(());
     };
-    let value = value.cast::<PyString>()?.encode_utf8()?;
-    inner.read(header, utf8(&value)?).or_raise()
+    inner
+        .read(header, &value.cast::<PyString>()?.to_cow()?)
+        .or_raise()
 }
 
-/// How many distinct header-name strings `classify` remembers.
-const REMEMBERED_NAMES: usize = 512;
-
-/// The header a name string denotes, if RFC 4028 uses it. Names repeat from
-/// message to message, so each string's answer is remembered in a dict (a
-/// lookup by the string's cached hash), up to `REMEMBERED_NAMES` strings;
-/// the abi3 API for Python 3.9 can read a string only by encoding a copy.
-fn classify(name: &Bound<'_, PyAny>) -> PyResult<Option<sessiontimer::HeaderName>> {
-    use sessiontimer::HeaderName;
-    static NAMES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
-    let py = name.py();
-    let name = name.cast::<PyString>()?;
-    // Only exact `str`: a subclass may hash or compare as it likes.
-    let exact = name.is_exact_instance_of::<PyString>();
-    let names = NAMES.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
-    if let Some(known) = exact.then(|| names.get_item(name)).transpose()?.flatten() {
-        return Ok(HeaderName::ALL.get(known.extract::<usize>()?).copied());
+/// The text of a raw message given as bytes; bytes that are not UTF-8 become
+/// U+FFFD (a SIP message is UTF-8 text, RFC 3261 section 7).
+fn text_of(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
-    let header = HeaderName::classify(utf8(&name.encode_utf8()?)?);
-    if exact && names.len() < REMEMBERED_NAMES {
-        let position = header.and_then(|h| HeaderName::ALL.iter().position(|&a| a == h));
-        names.set_item(name, position.unwrap_or(HeaderName::ALL.len()))?;
-    }
-    Ok(header)
-}
-
-/// The text of bytes that Python encoded as UTF-8 (lone surrogates fail to encode).
-fn utf8<'a>(bytes: &'a Bound<'_, PyBytes>) -> PyResult<&'a str> {
-    std::str::from_utf8(bytes.as_bytes())
-        .map_err(|e| pyo3::exceptions::PyUnicodeDecodeError::new_err(e.to_string()))
 }
 
 fn from_message(raw: &str) -> PyResult<TimerHeaders> {
