@@ -2,8 +2,6 @@
 //! lifecycle. Thread-safe: one lock per engine; `poll`, `snapshot` and
 //! `restore` run with the interpreter released.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use pyo3::exceptions::{PyBaseException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
@@ -16,6 +14,8 @@ use crate::outcomes::{decision, describe, py_option, Negotiated, RefreshRequest,
 use crate::policy::{policy_arg, Policy};
 use crate::roles::{in_dialog_action, B2bua, InDialogRequest};
 use crate::session::Session;
+use crate::shared::Shared;
+use crate::untracked::{new_untracked, Leaf};
 
 py_enum! {
     /// What an action asks the host to do.
@@ -115,6 +115,8 @@ impl Action {
     }
 }
 
+impl Leaf for Action {}
+
 impl From<sessiontimer::Action> for Action {
     fn from(action: sessiontimer::Action) -> Self {
         let (kind, refresh, reason) = match action.kind {
@@ -140,13 +142,9 @@ impl From<sessiontimer::Action> for Action {
 /// Many sessions' timers and their refresh lifecycle, keyed by integers the
 /// host chooses. Sans-I/O: pass `now_ms` from your own monotonic clock.
 #[pyclass(frozen, module = "sessiontimer")]
-pub struct Engine(Mutex<sessiontimer::Engine>);
+pub struct Engine(Shared<sessiontimer::Engine>);
 
 impl Engine {
-    fn lock(&self) -> MutexGuard<'_, sessiontimer::Engine> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn config(
         policy: Option<Policy>,
         max_sessions: usize,
@@ -192,7 +190,7 @@ impl Engine {
             seed,
         );
         sessiontimer::Engine::new(config)
-            .map(|e| Engine(Mutex::new(e)))
+            .map(|e| Engine(Shared::new(e)))
             .or_raise()
     }
 
@@ -220,19 +218,19 @@ impl Engine {
             seed,
         );
         py.detach(|| sessiontimer::Engine::restore(config, data))
-            .map(|e| Engine(Mutex::new(e)))
+            .map(|e| Engine(Shared::new(e)))
             .or_raise()
     }
 
     /// The policy of every session.
     #[getter]
-    fn policy(&self) -> Policy {
-        Policy(self.lock().config().policy)
+    fn policy(&self, py: Python<'_>) -> Policy {
+        Policy(self.0.with(py, |e| e.config().policy))
     }
 
     /// Every setting, as keyword arguments for `Engine(**settings)`.
     fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let config = *self.lock().config();
+        let config = self.0.with(py, |e| *e.config());
         let d = PyDict::new(py);
         d.set_item("policy", Policy(config.policy))?;
         d.set_item("max_sessions", config.max_sessions)?;
@@ -245,21 +243,21 @@ impl Engine {
 
     /// Reserves room for `additional` more sessions.
     fn reserve(&self, py: Python<'_>, additional: usize) {
-        py.detach(|| self.lock().reserve(additional));
+        self.0.detached(py, |e| e.reserve(additional));
     }
 
-    fn __len__(&self) -> usize {
-        self.lock().len()
+    fn __len__(&self, py: Python<'_>) -> usize {
+        self.0.with(py, |e| e.len())
     }
 
-    fn __contains__(&self, key: u64) -> bool {
-        self.lock().session(key).is_some()
+    fn __contains__(&self, py: Python<'_>, key: u64) -> bool {
+        self.0.with(py, |e| e.session(key).is_some())
     }
 
     /// The counters of what the engine did, by name.
     #[getter]
     fn counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let c = self.lock().counters();
+        let c = self.0.with(py, |e| e.counters());
         let d = PyDict::new(py);
         for (name, value) in [
             ("established", c.established),
@@ -278,17 +276,23 @@ impl Engine {
     }
 
     /// The session under `key`, if any (a copy).
-    fn session(&self, key: u64) -> Option<Session> {
-        self.lock().session(key).map(Session::wrap)
+    fn session(&self, py: Python<'_>, key: u64) -> Option<Session> {
+        self.0.with(py, |e| e.session(key)).map(Session::wrap)
     }
 
     /// Starts tracking a dialog's session under `key`: a `Session`, or the
     /// `Negotiated` timer (or `None`) a decision settled on with `now_ms`, when
     /// its 2xx went out or came in.
     #[pyo3(signature = (key, session, now_ms=None))]
-    fn establish(&self, key: u64, session: &Bound<'_, PyAny>, now_ms: Option<u64>) -> PyResult<()> {
+    fn establish(
+        &self,
+        py: Python<'_>,
+        key: u64,
+        session: &Bound<'_, PyAny>,
+        now_ms: Option<u64>,
+    ) -> PyResult<()> {
         let session = match (session.cast::<Session>(), now_ms) {
-            (Ok(session), None) => *session.get().lock(),
+            (Ok(session), None) => session.get().core(py),
             (Err(_), Some(now_ms)) => {
                 let timer = session.extract::<Option<Negotiated>>()?;
                 sessiontimer::Session::started(timer.map(Into::into), now_ms)
@@ -304,22 +308,35 @@ impl Engine {
                 ))
             }
         };
-        self.lock().establish(key, session).or_raise()
+        self.0.with(py, |e| e.establish(key, session)).or_raise()
     }
 
     /// Starts tracking a proxy's view of a session: the interval of the 2xx it
     /// forwarded at `now_ms`. It ends with `SESSION_ENDED`, never BYE.
-    fn establish_proxy(&self, key: u64, interval: u32, now_ms: u64) -> PyResult<()> {
-        self.lock()
-            .establish_proxy(key, interval, now_ms)
+    fn establish_proxy(
+        &self,
+        py: Python<'_>,
+        key: u64,
+        interval: u32,
+        now_ms: u64,
+    ) -> PyResult<()> {
+        self.0
+            .with(py, |e| e.establish_proxy(key, interval, now_ms))
             .or_raise()
     }
 
     /// A 2xx to an INVITE or UPDATE on the dialog was sent or received at
     /// `now_ms`: the timer becomes `timer` and restarts.
-    fn refreshed(&self, key: u64, now_ms: u64, timer: Option<Negotiated>) -> PyResult<()> {
-        self.lock()
-            .refreshed(key, now_ms, timer.map(Into::into))
+    fn refreshed(
+        &self,
+        py: Python<'_>,
+        key: u64,
+        now_ms: u64,
+        timer: Option<Negotiated>,
+    ) -> PyResult<()> {
+        let timer = timer.map(Into::into);
+        self.0
+            .with(py, |e| e.refreshed(key, now_ms, timer))
             .or_raise()
     }
 
@@ -343,7 +360,7 @@ impl Engine {
                 })
             })
             .collect::<PyResult<Vec<_>>>()?;
-        let failed = py.detach(|| self.lock().refreshed_batch(&reports));
+        let failed = self.0.detached(py, |e| e.refreshed_batch(&reports));
         failed
             .iter()
             .map(|(n, error)| Ok((*n, exception(py, error)?)))
@@ -362,7 +379,10 @@ impl Engine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = read(request)?;
         let method = method_of(method, &request)?;
-        let answer = self.lock().answer(key, method, &request.inner).or_raise()?;
+        let answer = self
+            .0
+            .with(py, |e| e.answer(key, method, &request.inner))
+            .or_raise()?;
         decision(py, answer)
     }
 
@@ -383,15 +403,17 @@ impl Engine {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let args = InDialogRequest::read(leg, request, kind, method)?;
         let action = self
-            .lock()
-            .on_in_dialog_request(
-                key,
-                &b2bua.0,
-                args.leg,
-                args.method,
-                &args.headers.inner,
-                args.kind,
-            )
+            .0
+            .with(py, |e| {
+                e.on_in_dialog_request(
+                    key,
+                    &b2bua.0,
+                    args.leg,
+                    args.method,
+                    &args.headers.inner,
+                    args.kind,
+                )
+            })
             .or_raise()?;
         in_dialog_action(py, action)
     }
@@ -400,6 +422,7 @@ impl Engine {
     #[pyo3(signature = (key, now_ms, status, response=None))]
     fn on_refresh_response(
         &self,
+        py: Python<'_>,
         key: u64,
         now_ms: u64,
         status: u16,
@@ -409,54 +432,61 @@ impl Engine {
             Some(r) => read(r)?.into_owned().inner,
             None => sessiontimer::TimerHeaders::default(),
         };
-        self.lock()
-            .on_refresh_response(key, now_ms, status, &response)
+        self.0
+            .with(py, |e| {
+                e.on_refresh_response(key, now_ms, status, &response)
+            })
             .or_raise()
     }
 
     /// Forgets the session under `key`, returning it.
-    fn remove(&self, key: u64) -> PyResult<Session> {
-        self.lock().remove(key).map(Session::wrap).or_raise()
+    fn remove(&self, py: Python<'_>, key: u64) -> PyResult<Session> {
+        self.0
+            .with(py, |e| e.remove(key))
+            .map(Session::wrap)
+            .or_raise()
     }
 
     /// When to call `poll` next (a lower bound), `None` when no timer runs.
-    fn next_deadline(&self) -> Option<u64> {
-        self.lock().next_deadline()
+    fn next_deadline(&self, py: Python<'_>) -> Option<u64> {
+        self.0.with(py, |e| e.next_deadline())
     }
 
     /// The actions due at or before `now_ms`, in deadline order (at most
-    /// `limit` of them; the rest stay due).
+    /// `limit` of them; the rest stay due). Actions hold no Python objects, so
+    /// the cyclic collector does not track them.
     #[pyo3(signature = (now_ms, limit=None))]
-    fn poll(&self, py: Python<'_>, now_ms: u64, limit: Option<usize>) -> Vec<Action> {
-        let due = py.detach(|| {
-            let mut engine = self.lock();
-            let limit = limit.unwrap_or(usize::MAX);
-            std::iter::from_fn(|| engine.poll(now_ms))
+    fn poll(&self, py: Python<'_>, now_ms: u64, limit: Option<usize>) -> PyResult<Vec<Py<Action>>> {
+        let limit = limit.unwrap_or(usize::MAX);
+        let due = self.0.detached(py, |e| {
+            std::iter::from_fn(|| e.poll(now_ms))
                 .take(limit)
                 .collect::<Vec<_>>()
         });
-        due.into_iter().map(Action::from).collect()
+        due.into_iter()
+            .map(|action| new_untracked(py, Action::from(action)))
+            .collect()
     }
 
     /// The whole engine as bytes (poll first: unpolled actions are not kept).
     fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let bytes = py.detach(|| self.lock().snapshot());
+        let bytes = self.0.detached(py, |e| e.snapshot());
         PyBytes::new(py, &bytes)
     }
 
     /// The session under `key` as bytes, its deadline included.
     fn snapshot_session<'py>(&self, py: Python<'py>, key: u64) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = self.lock().snapshot_session(key).or_raise()?;
+        let bytes = self.0.with(py, |e| e.snapshot_session(key)).or_raise()?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     /// Takes over a session from `snapshot_session` bytes, returning its key.
-    fn restore_session(&self, data: &[u8]) -> PyResult<u64> {
-        self.lock().restore_session(data).or_raise()
+    fn restore_session(&self, py: Python<'_>, data: &[u8]) -> PyResult<u64> {
+        self.0.with(py, |e| e.restore_session(data)).or_raise()
     }
 
-    fn __repr__(&self) -> String {
-        format!("Engine(sessions={})", self.lock().len())
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!("Engine(sessions={})", self.__len__(py))
     }
 
     fn __reduce__<'py>(

@@ -1,6 +1,7 @@
 //! Python bindings of sessiontimer: types and errors translated, no policy of
 //! their own (every rule lives in the `sessiontimer` core crate).
-#![forbid(unsafe_code)]
+// Every `unsafe` of the binding lives in `untracked.rs`.
+#![deny(unsafe_code)]
 
 #[macro_use]
 mod enums;
@@ -11,6 +12,8 @@ mod outcomes;
 mod policy;
 mod roles;
 mod session;
+mod shared;
+mod untracked;
 
 use pyo3::prelude::*;
 

@@ -2,7 +2,6 @@
 //! policy; decisions come from the core unchanged.
 
 use std::borrow::Cow;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -13,20 +12,17 @@ use crate::headers::{method_of, read, TimerHeaders};
 use crate::outcomes::{decision, describe, py_bool, py_option, reject, Negotiated, Rows};
 use crate::policy::{policy_arg, Policy};
 use crate::session::Session;
+use crate::shared::Shared;
 
 /// The UAC role (RFC 4028 section 7): the INVITE's headers, 422 and 420
 /// retries, and reading the 2xx. Thread-safe: calls are serialised.
 #[pyclass(frozen, module = "sessiontimer")]
-pub struct Uac(Mutex<sessiontimer::Uac>);
+pub struct Uac(Shared<sessiontimer::Uac>);
 
 impl Uac {
-    fn lock(&self) -> MutexGuard<'_, sessiontimer::Uac> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Wraps a core UAC.
     pub fn wrap(uac: sessiontimer::Uac) -> Self {
-        Uac(Mutex::new(uac))
+        Uac(Shared::new(uac))
     }
 }
 
@@ -47,32 +43,33 @@ impl Uac {
 
     /// The policy.
     #[getter]
-    fn policy(&self) -> Policy {
-        Policy(*self.lock().policy())
+    fn policy(&self, py: Python<'_>) -> Policy {
+        Policy(self.0.with(py, |uac| *uac.policy()))
     }
 
     /// How many 422 retries were sent.
     #[getter]
-    fn retries(&self) -> u8 {
-        self.lock().retries()
+    fn retries(&self, py: Python<'_>) -> u8 {
+        self.0.with(py, |uac| uac.retries())
     }
 
     /// The Session-Expires of the current request, if any.
     #[getter]
-    fn offered_interval(&self) -> Option<u32> {
-        self.lock().offered_interval()
+    fn offered_interval(&self, py: Python<'_>) -> Option<u32> {
+        self.0.with(py, |uac| uac.offered_interval())
     }
 
     /// Session-timer headers of the (next) INVITE.
-    fn request(&self) -> Rows {
-        self.lock().request().to_rows()
+    fn request(&self, py: Python<'_>) -> Rows {
+        self.0.with(py, |uac| uac.request()).to_rows()
     }
 
     /// A 422 arrived: the headers of the retried INVITE (section 7.3).
     fn on_422(&self, response: &Bound<'_, PyAny>) -> PyResult<Rows> {
+        let py = response.py();
         let response = read(response)?;
-        self.lock()
-            .on_422(&response.inner)
+        self.0
+            .with(py, |uac| uac.on_422(&response.inner))
             .map(|e| e.to_rows())
             .or_raise()
     }
@@ -80,30 +77,38 @@ impl Uac {
     /// A 420 naming `timer` arrived: the headers of a retry without
     /// `Require: timer`, or `None` when retrying is pointless.
     fn on_420(&self, response: &Bound<'_, PyAny>) -> PyResult<Option<Rows>> {
+        let py = response.py();
         let response = read(response)?;
-        Ok(self.lock().on_420(&response.inner).map(|e| e.to_rows()))
+        let retry = self.0.with(py, |uac| uac.on_420(&response.inner));
+        Ok(retry.map(|e| e.to_rows()))
     }
 
     /// The timer a 2xx to our INVITE settles on (`None`: no expiration).
     fn on_2xx(&self, response: &Bound<'_, PyAny>) -> PyResult<Option<Negotiated>> {
+        let py = response.py();
         let response = read(response)?;
-        Ok(self.lock().on_2xx(&response.inner).map(Negotiated::from))
+        let timer = self.0.with(py, |uac| uac.on_2xx(&response.inner));
+        Ok(timer.map(Negotiated::from))
     }
 
     /// The dialog's session once the 2xx arrived at `now_ms`.
     fn establish(&self, response: &Bound<'_, PyAny>, now_ms: u64) -> PyResult<Session> {
+        let py = response.py();
         let response = read(response)?;
-        Ok(Session::wrap(
-            self.lock().establish(&response.inner, now_ms),
-        ))
+        let session = self
+            .0
+            .with(py, |uac| uac.establish(&response.inner, now_ms));
+        Ok(Session::wrap(session))
     }
 
-    fn __repr__(&self) -> String {
-        let uac = self.lock();
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let (offered, retries) = self
+            .0
+            .with(py, |uac| (uac.offered_interval(), uac.retries()));
         format!(
             "Uac(offered_interval={}, retries={})",
-            py_option(uac.offered_interval()),
-            uac.retries()
+            py_option(offered),
+            retries
         )
     }
 }
@@ -387,13 +392,15 @@ impl B2bua {
         method: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let args = InDialogRequest::read(leg, request, kind, method)?;
-        let action = self.0.on_in_dialog_request(
-            args.leg,
-            &mut session.lock(),
-            args.method,
-            &args.headers.inner,
-            args.kind,
-        );
+        let action = session.with(py, |session| {
+            self.0.on_in_dialog_request(
+                args.leg,
+                session,
+                args.method,
+                &args.headers.inner,
+                args.kind,
+            )
+        });
         in_dialog_action(py, action)
     }
 }

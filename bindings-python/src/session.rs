@@ -1,7 +1,5 @@
 //! One dialog's session-timer state, outside an engine.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
@@ -11,22 +9,28 @@ use crate::headers::{method_of, read};
 use crate::outcomes::{decision, py_bool, py_option, repr_timer, Negotiated, RefreshRequest};
 use crate::policy::{policy_arg, Policy};
 use crate::roles::Uas;
+use crate::shared::Shared;
 
 /// One dialog's session-timer state: the timer in force, when it was last
 /// refreshed, the dialog's Min-SE and what the peer supports. Thread-safe:
 /// calls are serialised. Pickles to 22 bytes.
 #[pyclass(frozen, module = "sessiontimer")]
-pub struct Session(Mutex<sessiontimer::Session>);
+pub struct Session(Shared<sessiontimer::Session>);
 
 impl Session {
     /// Wraps a core session.
     pub fn wrap(session: sessiontimer::Session) -> Self {
-        Session(Mutex::new(session))
+        Session(Shared::new(session))
     }
 
-    /// The core session, locked.
-    pub fn lock(&self) -> MutexGuard<'_, sessiontimer::Session> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    /// A copy of the core session.
+    pub fn core(&self, py: Python<'_>) -> sessiontimer::Session {
+        self.0.get(py)
+    }
+
+    /// Runs `f` on the core session, serialised with other threads' calls.
+    pub fn with<R>(&self, py: Python<'_>, f: impl FnOnce(&mut sessiontimer::Session) -> R) -> R {
+        self.0.with(py, f)
     }
 }
 
@@ -93,77 +97,82 @@ impl Session {
 
     /// The timer in force, if any.
     #[getter]
-    fn timer(&self) -> Option<Negotiated> {
-        self.lock().timer().map(Negotiated::from)
+    fn timer(&self, py: Python<'_>) -> Option<Negotiated> {
+        self.core(py).timer().map(Negotiated::from)
     }
 
     /// When the last successful refresh happened.
     #[getter]
-    fn refreshed_at_ms(&self) -> u64 {
-        self.lock().refreshed_at_ms()
+    fn refreshed_at_ms(&self, py: Python<'_>) -> u64 {
+        self.core(py).refreshed_at_ms()
     }
 
     /// The Min-SE learnt on this dialog, if any.
     #[getter]
-    fn dialog_min_se(&self) -> Option<u32> {
-        self.lock().dialog_min_se()
+    fn dialog_min_se(&self, py: Python<'_>) -> Option<u32> {
+        self.core(py).dialog_min_se()
     }
 
     /// Whether the peer has shown support for timers.
     #[getter]
-    fn peer_supports_timer(&self) -> bool {
-        self.lock().peer_supports_timer()
+    fn peer_supports_timer(&self, py: Python<'_>) -> bool {
+        self.core(py).peer_supports_timer()
     }
 
     /// Whether we placed the call.
     #[getter]
-    fn owns_call_id(&self) -> bool {
-        self.lock().owns_call_id()
+    fn owns_call_id(&self, py: Python<'_>) -> bool {
+        self.core(py).owns_call_id()
     }
 
     /// A 2xx to an INVITE or UPDATE was sent or received at `now_ms`: the timer
     /// becomes `timer` and restarts.
-    fn apply(&self, timer: Option<Negotiated>, now_ms: u64) {
-        self.lock().apply(timer.map(Into::into), now_ms);
+    fn apply(&self, py: Python<'_>, timer: Option<Negotiated>, now_ms: u64) {
+        self.with(py, |s| s.apply(timer.map(Into::into), now_ms));
     }
 
     /// Records what a message from the peer shows (timer support, UPDATE in Allow).
-    fn note_peer(&self, message: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn note_peer(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<()> {
         let message = read(message)?;
-        self.lock().note_peer(&message.inner);
+        self.with(py, |s| s.note_peer(&message.inner));
         Ok(())
     }
 
     /// When the session expires, if a timer runs.
-    fn expires_at_ms(&self) -> Option<u64> {
-        self.lock().expires_at_ms()
+    fn expires_at_ms(&self, py: Python<'_>) -> Option<u64> {
+        self.core(py).expires_at_ms()
     }
 
     /// When we must refresh, if we are the refresher.
-    fn refresh_at_ms(&self) -> Option<u64> {
-        self.lock().refresh_at_ms()
+    fn refresh_at_ms(&self, py: Python<'_>) -> Option<u64> {
+        self.core(py).refresh_at_ms()
     }
 
     /// When we must send BYE, if the peer is the refresher.
     #[pyo3(signature = (margin=None))]
-    fn bye_at_ms(&self, margin: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    fn bye_at_ms(
+        &self,
+        py: Python<'_>,
+        margin: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<u64>> {
         let margin = match margin {
             Some(m) => ByeMargin::extract_lenient(m)?.into(),
             None => sessiontimer::ByeMargin::Rfc,
         };
-        Ok(self.lock().bye_at_ms(margin))
+        Ok(self.core(py).bye_at_ms(margin))
     }
 
     /// The refresh to send now (or any re-INVITE or UPDATE on the dialog).
     #[pyo3(signature = (policy=None))]
-    fn refresh_request(&self, policy: Option<Policy>) -> RefreshRequest {
-        self.lock().refresh_request(&policy_arg(policy)).into()
+    fn refresh_request(&self, py: Python<'_>, policy: Option<Policy>) -> RefreshRequest {
+        self.core(py).refresh_request(&policy_arg(policy)).into()
     }
 
     /// A final response to `sent` arrived at `now_ms` (a timeout is 408).
     #[pyo3(signature = (sent, now_ms, status, response=None, policy=None))]
     fn on_refresh_response(
         &self,
+        py: Python<'_>,
         sent: RefreshRequest,
         now_ms: u64,
         status: u16,
@@ -175,9 +184,9 @@ impl Session {
             None => sessiontimer::TimerHeaders::default(),
         };
         let policy = policy_arg(policy);
-        let result =
-            self.lock()
-                .on_refresh_response(&policy, now_ms, status, &sent.inner, &response);
+        let result = self.with(py, |s| {
+            s.on_refresh_response(&policy, now_ms, status, &sent.inner, &response)
+        });
         Ok(result.into())
     }
 
@@ -193,13 +202,13 @@ impl Session {
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = read(request)?;
         let method = method_of(method, &request)?;
-        let answer = self.lock().answer(&uas.0, method, &request.inner);
+        let answer = self.with(py, |s| s.answer(&uas.0, method, &request.inner));
         decision(py, answer)
     }
 
     /// The session as 22 bytes.
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.lock().to_bytes())
+        PyBytes::new(py, &self.core(py).to_bytes())
     }
 
     /// A session from `to_bytes`, every field checked.
@@ -211,17 +220,14 @@ impl Session {
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        match other.cast::<Session>() {
-            Ok(other) => {
-                let mine = *self.lock();
-                mine == *other.get().lock()
-            }
-            Err(_) => false,
-        }
+        let py = other.py();
+        other
+            .cast::<Session>()
+            .is_ok_and(|other| self.core(py) == other.get().core(py))
     }
 
-    fn __repr__(&self) -> String {
-        let s = self.lock();
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let s = self.core(py);
         format!(
             "Session(timer={}, refreshed_at_ms={}, dialog_min_se={}, peer_supports_timer={})",
             repr_timer(s.timer().map(Negotiated::from)),
