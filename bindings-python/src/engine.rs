@@ -4,15 +4,16 @@
 
 use pyo3::exceptions::{PyBaseException, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use sessiontimer::{ActionKind as CoreKind, EngineConfig, Refreshed, Teardown as CoreTeardown};
 
 use crate::enums::Named;
 use crate::errors::{exception, OrRaise};
 use crate::headers::{method_of, read};
-use crate::outcomes::{decision, describe, py_option, Negotiated, RefreshRequest, Rows};
+use crate::outcomes::{decision, py_option, Negotiated, RefreshRequest};
 use crate::policy::{policy_arg, Policy};
 use crate::roles::{in_dialog_action, B2bua, InDialogRequest};
+use crate::rows::describe;
 use crate::session::Session;
 use crate::shared::Shared;
 use crate::untracked::{new_untracked, Leaf};
@@ -86,10 +87,11 @@ impl Action {
 
     /// The refresh's session-timer headers (empty for a teardown).
     #[getter]
-    fn headers(&self) -> Rows {
-        self.refresh
-            .as_ref()
-            .map_or_else(Vec::new, |r| r.headers.clone())
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        match &self.refresh {
+            Some(refresh) => refresh.headers(py),
+            None => Ok(PyList::empty(py)),
+        }
     }
 
     fn __repr__(&self) -> String {
@@ -97,7 +99,7 @@ impl Action {
             (Some(r), _) => format!(
                 ", method='{}', headers={}",
                 r.method.text(),
-                describe(&r.headers)
+                describe(&r.inner.headers.to_rows())
             ),
             (None, Some(reason)) => format!(
                 ", reason=Teardown.{}, status={}",

@@ -11,6 +11,7 @@ mod headers;
 mod outcomes;
 mod policy;
 mod roles;
+mod rows;
 mod session;
 mod shared;
 mod untracked;

@@ -2,13 +2,11 @@
 //! readable `repr`, equality and pickling.
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyList, PyTuple};
 use sessiontimer::{HeaderEdits, UasDecision};
 
 use crate::enums::{Method, Named, Side};
-
-/// Header rows to add to a message: (name, value) pairs.
-pub type Rows = Vec<(String, String)>;
+use crate::rows::{self, OutRows, Rows};
 
 /// A session timer a negotiation settled on: the interval and who refreshes.
 #[pyclass(frozen, eq, hash, from_py_object, module = "sessiontimer")]
@@ -67,15 +65,6 @@ impl From<Negotiated> for sessiontimer::Negotiated {
     }
 }
 
-/// The Python `repr` of header rows.
-pub fn describe(rows: &Rows) -> String {
-    let rows: Vec<String> = rows
-        .iter()
-        .map(|(n, v)| format!("('{n}', '{v}')"))
-        .collect();
-    format!("[{}]", rows.join(", "))
-}
-
 /// The Python `repr` of an optional timer.
 pub fn repr_timer(timer: Option<Negotiated>) -> String {
     timer.map_or_else(|| "None".to_owned(), |t| t.__repr__())
@@ -100,9 +89,7 @@ pub fn py_bool(value: bool) -> &'static str {
 #[pyclass(frozen, eq, module = "sessiontimer")]
 #[derive(Clone, PartialEq)]
 pub struct Accept {
-    /// Session-timer headers of the 2xx.
-    #[pyo3(get)]
-    pub headers: Rows,
+    headers: OutRows,
     /// The timer in force once the 2xx is sent.
     #[pyo3(get)]
     pub timer: Option<Negotiated>,
@@ -113,7 +100,16 @@ impl Accept {
     #[new]
     #[pyo3(signature = (headers, timer=None))]
     fn py_new(headers: Rows, timer: Option<Negotiated>) -> Self {
-        Accept { headers, timer }
+        Accept {
+            headers: OutRows::Given(headers),
+            timer,
+        }
+    }
+
+    /// Session-timer headers of the 2xx.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.headers.to_py(py)
     }
 
     /// Always 200.
@@ -125,7 +121,7 @@ impl Accept {
     fn __repr__(&self) -> String {
         format!(
             "Accept(headers={}, timer={})",
-            describe(&self.headers),
+            self.headers.describe(),
             repr_timer(self.timer)
         )
     }
@@ -138,16 +134,23 @@ pub struct Reject {
     /// The response code.
     #[pyo3(get)]
     pub status: u16,
-    /// Session-timer headers of the response.
-    #[pyo3(get)]
-    pub headers: Rows,
+    headers: OutRows,
 }
 
 #[pymethods]
 impl Reject {
     #[new]
     fn py_new(status: u16, headers: Rows) -> Self {
-        Reject { status, headers }
+        Reject {
+            status,
+            headers: OutRows::Given(headers),
+        }
+    }
+
+    /// Session-timer headers of the response.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.headers.to_py(py)
     }
 
     /// The reason phrase of `status`.
@@ -160,7 +163,7 @@ impl Reject {
         format!(
             "Reject(status={}, headers={})",
             self.status,
-            describe(&self.headers)
+            self.headers.describe()
         )
     }
 }
@@ -186,12 +189,12 @@ impl NotARefresh {
 pub fn decision(py: Python<'_>, decision: UasDecision) -> PyResult<Bound<'_, PyAny>> {
     Ok(match decision {
         UasDecision::Accept { headers, timer } => Accept {
-            headers: headers.to_rows(),
+            headers: OutRows::Edits(headers),
             timer: timer.map(Negotiated::from),
         }
         .into_pyobject(py)?
         .into_any(),
-        UasDecision::Reject { status, headers } => reject(py, status, &headers)?,
+        UasDecision::Reject { status, headers } => reject(py, status, headers)?,
         UasDecision::NotARefresh => NotARefresh {}.into_pyobject(py)?.into_any(),
     })
 }
@@ -200,11 +203,11 @@ pub fn decision(py: Python<'_>, decision: UasDecision) -> PyResult<Bound<'_, PyA
 pub fn reject<'py>(
     py: Python<'py>,
     status: u16,
-    headers: &HeaderEdits,
+    headers: HeaderEdits,
 ) -> PyResult<Bound<'py, PyAny>> {
     Ok(Reject {
         status,
-        headers: headers.to_rows(),
+        headers: OutRows::Edits(headers),
     }
     .into_pyobject(py)?
     .into_any())
@@ -217,14 +220,17 @@ pub struct RefreshRequest {
     /// UPDATE or INVITE.
     #[pyo3(get)]
     pub method: Method,
-    /// Session-timer headers of the request.
-    #[pyo3(get)]
-    pub headers: Rows,
     pub(crate) inner: sessiontimer::RefreshRequest,
 }
 
 #[pymethods]
 impl RefreshRequest {
+    /// Session-timer headers of the request.
+    #[getter]
+    pub fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        rows::to_py(py, &self.inner.headers)
+    }
+
     /// Session-Expires of the request, if any.
     #[getter]
     fn interval(&self) -> Option<u32> {
@@ -235,7 +241,7 @@ impl RefreshRequest {
         format!(
             "RefreshRequest(method=Method.{}, headers={})",
             self.method.text(),
-            describe(&self.headers)
+            rows::describe(&self.inner.headers.to_rows())
         )
     }
 }
@@ -244,7 +250,6 @@ impl From<sessiontimer::RefreshRequest> for RefreshRequest {
     fn from(inner: sessiontimer::RefreshRequest) -> Self {
         RefreshRequest {
             method: inner.method.into(),
-            headers: inner.headers.to_rows(),
             inner,
         }
     }

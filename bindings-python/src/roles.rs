@@ -4,13 +4,14 @@
 use std::borrow::Cow;
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyList, PyTuple};
 
 use crate::enums::{method_arg, Leg, Named, RefreshKind};
 use crate::errors::OrRaise;
 use crate::headers::{method_of, read, TimerHeaders};
-use crate::outcomes::{decision, describe, py_bool, py_option, reject, Negotiated, Rows};
+use crate::outcomes::{decision, py_bool, py_option, reject, Negotiated};
 use crate::policy::{policy_arg, Policy};
+use crate::rows::{self, describe, Rows};
 use crate::session::Session;
 use crate::shared::Shared;
 
@@ -60,27 +61,27 @@ impl Uac {
     }
 
     /// Session-timer headers of the (next) INVITE.
-    fn request(&self, py: Python<'_>) -> Rows {
-        self.0.with(py, |uac| uac.request()).to_rows()
+    fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        rows::to_py(py, &self.0.with(py, |uac| uac.request()))
     }
 
     /// A 422 arrived: the headers of the retried INVITE (section 7.3).
-    fn on_422(&self, response: &Bound<'_, PyAny>) -> PyResult<Rows> {
+    fn on_422<'py>(&self, response: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let py = response.py();
         let response = read(response)?;
         self.0
             .with(py, |uac| uac.on_422(&response.inner))
-            .map(|e| e.to_rows())
             .or_raise()
+            .and_then(|edits| rows::to_py(py, &edits))
     }
 
     /// A 420 naming `timer` arrived: the headers of a retry without
     /// `Require: timer`, or `None` when retrying is pointless.
-    fn on_420(&self, response: &Bound<'_, PyAny>) -> PyResult<Option<Rows>> {
+    fn on_420<'py>(&self, response: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyList>>> {
         let py = response.py();
         let response = read(response)?;
         let retry = self.0.with(py, |uac| uac.on_420(&response.inner));
-        Ok(retry.map(|e| e.to_rows()))
+        retry.map(|edits| rows::to_py(py, &edits)).transpose()
     }
 
     /// The timer a 2xx to our INVITE settles on (`None`: no expiration).
@@ -214,9 +215,6 @@ impl ProxyTransaction {
 #[pyclass(frozen, eq, module = "sessiontimer")]
 #[derive(Clone, PartialEq)]
 pub struct Forward {
-    /// Session-timer headers to set on the forwarded request.
-    #[pyo3(get)]
-    pub headers: Rows,
     /// State to keep until the final response.
     #[pyo3(get)]
     pub transaction: ProxyTransaction,
@@ -233,6 +231,12 @@ fn edited(edits: &sessiontimer::HeaderEdits, mut rows: Rows) -> Rows {
 
 #[pymethods]
 impl Forward {
+    /// Session-timer headers to set on the forwarded request.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        rows::to_py(py, &self.edits)
+    }
+
     /// The request's header pairs `rows` as they must be forwarded.
     fn apply(&self, rows: Rows) -> Rows {
         edited(&self.edits, rows)
@@ -241,7 +245,7 @@ impl Forward {
     fn __repr__(&self) -> String {
         format!(
             "Forward(headers={}, transaction={})",
-            describe(&self.headers),
+            describe(&self.edits.to_rows()),
             self.transaction.__repr__()
         )
     }
@@ -251,9 +255,6 @@ impl Forward {
 #[pyclass(frozen, eq, module = "sessiontimer")]
 #[derive(Clone, PartialEq)]
 pub struct ProxyResponse {
-    /// Session-timer headers to set on the forwarded 2xx.
-    #[pyo3(get)]
-    pub headers: Rows,
     /// The session interval, `None` when the session does not expire.
     #[pyo3(get)]
     pub interval: Option<u32>,
@@ -262,6 +263,12 @@ pub struct ProxyResponse {
 
 #[pymethods]
 impl ProxyResponse {
+    /// Session-timer headers to set on the forwarded 2xx.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        rows::to_py(py, &self.edits)
+    }
+
     /// The 2xx's header pairs `rows` as they must be forwarded.
     fn apply(&self, rows: Rows) -> Rows {
         edited(&self.edits, rows)
@@ -280,7 +287,7 @@ impl ProxyResponse {
     fn __repr__(&self) -> String {
         format!(
             "ProxyResponse(headers={}, interval={})",
-            describe(&self.headers),
+            describe(&self.edits.to_rows()),
             py_option(self.interval)
         )
     }
@@ -319,14 +326,13 @@ impl Proxy {
         let method = method_of(method, &request)?;
         match self.0.on_request(method, &request.inner) {
             sessiontimer::ProxyRequestDecision::Forward { edits, transaction } => Ok(Forward {
-                headers: edits.to_rows(),
                 transaction: ProxyTransaction(transaction),
                 edits,
             }
             .into_pyobject(py)?
             .into_any()),
             sessiontimer::ProxyRequestDecision::Reject { status, headers } => {
-                reject(py, status, &headers)
+                reject(py, status, headers)
             }
         }
     }
@@ -340,7 +346,6 @@ impl Proxy {
         let response = read(response)?;
         let out = self.0.on_2xx(&transaction.0, &response.inner);
         Ok(ProxyResponse {
-            headers: out.edits.to_rows(),
             interval: out.interval,
             edits: out.edits,
         })

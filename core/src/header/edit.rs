@@ -2,8 +2,19 @@
 //! as exactly one Session-Expires, one Min-SE, and `timer` merged into existing
 //! option-tag lists without duplicates.
 
+use std::borrow::Cow;
+
 use super::parse::{is_lws, option_list_contains};
 use super::{HeaderName, SessionExpires, TIMER_TAG};
+
+/// `value` as text, in one allocation for the common `1800;refresher=uac`.
+fn written(value: &impl std::fmt::Display) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(24);
+    // Writing into a String never fails.
+    let _ = write!(text, "{value}");
+    text
+}
 
 /// The session-timer headers one outgoing message must carry.
 ///
@@ -44,18 +55,27 @@ impl HeaderEdits {
         .filter_map(|(wanted, name)| wanted.then_some(name))
     }
 
-    /// The rows to add to a message that has none of these headers yet, long
-    /// names, in a stable order.
+    /// The rows to add to a message that has none of these headers yet, in a
+    /// stable order; a fixed value (`timer`) is borrowed, not allocated.
+    pub fn rows(&self) -> impl Iterator<Item = (HeaderName, Cow<'static, str>)> + '_ {
+        let session_expires = self
+            .session_expires
+            .as_ref()
+            .map(|se| (HeaderName::SessionExpires, Cow::Owned(written(se))));
+        let min_se = self
+            .min_se
+            .map(|min_se| (HeaderName::MinSe, Cow::Owned(min_se.to_string())));
+        session_expires
+            .into_iter()
+            .chain(min_se)
+            .chain(self.option_tags().map(|h| (h, Cow::Borrowed(TIMER_TAG))))
+    }
+
+    /// [`HeaderEdits::rows`], every value owned.
     pub fn to_pairs(&self) -> Vec<(HeaderName, String)> {
-        let mut rows = Vec::with_capacity(4);
-        if let Some(se) = &self.session_expires {
-            rows.push((HeaderName::SessionExpires, se.to_string()));
-        }
-        if let Some(min_se) = self.min_se {
-            rows.push((HeaderName::MinSe, min_se.to_string()));
-        }
-        rows.extend(self.option_tags().map(|h| (h, TIMER_TAG.to_owned())));
-        rows
+        self.rows()
+            .map(|(name, value)| (name, value.into_owned()))
+            .collect()
     }
 
     /// The rows as SIP header lines, `Name: value` each ending in CRLF, ready to
