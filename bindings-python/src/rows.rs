@@ -29,6 +29,7 @@ fn name(py: Python<'_>, header: HeaderName) -> Bound<'_, PyString> {
             .map(|h| PyString::intern(py, h.as_str()).unbind())
             .collect()
     });
+    // `ALL` lists every name; one missing from it would be made on each call.
     let position = HeaderName::ALL.iter().position(|&h| h == header);
     match position {
         Some(i) => names[i].bind(py).clone(),
