@@ -127,6 +127,23 @@ def test_outcomes_are_immutable_comparable_and_readable() -> None:
     assert repr(reject) == "Reject(status=422, headers=[('Min-SE', '1800')])"
 
 
+def test_outcome_headers_are_written_on_each_read_and_compare_as_rows() -> None:
+    """Rows are written from the decision when read: each read is a new list,
+    and an outcome built from the same rows in Python is equal to it."""
+    decision = st.Uas().decide([("Supported", "timer"), ("Session-Expires", "1800")])
+    assert isinstance(decision, st.Accept)
+    rows = decision.headers
+    assert rows == [
+        ("Session-Expires", "1800;refresher=uac"),
+        ("Supported", "timer"),
+        ("Require", "timer"),
+    ]
+    rows.clear()
+    assert decision.headers != rows and len(decision.headers) == 3
+    assert decision == st.Accept(decision.headers, decision.timer)
+    assert decision != st.Accept(decision.headers[:1], decision.timer)
+
+
 def test_uac_call_with_422_then_2xx_then_refresh_request() -> None:
     uac = st.Uac(st.Policy(session_expires=90))
     retry = uac.on_422("SIP/2.0 422 Session Interval Too Small\r\nMin-SE: 600\r\n\r\n")
