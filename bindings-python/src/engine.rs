@@ -13,7 +13,7 @@ use crate::headers::{method_of, read};
 use crate::outcomes::{decision, py_option, Negotiated, RefreshRequest};
 use crate::policy::{policy_arg, Policy};
 use crate::roles::{in_dialog_action, B2bua, InDialogRequest};
-use crate::rows::describe;
+use crate::rows::describe_edits;
 use crate::session::Session;
 use crate::shared::Shared;
 use crate::untracked::{new_untracked, Leaf};
@@ -99,7 +99,7 @@ impl Action {
             (Some(r), _) => format!(
                 ", method='{}', headers={}",
                 r.method.text(),
-                describe(&r.inner.headers.to_rows())
+                describe_edits(&r.inner.headers)
             ),
             (None, Some(reason)) => format!(
                 ", reason=Teardown.{}, status={}",

@@ -241,7 +241,7 @@ impl RefreshRequest {
         format!(
             "RefreshRequest(method=Method.{}, headers={})",
             self.method.text(),
-            rows::describe(&self.inner.headers.to_rows())
+            rows::describe_edits(&self.inner.headers)
         )
     }
 }

@@ -11,7 +11,7 @@ use crate::errors::OrRaise;
 use crate::headers::{method_of, read, TimerHeaders};
 use crate::outcomes::{decision, py_bool, py_option, reject, Negotiated};
 use crate::policy::{policy_arg, Policy};
-use crate::rows::{self, describe, Rows};
+use crate::rows::{self, describe_edits, Rows};
 use crate::session::Session;
 use crate::shared::Shared;
 
@@ -245,7 +245,7 @@ impl Forward {
     fn __repr__(&self) -> String {
         format!(
             "Forward(headers={}, transaction={})",
-            describe(&self.edits.to_rows()),
+            describe_edits(&self.edits),
             self.transaction.__repr__()
         )
     }
@@ -287,7 +287,7 @@ impl ProxyResponse {
     fn __repr__(&self) -> String {
         format!(
             "ProxyResponse(headers={}, interval={})",
-            describe(&self.edits.to_rows()),
+            describe_edits(&self.edits),
             py_option(self.interval)
         )
     }

@@ -76,6 +76,11 @@ impl PartialEq for OutRows {
     }
 }
 
+/// The Python `repr` of the rows `edits` ask for.
+pub fn describe_edits(edits: &HeaderEdits) -> String {
+    describe(&edits.to_rows())
+}
+
 /// The Python `repr` of header rows.
 pub fn describe(rows: &Rows) -> String {
     let rows: Vec<String> = rows
