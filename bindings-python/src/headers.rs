@@ -122,7 +122,7 @@ pub fn read<'a>(headers: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, TimerHeaders>
             read_pair(&mut inner, &pair)?;
         }
     } else if let Ok(tuple) = headers.cast::<PyTuple>() {
-        for pair in tuple.iter() {
+        for pair in tuple.iter_borrowed() {
             read_pair(&mut inner, &pair)?;
         }
     } else if let Ok(text) = headers.cast::<PyString>() {
@@ -162,8 +162,10 @@ fn read_pair(inner: &mut sessiontimer::TimerHeaders, pair: &Bound<'_, PyAny>) ->
             "each header must be a (name, value) pair",
         ));
     }
-    let (name, value) = (pair.get_borrowed_item(0)?, pair.get_borrowed_item(1)?);
-    read_row(inner, &name, &value)
+    match classify(&*pair.get_borrowed_item(0)?)? {
+        Some(header) => read_value(inner, header, &*pair.get_borrowed_item(1)?),
+        None => Ok(()),
+    }
 }
 
 /// One mapping entry: a value, or a list of rows.
@@ -172,27 +174,34 @@ fn read_entry(
     name: &Bound<'_, PyAny>,
     value: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
+    let Some(header) = classify(name)? else {
+        return Ok(());
+    };
     if value.is_instance_of::<PyString>() {
-        return read_row(inner, name, value);
+        return read_value(inner, header, value);
     }
     for row in value.try_iter()? {
-        read_row(inner, name, &row?)?;
+        read_value(inner, header, &row?)?;
     }
     Ok(())
 }
 
-/// Reads one row; names RFC 4028 does not use are skipped unread. A `str` is
-/// read in place on Python 3.10 and later (the wheel built there); a wheel
-/// for 3.9 (feature `abi3-py39`) can only read a copy.
-fn read_row(
+/// The session-timer header a name is, if any: rows of other headers are
+/// skipped with their values unread. A `str` is read in place on Python 3.10
+/// and later (the wheel built there); a wheel for 3.9 (feature `abi3-py39`)
+/// can only read a copy.
+fn classify(name: &Bound<'_, PyAny>) -> PyResult<Option<sessiontimer::HeaderName>> {
+    Ok(sessiontimer::HeaderName::classify(
+        &name.cast::<PyString>()?.to_cow()?,
+    ))
+}
+
+/// Reads one value of a session-timer header.
+fn read_value(
     inner: &mut sessiontimer::TimerHeaders,
-    name: &Bound<'_, PyAny>,
+    header: sessiontimer::HeaderName,
     value: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    let Some(header) = sessiontimer::HeaderName::classify(&name.cast::<PyString>()?.to_cow()?)
-    else {
-        return Ok(());
-    };
     inner
         .read(header, &value.cast::<PyString>()?.to_cow()?)
         .or_raise()

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::parse::{is_lws, option_list_contains};
+use super::parse::{option_list_contains, trim_lws};
 use super::{HeaderName, SessionExpires, TIMER_TAG};
 
 /// `value` as text, in one allocation for the common `1800;refresher=uac`.
@@ -152,7 +152,7 @@ fn add_option_tag(headers: &mut Vec<(String, String)>, header: HeaderName, tag: 
 /// `existing` with `tag` appended unless it is listed already (any case):
 /// `merge_option_tag("100rel", "timer") == "100rel, timer"`.
 pub fn merge_option_tag(existing: &str, tag: &str) -> String {
-    let trimmed = existing.trim_matches(is_lws);
+    let trimmed = trim_lws(existing);
     if option_list_contains(trimmed, tag) {
         trimmed.to_owned()
     } else if trimmed.is_empty() {

@@ -75,7 +75,7 @@ impl HeaderName {
     /// Which known header a name on the wire is: case-insensitive, surrounding
     /// whitespace ignored, long or compact form (RFC 3261 sections 7.3.1, 7.3.3).
     pub fn classify(name: &str) -> Option<HeaderName> {
-        let name = name.trim_matches(parse::is_lws);
+        let name = parse::trim_lws(name);
         HeaderName::ALL.into_iter().find(|h| {
             name.eq_ignore_ascii_case(h.as_str())
                 || h.compact().is_some_and(|c| name.eq_ignore_ascii_case(c))

@@ -8,8 +8,23 @@ use crate::error::{Error, HeaderProblem};
 use crate::limits::{MAX_HEADER_VALUE_LEN, MAX_PARAMS};
 
 /// Linear white space, including the CR and LF of a folded line.
-pub(crate) fn is_lws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
+fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// `s` without linear white space at its start. White space is ASCII, so
+/// trimming bytes always ends on a character boundary; this is a byte scan,
+/// not a walk over decoded characters.
+pub(crate) fn trim_lws_start(s: &str) -> &str {
+    let start = s.bytes().position(|b| !is_lws(b)).unwrap_or(s.len());
+    &s[start..]
+}
+
+/// `s` without linear white space at either end.
+pub(crate) fn trim_lws(s: &str) -> &str {
+    let s = trim_lws_start(s);
+    let end = s.bytes().rposition(|b| !is_lws(b)).map_or(0, |i| i + 1);
+    &s[..end]
 }
 
 fn is_token_char(c: char) -> bool {
@@ -26,7 +41,7 @@ fn is_gen_value_char(c: char) -> bool {
 pub fn option_list_contains(value: &str, item: &str) -> bool {
     value
         .split(',')
-        .any(|t| t.trim_matches(is_lws).eq_ignore_ascii_case(item))
+        .any(|t| trim_lws(t).eq_ignore_ascii_case(item))
 }
 
 /// `delta-seconds` followed by parameters: the common shape of Session-Expires and Min-SE.
@@ -37,7 +52,7 @@ fn delta_and_params(header: HeaderName, value: &str) -> crate::Result<(u32, Vec<
             max: MAX_HEADER_VALUE_LEN,
         }));
     }
-    let value = value.trim_matches(is_lws);
+    let value = trim_lws(value);
     if value.is_empty() {
         return Err(bad(HeaderProblem::Empty));
     }
@@ -45,7 +60,7 @@ fn delta_and_params(header: HeaderName, value: &str) -> crate::Result<(u32, Vec<
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(value.len());
     let (digits, rest) = value.split_at(digits_end);
-    let rest = rest.trim_start_matches(is_lws);
+    let rest = trim_lws_start(rest);
     if digits.is_empty() || !(rest.is_empty() || rest.starts_with([';', ','])) {
         let found: String = value.chars().take(40).collect();
         return Err(bad(HeaderProblem::NotDeltaSeconds { found }));
@@ -67,7 +82,7 @@ fn params(header: HeaderName, mut rest: &str) -> crate::Result<Vec<Param>> {
         // rest starts with ';'
         let body = &rest[1..];
         let end = param_end(body);
-        let text = body[..end].trim_matches(is_lws);
+        let text = trim_lws(&body[..end]);
         rest = &body[end..];
         let param = param(text).ok_or_else(|| {
             bad(HeaderProblem::BadParameter {
@@ -106,7 +121,7 @@ fn param_end(s: &str) -> usize {
 /// One `token [ EQUAL gen-value ]`, already trimmed.
 fn param(text: &str) -> Option<Param> {
     let (name, value) = match text.split_once('=') {
-        Some((n, v)) => (n.trim_matches(is_lws), Some(v.trim_matches(is_lws))),
+        Some((n, v)) => (trim_lws(n), Some(trim_lws(v))),
         None => (text, None),
     };
     if name.is_empty() || !name.chars().all(is_token_char) {
