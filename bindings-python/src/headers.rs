@@ -118,7 +118,7 @@ pub fn read<'a>(headers: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, TimerHeaders>
     }
     let mut inner = sessiontimer::TimerHeaders::default();
     if let Ok(list) = headers.cast::<PyList>() {
-        for pair in list.iter() {
+        for pair in list.to_tuple().iter_borrowed() {
             read_pair(&mut inner, &pair)?;
         }
     } else if let Ok(tuple) = headers.cast::<PyTuple>() {

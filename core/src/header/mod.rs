@@ -76,12 +76,34 @@ impl HeaderName {
     /// whitespace ignored, long or compact form (RFC 3261 sections 7.3.1, 7.3.3).
     pub fn classify(name: &str) -> Option<HeaderName> {
         let name = parse::trim_lws(name);
-        HeaderName::ALL.into_iter().find(|h| {
-            name.eq_ignore_ascii_case(h.as_str())
-                || h.compact().is_some_and(|c| name.eq_ignore_ascii_case(c))
-        })
+        if name.len() == 1 {
+            return HeaderName::ALL
+                .into_iter()
+                .find(|h| h.compact().is_some_and(|c| name.eq_ignore_ascii_case(c)));
+        }
+        // Most rows of a message are other headers: one length test turns them
+        // away. Most senders write a name as the RFC does, which one `memcmp`
+        // confirms before the byte-by-byte comparison of any case.
+        let header = (*BY_LENGTH.get(name.len())?)?;
+        let long = header.as_str();
+        (name == long || name.eq_ignore_ascii_case(long)).then_some(header)
     }
 }
+
+/// The known header of each long-form length: no two long forms have the
+/// same length (a new one that did would fail to compile here).
+const BY_LENGTH: [Option<HeaderName>; 16] = {
+    let mut table = [None; 16];
+    let mut i = 0;
+    while i < HeaderName::ALL.len() {
+        let header = HeaderName::ALL[i];
+        let length = header.as_str().len();
+        assert!(table[length].is_none(), "two long forms of one length");
+        table[length] = Some(header);
+        i += 1;
+    }
+    table
+};
 
 impl fmt::Display for HeaderName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -220,6 +242,30 @@ mod tests {
             Some(HeaderName::ProxyRequire)
         );
         assert_eq!(HeaderName::classify("Via"), None);
+    }
+
+    #[test]
+    fn classify_turns_away_names_of_a_known_length_and_stray_bytes() {
+        // "Call-ID" has Require's length; "Min\rSE" differs from "Min-SE" in one bit.
+        for name in [
+            "Call-ID",
+            "Min\rSE",
+            "Session_Expires",
+            "y",
+            "",
+            " \t",
+            "Supported2",
+        ] {
+            assert_eq!(HeaderName::classify(name), None, "{name:?}");
+        }
+        for header in HeaderName::ALL {
+            assert_eq!(HeaderName::classify(header.as_str()), Some(header));
+            let shouted = header.as_str().to_ascii_uppercase();
+            assert_eq!(
+                HeaderName::classify(&format!("\t{shouted}\r\n ")),
+                Some(header)
+            );
+        }
     }
 
     #[test]

@@ -12,19 +12,26 @@ fn is_lws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// `s` without linear white space at its start. White space is ASCII, so
-/// trimming bytes always ends on a character boundary; this is a byte scan,
-/// not a walk over decoded characters.
-pub(crate) fn trim_lws_start(s: &str) -> &str {
-    let start = s.bytes().position(|b| !is_lws(b)).unwrap_or(s.len());
-    &s[start..]
+/// Where `b` starts and ends without linear white space at either end.
+fn lws_bounds(b: &[u8]) -> (usize, usize) {
+    let start = b.iter().position(|&c| !is_lws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !is_lws(c)).map_or(start, |i| i + 1);
+    (start, end)
 }
 
-/// `s` without linear white space at either end.
+/// `s` without linear white space at either end. White space is ASCII, so
+/// trimming bytes always ends on a character boundary: a byte scan, not a
+/// walk over decoded characters.
+#[inline]
 pub(crate) fn trim_lws(s: &str) -> &str {
-    let s = trim_lws_start(s);
-    let end = s.bytes().rposition(|b| !is_lws(b)).map_or(0, |i| i + 1);
-    &s[..end]
+    let (start, end) = lws_bounds(s.as_bytes());
+    &s[start..end]
+}
+
+/// [`trim_lws`] of bytes.
+fn trim_lws_bytes(b: &[u8]) -> &[u8] {
+    let (start, end) = lws_bounds(b);
+    &b[start..end]
 }
 
 fn is_token_char(c: char) -> bool {
@@ -40,8 +47,9 @@ fn is_gen_value_char(c: char) -> bool {
 /// contains `item`, compared without regard to case.
 pub fn option_list_contains(value: &str, item: &str) -> bool {
     value
-        .split(',')
-        .any(|t| trim_lws(t).eq_ignore_ascii_case(item))
+        .as_bytes()
+        .split(|&b| b == b',')
+        .any(|t| trim_lws_bytes(t).eq_ignore_ascii_case(item.as_bytes()))
 }
 
 /// `delta-seconds` followed by parameters: the common shape of Session-Expires and Min-SE.
@@ -57,10 +65,11 @@ fn delta_and_params(header: HeaderName, value: &str) -> crate::Result<(u32, Vec<
         return Err(bad(HeaderProblem::Empty));
     }
     let digits_end = value
-        .find(|c: char| !c.is_ascii_digit())
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
         .unwrap_or(value.len());
     let (digits, rest) = value.split_at(digits_end);
-    let rest = trim_lws_start(rest);
+    let rest = trim_lws(rest); // the value's end is trimmed already
     if digits.is_empty() || !(rest.is_empty() || rest.starts_with([';', ','])) {
         let found: String = value.chars().take(40).collect();
         return Err(bad(HeaderProblem::NotDeltaSeconds { found }));
@@ -270,6 +279,19 @@ impl TimerHeaders {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trims_linear_white_space_at_the_ends_only() {
+        assert_eq!(trim_lws(" \t1800 ;x\r\n "), "1800 ;x");
+        assert_eq!(trim_lws(" \r\n\t "), "");
+        assert_eq!(trim_lws(""), "");
+        assert_eq!(
+            trim_lws("\u{a0}1\u{a0}"),
+            "\u{a0}1\u{a0}",
+            "only SP, HTAB, CR, LF"
+        );
+        assert_eq!(trim_lws_bytes(b" timer "), b"timer");
+    }
 
     fn se(v: &str) -> crate::Result<SessionExpires> {
         session_expires(v)
