@@ -118,6 +118,9 @@ pub fn read<'a>(headers: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, TimerHeaders>
     }
     let mut inner = sessiontimer::TimerHeaders::default();
     if let Ok(list) = headers.cast::<PyList>() {
+        // One C call copies the items into a tuple, whose items are then
+        // borrowed: iterating the list itself costs a length call and a
+        // reference count per item through the stable ABI.
         for pair in list.to_tuple().iter_borrowed() {
             read_pair(&mut inner, &pair)?;
         }

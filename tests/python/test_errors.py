@@ -65,6 +65,16 @@ def test_wrong_types_raise_type_errors(headers: Any) -> None:
         st.Uas().decide(headers)
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [[("Via", 5), ("X-Note", None)], (("Via", b"raw"),), {"Via": 5, "Call-ID": None}],
+)
+def test_rows_of_other_headers_are_skipped_unread(headers: Any) -> None:
+    decision = st.Uas().decide(headers)
+    assert isinstance(decision, st.Accept)
+    assert decision.status == 200
+
+
 @pytest.mark.parametrize("bad", [-1, 2**64, "1"])
 def test_bad_numbers(bad: Any) -> None:
     with pytest.raises((OverflowError, TypeError)):
