@@ -106,8 +106,12 @@ def test_baseline_agrees_on_the_uas_vectors(
     assert pure_uas.decide(headers, **policy) == core(headers, **policy)
 
 
-def test_the_vectors_cover_rejections_and_both_refreshers() -> None:
+def test_the_cases_cover_rejections_422_and_both_refreshers() -> None:
     outcomes = [outcome(lambda h=h: pure_uas.decide(h)) for h in PARSER_CASES]
     assert "ValueError" in outcomes
-    assert any(o != "ValueError" and o[0] == 422 for o in outcomes)
+    answers = [o for o in outcomes if isinstance(o, tuple)]
+    assert any(status == 422 for status, _ in answers)
+    rows = {value for _, headers in answers for name, value in headers if name == "Session-Expires"}
+    assert any(v.endswith("refresher=uac") for v in rows)
+    assert any(v.endswith("refresher=uas") for v in rows)
     assert len(VECTORS) >= 10
