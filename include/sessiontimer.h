@@ -1,6 +1,22 @@
 /*
  * libsessiontimer: RFC 4028 SIP Session Timers for C hosts.
  * MIT OR Apache-2.0. No ABI stability before 1.0: link statically, or rebuild with the library.
+ *
+ * Output buffers: text and bytes go into the caller's buffer WITHOUT a
+ * terminating NUL; `*out_len` holds the length written (or, with
+ * SST_RESULT_BUFFER_TOO_SMALL, the size needed). Only sst_version and
+ * sst_result_str return NUL-terminated (static) strings.
+ *
+ * Checked, and answered with an error code: NULL pointers, lengths with a
+ * NULL pointer, text that is not UTF-8, enum values out of range, any value of
+ * an sst_bool field (0 is false, anything else true), buffers too small, and
+ * panics (SST_RESULT_PANIC, a bug to report).
+ *
+ * Undefined behaviour, which no library can detect: freeing a handle twice or
+ * using it after its _free; passing a handle where another type is expected
+ * (an sst_uac* cast to sst_engine*); a pointer and length that do not describe
+ * readable (or, for outputs, writable) memory; calling one sst_uac,
+ * sst_session or sst_engine from two threads at once.
  */
 
 #ifndef SESSIONTIMER_H
@@ -318,7 +334,9 @@ typedef struct sst_b2bua sst_b2bua;
 
 /*
  Many sessions' timers (opaque). Not thread-safe: the host serialises every
- call on one engine (one engine per worker, or a lock).
+ call on one engine (one engine per worker, or a lock). An action whose
+ header lines did not fit stays in the engine, so `sst_engine_remove` of its
+ key drops it like any other.
  */
 typedef struct sst_engine sst_engine;
 
@@ -349,6 +367,14 @@ typedef struct sst_uac sst_uac;
 typedef struct sst_uas sst_uas;
 
 /*
+ A boolean in a struct the library reads or writes: 0 is false and any
+ other value is true, however the field was filled (`memset`, a union, a
+ store). The library writes 0 or 1. A byte, not `bool`: a C `bool` holding
+ another value would be undefined behaviour once read as Rust's `bool`.
+ */
+typedef uint8_t sst_bool;
+
+/*
  Every session-timer setting of one party (or one B2BUA leg). Start from
  `sst_policy_default` or `sst_policy_preset`, then change fields.
  */
@@ -366,7 +392,9 @@ typedef struct sst_policy {
    */
   uint32_t min_se;
   /*
-   The largest interval we accept from a peer; 0: `session_expires`.
+   The largest interval we accept from a peer, and the furthest a 422 is
+   followed; 0: `session_expires` caps what we accept, and a 422 is
+   followed up to a day (or `session_expires` if larger).
    */
   uint32_t max_session_expires;
   /*
@@ -388,15 +416,15 @@ typedef struct sst_policy {
   /*
    As UAS, raise a too-small interval from a timer-unaware UAC (erratum 1687).
    */
-  bool raise_unsupported_interval;
+  sst_bool raise_unsupported_interval;
   /*
    As B2BUA, add Session-Expires to the outbound INVITE.
    */
-  bool insert_on_outbound_leg;
+  sst_bool insert_on_outbound_leg;
   /*
    As B2BUA, answer pure refreshes on their own leg.
    */
-  bool consume_refreshes;
+  sst_bool consume_refreshes;
 } sst_policy;
 
 /*
@@ -501,7 +529,7 @@ typedef struct sst_refreshed {
   /*
    Whether `timer` holds the timer now in force (false: no expiration).
    */
-  bool has_timer;
+  sst_bool has_timer;
   /*
    The timer now in force, when `has_timer`.
    */
@@ -524,7 +552,7 @@ typedef struct sst_decision {
   /*
    Whether `timer` holds the timer in force once the 2xx is sent.
    */
-  bool has_timer;
+  sst_bool has_timer;
   /*
    The timer in force once the 2xx is sent.
    */
@@ -590,11 +618,11 @@ typedef struct sst_proxy_transaction {
   /*
    The forwarded request asked for a session timer.
    */
-  bool requested;
+  sst_bool requested;
   /*
    The UAC supports timers.
    */
-  bool uac_supports;
+  sst_bool uac_supports;
   /*
    The interval forwarded; 0: none.
    */
@@ -681,7 +709,8 @@ enum sst_result sst_engine_refreshed_batch(struct sst_engine *engine,
 
 /*
  A mid-dialog INVITE or UPDATE from the peer: the UAS decision. Call
- `sst_engine_refreshed` with its timer when the 2xx is sent.
+ `sst_engine_refreshed` with its timer when the 2xx is sent. On
+ BUFFER_TOO_SMALL nothing is recorded: call again with a larger buffer.
  */
 enum sst_result sst_engine_answer(struct sst_engine *engine,
                                   uint64_t key,
@@ -716,7 +745,8 @@ enum sst_result sst_engine_next_deadline(const struct sst_engine *engine, uint64
 /*
  The next action due at or before `now_ms`, its header lines (a refresh's)
  in `buf`; `SST_RESULT_NONE` when nothing is due. Call until it returns
- NONE. An action whose headers do not fit stays due (BUFFER_TOO_SMALL).
+ NONE. An action whose headers do not fit stays due (BUFFER_TOO_SMALL,
+ `*out_len` the size needed) until it is polled or its key removed.
  */
 enum sst_result sst_engine_poll(struct sst_engine *engine,
                                 uint64_t now_ms,
@@ -760,7 +790,9 @@ enum sst_result sst_engine_restore_session(struct sst_engine *engine,
                                            uint64_t *key);
 
 /*
- Parses `count` header rows (names RFC 4028 does not use are skipped).
+ Parses `count` header rows (names RFC 4028 does not use are skipped, read
+ or not: a name or value that is not UTF-8 there fails nothing). A
+ session-timer value that is not UTF-8 is MALFORMED_HEADER: answer 400.
  Free the result with `sst_headers_free`.
  */
 enum sst_result sst_headers_new(const struct sst_header *rows,
@@ -769,7 +801,8 @@ enum sst_result sst_headers_new(const struct sst_header *rows,
 
 /*
  Parses a whole raw SIP message (start line, headers, blank line, body).
- Bytes that are not UTF-8 are replaced, so only headers that hold them fail.
+ A byte that is not UTF-8 in a session-timer header is MALFORMED_HEADER
+ (answer 400); in any other header it is never read.
  */
 enum sst_result sst_headers_from_message(const char *raw, size_t len, struct sst_headers **out);
 

@@ -4,7 +4,7 @@
 
 use std::ffi::c_char;
 
-use core_st::{Action, ActionKind, Engine, EngineConfig, Refreshed, Teardown};
+use core_st::{ActionKind, Engine, EngineConfig, Refreshed, Teardown, Uas};
 
 use crate::boundary::{
     array, array_out, bytes, check_out, get, get_mut, get_opt, hand_out, put, take_back, OutBuf,
@@ -13,7 +13,7 @@ use crate::headers::{headers_or_empty, sst_headers};
 use crate::result::{error_code, from_core, sst_result, OrCode};
 use crate::roles::write_decision;
 use crate::session::sst_session;
-use crate::types::{sst_decision, sst_method, sst_policy, sst_timer};
+use crate::types::{sst_bool, sst_decision, sst_method, sst_policy, sst_timer};
 
 /// Settings of an engine. Start from `sst_engine_config_default`.
 #[repr(C)]
@@ -122,19 +122,16 @@ pub struct sst_counters {
 }
 
 /// Many sessions' timers (opaque). Not thread-safe: the host serialises every
-/// call on one engine (one engine per worker, or a lock).
+/// call on one engine (one engine per worker, or a lock). An action whose
+/// header lines did not fit stays in the engine, so `sst_engine_remove` of its
+/// key drops it like any other.
 pub struct sst_engine {
     engine: Engine,
-    /// An action polled but not yet handed out (its headers did not fit).
-    pending: Option<Action>,
 }
 
 impl sst_engine {
     fn wrap(engine: Engine) -> Self {
-        sst_engine {
-            engine,
-            pending: None,
-        }
+        sst_engine { engine }
     }
 }
 
@@ -270,7 +267,7 @@ pub struct sst_refreshed {
     /// When the 2xx was sent or received.
     pub now_ms: u64,
     /// Whether `timer` holds the timer now in force (false: no expiration).
-    pub has_timer: bool,
+    pub has_timer: sst_bool,
     /// The timer now in force, when `has_timer`.
     pub timer: sst_timer,
 }
@@ -293,7 +290,7 @@ pub extern "C" fn sst_engine_refreshed_batch(
         let reports = array(reports, count, "reports")?
             .iter()
             .map(|r| {
-                let timer = r.has_timer.then(|| r.timer.to_core()).transpose()?;
+                let timer = r.has_timer.get().then(|| r.timer.to_core()).transpose()?;
                 Ok(Refreshed {
                     key: r.key,
                     now_ms: r.now_ms,
@@ -316,7 +313,8 @@ pub extern "C" fn sst_engine_refreshed_batch(
 }
 
 /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision. Call
-/// `sst_engine_refreshed` with its timer when the 2xx is sent.
+/// `sst_engine_refreshed` with its timer when the 2xx is sent. On
+/// BUFFER_TOO_SMALL nothing is recorded: call again with a larger buffer.
 #[no_mangle]
 pub extern "C" fn sst_engine_answer(
     engine: *mut sst_engine,
@@ -334,11 +332,17 @@ pub extern "C" fn sst_engine_answer(
         let request = get(request, "request")?;
         let buf = OutBuf::new(buf, buf_len, out_len)?;
         check_out(out, "out")?;
-        let decision = engine
-            .engine
-            .answer(key, method, &request.inner)
+        let engine = &mut engine.engine;
+        // A decision whose lines do not fit changes nothing: it is made on a
+        // copy of the session first, and recorded once it is written.
+        let mut copy = engine
+            .session(key)
+            .ok_or(core_st::Error::UnknownSession(key))
             .or_code()?;
-        write_decision(decision, out, &buf)
+        let uas = Uas::new(engine.config().policy).or_code()?;
+        write_decision(copy.answer(&uas, method, &request.inner), out, &buf)?;
+        let _same_decision = engine.answer(key, method, &request.inner).or_code()?;
+        Ok(())
     })
 }
 
@@ -377,11 +381,7 @@ pub extern "C" fn sst_engine_next_deadline(engine: *const sst_engine, out: *mut 
     ffi_boundary!({
         let engine = get(engine, "engine")?;
         check_out(out, "out")?;
-        let next = match &engine.pending {
-            Some(action) => Some(action.at_ms),
-            None => engine.engine.next_deadline(),
-        };
-        match next {
+        match engine.engine.next_deadline() {
             Some(at) => put(out, at, "out"),
             None => Err(sst_result::None),
         }
@@ -403,7 +403,8 @@ fn teardown(kind: sst_action_kind, reason: Teardown) -> (u32, u32, u16) {
 
 /// The next action due at or before `now_ms`, its header lines (a refresh's)
 /// in `buf`; `SST_RESULT_NONE` when nothing is due. Call until it returns
-/// NONE. An action whose headers do not fit stays due (BUFFER_TOO_SMALL).
+/// NONE. An action whose headers do not fit stays due (BUFFER_TOO_SMALL,
+/// `*out_len` the size needed) until it is polled or its key removed.
 #[no_mangle]
 pub extern "C" fn sst_engine_poll(
     engine: *mut sst_engine,
@@ -414,13 +415,10 @@ pub extern "C" fn sst_engine_poll(
     out_len: *mut usize,
 ) -> sst_result {
     ffi_boundary!({
-        let engine = get_mut(engine, "engine")?;
+        let engine = &mut get_mut(engine, "engine")?.engine;
         check_out(out, "out")?;
         let buf = OutBuf::new(buf, buf_len, out_len)?;
-        if engine.pending.is_none() {
-            engine.pending = engine.engine.poll(now_ms);
-        }
-        let Some(action) = &engine.pending else {
+        let Some(action) = engine.peek(now_ms) else {
             return Err(sst_result::None);
         };
         let mut c = sst_action {
@@ -447,7 +445,8 @@ pub extern "C" fn sst_engine_poll(
         };
         buf.write(lines.as_bytes())?;
         put(out, c, "out")?;
-        engine.pending = None;
+        // Handed out: the action peeked above leaves the engine.
+        let _handed_out = engine.poll(now_ms);
         Ok(())
     })
 }

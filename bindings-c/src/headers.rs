@@ -5,9 +5,9 @@
 
 use std::ffi::c_char;
 
-use core_st::{SipMessage, TimerHeaders};
+use core_st::{MessageSummary, TimerHeaders};
 
-use crate::boundary::{array, bytes, get, hand_out, put, take_back, text};
+use crate::boundary::{array, bytes, check_out, get, hand_out, put, take_back};
 use crate::result::{sst_result, OrCode};
 use crate::types::{sst_header, sst_method};
 
@@ -24,7 +24,9 @@ pub fn headers_or_empty(ptr: *const sst_headers) -> TimerHeaders {
     crate::boundary::get_opt(ptr).map_or_else(TimerHeaders::default, |h| h.inner.clone())
 }
 
-/// Parses `count` header rows (names RFC 4028 does not use are skipped).
+/// Parses `count` header rows (names RFC 4028 does not use are skipped, read
+/// or not: a name or value that is not UTF-8 there fails nothing). A
+/// session-timer value that is not UTF-8 is MALFORMED_HEADER: answer 400.
 /// Free the result with `sst_headers_free`.
 #[no_mangle]
 pub extern "C" fn sst_headers_new(
@@ -33,12 +35,13 @@ pub extern "C" fn sst_headers_new(
     out: *mut *mut sst_headers,
 ) -> sst_result {
     ffi_boundary!({
+        check_out(out, "out")?;
         let mut inner = TimerHeaders::default();
         for row in array(rows, count, "rows")? {
-            let name = text(row.name, row.name_len, "header name")?;
-            if let Some(header) = core_st::HeaderName::classify(name) {
-                let value = text(row.value, row.value_len, "header value")?;
-                inner.read(header, value).or_code()?;
+            let name = bytes(row.name.cast(), row.name_len, "header name")?;
+            if core_st::HeaderName::classify(&String::from_utf8_lossy(name)).is_some() {
+                let value = bytes(row.value.cast(), row.value_len, "header value")?;
+                inner.read_bytes(name, value).or_code()?;
             }
         }
         hand_out(
@@ -53,7 +56,8 @@ pub extern "C" fn sst_headers_new(
 }
 
 /// Parses a whole raw SIP message (start line, headers, blank line, body).
-/// Bytes that are not UTF-8 are replaced, so only headers that hold them fail.
+/// A byte that is not UTF-8 in a session-timer header is MALFORMED_HEADER
+/// (answer 400); in any other header it is never read.
 #[no_mangle]
 pub extern "C" fn sst_headers_from_message(
     raw: *const c_char,
@@ -61,13 +65,12 @@ pub extern "C" fn sst_headers_from_message(
     out: *mut *mut sst_headers,
 ) -> sst_result {
     ffi_boundary!({
-        let raw = String::from_utf8_lossy(bytes(raw.cast(), len, "raw")?);
-        let message = SipMessage::parse(&raw).or_code()?;
-        let status = message.status();
+        check_out(out, "out")?;
+        let read = MessageSummary::read(bytes(raw.cast(), len, "raw")?).or_code()?;
         let parsed = sst_headers {
-            inner: message.timer_headers().or_code()?,
-            method: status.is_none().then(|| message.method()),
-            status,
+            inner: read.headers,
+            method: read.method,
+            status: read.status,
         };
         hand_out(parsed, out)
     })

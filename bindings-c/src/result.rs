@@ -108,6 +108,7 @@ pub fn error_code(error: &Error) -> sst_result {
         Error::DuplicateSession(_) => sst_result::DuplicateSession,
         Error::TooManySessions { .. } => sst_result::EngineFull,
         Error::Snapshot(_) => sst_result::InvalidSnapshot,
+        Error::IntervalBelowMinimum { .. } => sst_result::InvalidArgument,
         _ => sst_result::InvalidArgument,
     }
 }

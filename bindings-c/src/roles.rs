@@ -11,7 +11,8 @@ use crate::headers::sst_headers;
 use crate::result::{sst_result, OrCode};
 use crate::session::sst_session;
 use crate::types::{
-    sst_decision, sst_decision_kind, sst_leg, sst_method, sst_policy, sst_refresh_kind, sst_timer,
+    sst_bool, sst_decision, sst_decision_kind, sst_leg, sst_method, sst_policy, sst_refresh_kind,
+    sst_timer,
 };
 
 /// Writes a UAS decision: its headers to `buf`, then the decision to `out`.
@@ -25,7 +26,7 @@ pub fn write_decision(
             sst_decision {
                 kind: sst_decision_kind::Accept as u32,
                 status: 200,
-                has_timer: timer.is_some(),
+                has_timer: timer.is_some().into(),
                 timer: timer.map(sst_timer::from_core).unwrap_or_default(),
             },
             headers,
@@ -258,9 +259,9 @@ pub extern "C" fn sst_uac_establish(
 #[derive(Debug, Clone, Copy, Default)]
 pub struct sst_proxy_transaction {
     /// The forwarded request asked for a session timer.
-    pub requested: bool,
+    pub requested: sst_bool,
     /// The UAC supports timers.
-    pub uac_supports: bool,
+    pub uac_supports: sst_bool,
     /// The interval forwarded; 0: none.
     pub interval: u32,
 }
@@ -307,8 +308,8 @@ pub extern "C" fn sst_proxy_on_request(
                 let forward = sst_decision::plain(sst_decision_kind::Forward, 0);
                 write_with_headers(forward, &edits, out, &buf)?;
                 let kept = sst_proxy_transaction {
-                    requested: t.requested,
-                    uac_supports: t.uac_supports,
+                    requested: t.requested.into(),
+                    uac_supports: t.uac_supports.into(),
                     interval: t.interval.unwrap_or(0),
                 };
                 put(transaction, kept, "transaction")
@@ -337,8 +338,8 @@ pub extern "C" fn sst_proxy_on_2xx(
         let proxy = get(proxy, "proxy")?;
         let t = get(transaction, "transaction")?;
         let t = core_st::ProxyTransaction {
-            requested: t.requested,
-            uac_supports: t.uac_supports,
+            requested: t.requested.get(),
+            uac_supports: t.uac_supports.get(),
             interval: (t.interval != 0).then_some(t.interval),
         };
         let response = get(response, "response")?;

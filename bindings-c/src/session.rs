@@ -46,8 +46,10 @@ pub extern "C" fn sst_session_apply(
 ) -> sst_result {
     ffi_boundary!({
         let timer = get_opt(timer).map(|t| t.to_core()).transpose()?;
-        get_mut(session, "session")?.0.apply(timer, now_ms);
-        Ok(())
+        get_mut(session, "session")?
+            .0
+            .apply(timer, now_ms)
+            .or_code()
     })
 }
 

@@ -209,6 +209,27 @@ c_enum! {
     }
 }
 
+/// A boolean in a struct the library reads or writes: 0 is false and any
+/// other value is true, however the field was filled (`memset`, a union, a
+/// store). The library writes 0 or 1. A byte, not `bool`: a C `bool` holding
+/// another value would be undefined behaviour once read as Rust's `bool`.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct sst_bool(pub u8);
+
+impl sst_bool {
+    /// True for any value but 0.
+    pub fn get(self) -> bool {
+        self.0 != 0
+    }
+}
+
+impl From<bool> for sst_bool {
+    fn from(value: bool) -> Self {
+        sst_bool(u8::from(value))
+    }
+}
+
 /// Every session-timer setting of one party (or one B2BUA leg). Start from
 /// `sst_policy_default` or `sst_policy_preset`, then change fields.
 #[repr(C)]
@@ -220,7 +241,9 @@ pub struct sst_policy {
     pub session_expires: u32,
     /// The smallest interval we accept, at least 90 (default 90).
     pub min_se: u32,
-    /// The largest interval we accept from a peer; 0: `session_expires`.
+    /// The largest interval we accept from a peer, and the furthest a 422 is
+    /// followed; 0: `session_expires` caps what we accept, and a 422 is
+    /// followed up to a day (or `session_expires` if larger).
     pub max_session_expires: u32,
     /// An `sst_refresher_preference`.
     pub refresher: u32,
@@ -231,11 +254,11 @@ pub struct sst_policy {
     /// How many 422 responses a UAC answers with a retry (default 3).
     pub max_422_retries: u8,
     /// As UAS, raise a too-small interval from a timer-unaware UAC (erratum 1687).
-    pub raise_unsupported_interval: bool,
+    pub raise_unsupported_interval: sst_bool,
     /// As B2BUA, add Session-Expires to the outbound INVITE.
-    pub insert_on_outbound_leg: bool,
+    pub insert_on_outbound_leg: sst_bool,
     /// As B2BUA, answer pure refreshes on their own leg.
-    pub consume_refreshes: bool,
+    pub consume_refreshes: sst_bool,
 }
 
 impl sst_policy {
@@ -250,9 +273,9 @@ impl sst_policy {
             refresh_method: sst_refresh_method::raw(p.refresh_method),
             bye_margin: sst_bye_margin::raw(p.bye_margin),
             max_422_retries: p.max_422_retries,
-            raise_unsupported_interval: p.raise_unsupported_interval,
-            insert_on_outbound_leg: p.insert_on_outbound_leg,
-            consume_refreshes: p.consume_refreshes,
+            raise_unsupported_interval: p.raise_unsupported_interval.into(),
+            insert_on_outbound_leg: p.insert_on_outbound_leg.into(),
+            consume_refreshes: p.consume_refreshes.into(),
         }
     }
 
@@ -267,9 +290,9 @@ impl sst_policy {
             refresher: sst_refresher_preference::core(self.refresher)?,
             refresh_method: sst_refresh_method::core(self.refresh_method)?,
             max_422_retries: self.max_422_retries,
-            raise_unsupported_interval: self.raise_unsupported_interval,
-            insert_on_outbound_leg: self.insert_on_outbound_leg,
-            consume_refreshes: self.consume_refreshes,
+            raise_unsupported_interval: self.raise_unsupported_interval.get(),
+            insert_on_outbound_leg: self.insert_on_outbound_leg.get(),
+            consume_refreshes: self.consume_refreshes.get(),
             bye_margin: sst_bye_margin::core(self.bye_margin)?,
         })
     }
@@ -343,7 +366,7 @@ pub struct sst_decision {
     /// The response status: 200 to accept, 420/421/422 to reject, 0 otherwise.
     pub status: u16,
     /// Whether `timer` holds the timer in force once the 2xx is sent.
-    pub has_timer: bool,
+    pub has_timer: sst_bool,
     /// The timer in force once the 2xx is sent.
     pub timer: sst_timer,
 }
@@ -354,7 +377,7 @@ impl sst_decision {
         sst_decision {
             kind: kind as u32,
             status,
-            has_timer: false,
+            has_timer: false.into(),
             timer: sst_timer::default(),
         }
     }

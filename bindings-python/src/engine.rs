@@ -297,7 +297,7 @@ impl Engine {
             (Ok(session), None) => session.get().core(py),
             (Err(_), Some(now_ms)) => {
                 let timer = session.extract::<Option<Negotiated>>()?;
-                sessiontimer::Session::started(timer.map(Into::into), now_ms)
+                sessiontimer::Session::started(timer.map(Into::into), now_ms).or_raise()?
             }
             (Ok(_), Some(_)) => {
                 return Err(PyTypeError::new_err(

@@ -22,6 +22,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::DuplicateSession(_) => "DuplicateSessionError",
         Error::TooManySessions { .. } => "EngineFullError",
         Error::Snapshot(_) => "SnapshotError",
+        Error::IntervalBelowMinimum { .. } => "InvalidIntervalError",
         _ => "SessionTimerError",
     }
 }

@@ -83,7 +83,9 @@ impl Policy {
         self.0.min_se
     }
 
-    /// The largest interval we accept from a peer (`None`: `session_expires`).
+    /// The largest interval we accept from a peer, and the furthest a 422 is
+    /// followed (`None`: `session_expires` caps what we accept; a 422 is
+    /// followed up to a day, or `session_expires` if larger).
     #[getter]
     fn max_session_expires(&self) -> Option<u32> {
         self.0.max_session_expires

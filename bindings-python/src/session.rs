@@ -126,9 +126,11 @@ impl Session {
     }
 
     /// A 2xx to an INVITE or UPDATE was sent or received at `now_ms`: the timer
-    /// becomes `timer` and restarts.
-    fn apply(&self, py: Python<'_>, timer: Option<Negotiated>, now_ms: u64) {
-        self.with(py, |s| s.apply(timer.map(Into::into), now_ms));
+    /// becomes `timer` and restarts. A timer below 90 s raises
+    /// `InvalidIntervalError` and changes nothing.
+    fn apply(&self, py: Python<'_>, timer: Option<Negotiated>, now_ms: u64) -> PyResult<()> {
+        self.with(py, |s| s.apply(timer.map(Into::into), now_ms))
+            .or_raise()
     }
 
     /// Records what a message from the peer shows (timer support, UPDATE in Allow).

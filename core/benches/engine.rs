@@ -94,7 +94,9 @@ fn establish(w: &Workload) -> Engine {
     engine.reserve(SESSIONS as usize);
     for (key, &interval) in w.intervals.iter().enumerate() {
         let mut session = Session::new(false);
-        session.apply(peer_refreshes(interval), 0);
+        session
+            .apply(peer_refreshes(interval), 0)
+            .expect("a valid interval");
         engine.establish(key as u64, session).unwrap();
     }
     engine
@@ -126,7 +128,10 @@ fn run_engine_batched(w: &Workload) -> usize {
         sessions.clear();
         sessions.extend(chunk.iter().enumerate().map(|(k, &interval)| {
             let key = (n * BATCH + k) as u64;
-            (key, Session::started(peer_refreshes(interval), 0))
+            (
+                key,
+                Session::started(peer_refreshes(interval), 0).expect("a valid interval"),
+            )
         }));
         assert!(engine.establish_batch(&sessions).is_empty());
     }
@@ -252,7 +257,9 @@ fn next_deadline_ns(sessions: u64) -> f64 {
     let mut engine = Engine::new(EngineConfig::default()).unwrap();
     for key in 0..sessions {
         let mut session = Session::new(false);
-        session.apply(peer_refreshes(w.intervals[key as usize]), 0);
+        session
+            .apply(peer_refreshes(w.intervals[key as usize]), 0)
+            .expect("a valid interval");
         engine.establish(key, session).unwrap();
     }
     let rounds = 2_000_000;

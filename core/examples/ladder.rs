@@ -125,7 +125,7 @@ fn main() -> Result<()> {
     };
     let mut bob_session = Session::new(false);
     bob_session.note_peer(&request);
-    bob_session.apply(timer, now);
+    bob_session.apply(timer, now).expect("a negotiated timer");
     let mut ok = rows(&headers);
     ok.push(allow.clone());
     arrow(now, UAS, PROXY, "200 OK", &ok);
@@ -164,7 +164,7 @@ fn main() -> Result<()> {
     else {
         unreachable!("a refresh at the negotiated interval is accepted")
     };
-    bob_session.apply(timer, now);
+    bob_session.apply(timer, now).expect("a negotiated timer");
     let ok = rows(&headers);
     arrow(now, UAS, PROXY, "200 OK", &ok);
     arrow(now, PROXY, UAC, "200 OK", &ok);

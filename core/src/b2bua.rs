@@ -246,21 +246,25 @@ mod tests {
     fn consumed_refresh_restarts_only_its_own_leg() {
         let b2bua = cube();
         let mut inbound = Session::new(false);
-        inbound.apply(
-            Some(Negotiated {
-                interval: 1800,
-                refresher: Side::Remote,
-            }),
-            0,
-        );
+        inbound
+            .apply(
+                Some(Negotiated {
+                    interval: 1800,
+                    refresher: Side::Remote,
+                }),
+                0,
+            )
+            .unwrap();
         let mut outbound = Session::new(false);
-        outbound.apply(
-            Some(Negotiated {
-                interval: 1800,
-                refresher: Side::Local,
-            }),
-            0,
-        );
+        outbound
+            .apply(
+                Some(Negotiated {
+                    interval: 1800,
+                    refresher: Side::Local,
+                }),
+                0,
+            )
+            .unwrap();
         let refresh = headers(&[
             ("Supported", "timer"),
             ("Session-Expires", "1800;refresher=uac"),
@@ -275,7 +279,7 @@ mod tests {
         let InDialogAction::Consume(UasDecision::Accept { timer, .. }) = action else {
             panic!("{action:?}")
         };
-        inbound.apply(timer, 900_000);
+        inbound.apply(timer, 900_000).unwrap();
         assert_eq!(inbound.refreshed_at_ms(), 900_000);
         assert_eq!(outbound.refreshed_at_ms(), 0, "the other leg is untouched");
         let change = b2bua.on_in_dialog_request(

@@ -44,6 +44,10 @@ pub enum HeaderProblem {
         /// The limit.
         max: usize,
     },
+    /// The value holds a byte that is not UTF-8 (RFC 3261 section 7: SIP is
+    /// UTF-8 text).
+    #[error("the value is not UTF-8")]
+    NotUtf8,
     /// The value is longer than [`crate::limits::MAX_HEADER_VALUE_LEN`] bytes.
     #[error("value longer than {max} bytes")]
     TooLong {
@@ -136,6 +140,14 @@ pub enum Error {
     TooManySessions {
         /// The cap.
         max: usize,
+    },
+    /// A host handed in a session interval below 90 seconds (0 included), which
+    /// RFC 4028 never negotiates (sections 4 and 5: Min-SE is at least 90 and
+    /// Session-Expires at least Min-SE). No timer at all is `None`, not 0.
+    #[error("session interval {interval} s is below the RFC 4028 minimum of 90 s")]
+    IntervalBelowMinimum {
+        /// The interval given.
+        interval: u32,
     },
     /// A snapshot could not be restored.
     #[error("invalid snapshot: {0}")]

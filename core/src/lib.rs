@@ -60,7 +60,7 @@ pub use b2bua::{classify_refresh, B2bua, InDialogAction, Leg, RefreshKind, SdpOr
 pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Refreshed, Teardown};
 pub use error::{Error, HeaderProblem, PolicyProblem, Result};
 pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
-pub use message::{SipMessage, StartLine};
+pub use message::{MessageSummary, SipMessage, StartLine};
 pub use outcome::{reason_phrase, Method, Negotiated, Role, Side};
 pub use policy::{ByeMargin, Mode, Policy, RefreshMethod, RefresherPreference, PRESETS};
 pub use proxy::{Proxy, ProxyRequestDecision, ProxyResponseDecision, ProxyTransaction};

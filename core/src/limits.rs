@@ -23,3 +23,9 @@ pub const MAX_422_RETRIES: u8 = 16;
 
 /// The largest `max_sessions` an engine accepts (slab indices are 31 bits).
 pub const MAX_ENGINE_SESSIONS: usize = (1 << 31) - 1;
+
+/// How far a 422 can push a party whose policy sets no
+/// `max_session_expires`: a UAC (or a refresh) follows a 422's Min-SE up to a
+/// day, or its own `session_expires` if that is larger ([`crate::Policy::ceiling_422`]).
+/// A session that need not be refreshed for more than a day defeats RFC 4028.
+pub const MAX_FOLLOWED_MIN_SE: u32 = 86_400;

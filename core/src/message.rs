@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, HeaderProblem, Result};
 use crate::header::TimerHeaders;
 use crate::limits::MAX_HEADER_SECTION_LEN;
 use crate::outcome::Method;
@@ -117,6 +117,50 @@ impl<'a> SipMessage<'a> {
     }
 }
 
+/// What RFC 4028 reads from one raw message: its session-timer headers and
+/// its method (a request) or status (a response). The one path from raw
+/// bytes to a decision's input, for every binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSummary {
+    /// The session-timer headers.
+    pub headers: TimerHeaders,
+    /// The method of a request; `None` for a response.
+    pub method: Option<Method>,
+    /// The status code of a response; `None` for a request.
+    pub status: Option<u16>,
+}
+
+impl MessageSummary {
+    /// Reads a raw message given as bytes. A SIP message is UTF-8 text (RFC
+    /// 3261 section 7): a byte that is not UTF-8 in a session-timer header
+    /// makes that header malformed (400), and in any other header is never read.
+    ///
+    /// # Errors
+    /// As [`SipMessage::parse`] and [`TimerHeaders::parse`];
+    /// [`HeaderProblem::NotUtf8`].
+    pub fn read(raw: &[u8]) -> Result<MessageSummary> {
+        let utf8 = std::str::from_utf8(raw).is_ok();
+        let text = String::from_utf8_lossy(raw);
+        let message = SipMessage::parse(&text)?;
+        let mut headers = TimerHeaders::default();
+        for (name, value) in &message.headers {
+            let Some(header) = crate::HeaderName::classify(name) else {
+                continue;
+            };
+            if !utf8 && value.contains(char::REPLACEMENT_CHARACTER) {
+                return Err(Error::malformed(header, HeaderProblem::NotUtf8));
+            }
+            headers.read(header, value)?;
+        }
+        let status = message.status();
+        Ok(MessageSummary {
+            headers,
+            method: status.is_none().then(|| message.method()),
+            status,
+        })
+    }
+}
+
 fn start_line(line: &str) -> Result<StartLine<'_>> {
     let bad = || Error::MalformedMessage("bad start line");
     let mut parts = line.trim().splitn(3, ' ');
@@ -166,6 +210,22 @@ mod tests {
             SipMessage::parse("SIP/2.0 422 Session Interval Too Small\nMin-SE: 1800\n\n").unwrap();
         assert_eq!(m.status(), Some(422));
         assert_eq!(m.timer_headers().unwrap().effective_min_se(), 1800);
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_fails_only_a_session_timer_header() {
+        let raw = b"INVITE sip:a SIP/2.0\r\nX-Junk: \xff\xfe\r\nSession-Expires: 1800\r\n\r\n";
+        let read = MessageSummary::read(raw).unwrap();
+        assert_eq!(read.headers.session_expires.unwrap().interval, 1800);
+        assert_eq!(read.method, Some(Method::Invite));
+        for bad in [
+            &b"INVITE sip:a SIP/2.0\r\nSession-Expires: 18\xff00\r\n\r\n"[..],
+            b"INVITE sip:a SIP/2.0\r\nSupported: timer, \xff\r\n\r\n",
+            b"SIP/2.0 200 OK\r\nSession-Expires: 90;a=\"\xff\"\r\n\r\n",
+        ] {
+            let err = MessageSummary::read(bad).unwrap_err();
+            assert_eq!(err.status_code(), Some(400), "{err}");
+        }
     }
 
     #[test]

@@ -113,8 +113,11 @@ pub struct Policy {
     /// The smallest interval we accept (our Min-SE), at least 90. Default 90.
     pub min_se: u32,
     /// The largest interval we accept from a peer: a UAS or proxy lowers a larger
-    /// request to it, never below the request's Min-SE. `None` (the default)
-    /// means `session_expires` is the cap.
+    /// request to it, never below the request's Min-SE, and a UAC (or a
+    /// refresh) follows a 422 no further. `None` (the default): a UAS or proxy
+    /// caps at `session_expires` ([`Policy::cap`]); a UAC follows a 422 up to
+    /// a day, or `session_expires` if larger ([`Policy::ceiling_422`]), so a
+    /// UAC asking 90 s still takes a peer's Min-SE of 1800.
     pub max_session_expires: Option<u32>,
     /// Who should refresh when the choice is ours. Default [`RefresherPreference::Auto`].
     pub refresher: RefresherPreference,
@@ -192,6 +195,14 @@ impl Policy {
     /// The largest interval accepted from a peer.
     pub fn cap(&self) -> u32 {
         self.max_session_expires.unwrap_or(self.session_expires)
+    }
+
+    /// The largest Min-SE of a 422 we follow with a retry (RFC 4028 sections
+    /// 7.4 and 10): `max_session_expires`, else the larger of `session_expires`
+    /// and [`crate::limits::MAX_FOLLOWED_MIN_SE`] (a day).
+    pub fn ceiling_422(&self) -> u32 {
+        self.max_session_expires
+            .unwrap_or(self.session_expires.max(crate::limits::MAX_FOLLOWED_MIN_SE))
     }
 
     /// The preset with this name (case-insensitive), see [`PRESETS`].

@@ -78,6 +78,16 @@ pub struct Session {
     owns_call_id: bool,
 }
 
+/// Refuses a host-given timer below RFC 4028's floor of 90 s.
+pub(crate) fn check_interval(timer: Option<Negotiated>) -> crate::Result<()> {
+    match timer {
+        Some(t) if t.interval < RFC_MIN_SE => Err(crate::Error::IntervalBelowMinimum {
+            interval: t.interval,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A session flattened for compact storage: refreshed-at, interval (0: no
 /// timer), dialog Min-SE (0: none), and the flag bits below.
 pub(crate) type Packed = (u64, u32, u32, u8);
@@ -109,10 +119,13 @@ impl Session {
 
     /// A dialog whose 2xx went out or came in at `now_ms` with `timer` in force,
     /// nothing else known yet: [`Session::new`] then [`Session::apply`].
-    pub fn started(timer: Option<Negotiated>, now_ms: u64) -> Self {
+    ///
+    /// # Errors
+    /// As [`Session::apply`].
+    pub fn started(timer: Option<Negotiated>, now_ms: u64) -> crate::Result<Self> {
         let mut session = Session::new(false);
-        session.apply(timer, now_ms);
-        session
+        session.apply(timer, now_ms)?;
+        Ok(session)
     }
 
     /// Marks that we generated the dialog's Call-ID (we placed the call).
@@ -188,8 +201,21 @@ impl Session {
 
     /// A 2xx to an INVITE or UPDATE was received (we were its UAC) or sent (we
     /// were its UAS) at `now_ms`: the timer becomes `timer` and its deadlines
-    /// restart (RF-2, UAC-R-9, UAS-13).
-    pub fn apply(&mut self, timer: Option<Negotiated>, now_ms: u64) {
+    /// restart (RFC 4028 sections 7.2, 9 and 10).
+    ///
+    /// # Errors
+    /// [`crate::Error::IntervalBelowMinimum`] for a timer of less than 90 s
+    /// (0 included): no negotiation yields one, and no snapshot could hold it.
+    /// The session is left as it was.
+    pub fn apply(&mut self, timer: Option<Negotiated>, now_ms: u64) -> crate::Result<()> {
+        check_interval(timer)?;
+        self.set_timer(timer, now_ms);
+        Ok(())
+    }
+
+    /// [`Session::apply`] of a timer this crate negotiated (always 90 s or more).
+    pub(crate) fn set_timer(&mut self, timer: Option<Negotiated>, now_ms: u64) {
+        debug_assert!(check_interval(timer).is_ok());
         self.timer = timer;
         self.refreshed_at_ms = now_ms;
     }
@@ -293,15 +319,20 @@ impl Session {
             200..=299 => {
                 self.note_peer(response);
                 let timer = read_2xx(policy, sent.interval(), response, self.peer_supports_timer);
-                self.apply(timer, now_ms);
+                self.set_timer(timer, now_ms);
                 RefreshResult::Refreshed(timer)
             }
+            // A 422 asking more than our cap is refused as a UAC refuses it
+            // (section 7.4: the retry is ours to send or not).
             422 => match response.min_se.as_ref().map(|m| m.effective()) {
-                Some(asked) if asked > sent.interval().unwrap_or(0) => {
+                Some(asked)
+                    if asked > sent.interval().unwrap_or(0) && asked <= policy.ceiling_422() =>
+                {
                     self.learn_min_se(asked);
                     RefreshResult::Retry(self.refresh_request(policy))
                 }
-                // Malformed or useless 422: retrying would repeat it (RF-6).
+                // Malformed, useless or beyond the cap: retrying would repeat
+                // it or break our policy (section 10).
                 _ => RefreshResult::Failed { status },
             },
             405 | 501 if sent.method == Method::Update => {
@@ -353,7 +384,7 @@ mod tests {
                 refresher: Side::Remote,
             }),
         ] {
-            s.apply(timer, 12_345);
+            s.apply(timer, 12_345).unwrap();
             assert_eq!(Session::unpack(s.pack()), s);
         }
     }

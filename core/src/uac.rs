@@ -112,7 +112,8 @@ impl Uac {
     /// - [`Error::MissingMinSeIn422`] (section 6 G-10; V41),
     /// - [`Error::Useless422`] when the retry would be identical (section 10; V40),
     ///   as it always is when our policy's mode is `Off`,
-    /// - [`Error::MinSeAboveMax`] when it asks more than `max_session_expires`,
+    /// - [`Error::MinSeAboveMax`] when it asks more than
+    ///   [`Policy::ceiling_422`] (`max_session_expires`, or a day),
     /// - [`Error::TooMany422`] past the policy's retry cap.
     pub fn on_422(&mut self, response: &TimerHeaders) -> crate::Result<HeaderEdits> {
         let asked = response
@@ -138,7 +139,8 @@ impl Uac {
                 offered,
             });
         }
-        if let Some(max) = self.policy.max_session_expires.filter(|&m| asked > m) {
+        let max = self.policy.ceiling_422();
+        if asked > max {
             return Err(Error::MinSeAboveMax { min_se: asked, max });
         }
         if self.retries >= self.policy.max_422_retries {
@@ -179,7 +181,7 @@ impl Uac {
         let mut session = Session::new(self.request().require_timer);
         session.set_owns_call_id(true);
         session.note_peer(response);
-        session.apply(self.on_2xx(response), now_ms);
+        session.set_timer(self.on_2xx(response), now_ms);
         session
     }
 }

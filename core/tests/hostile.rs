@@ -24,7 +24,7 @@ fn local(interval: u32) -> Option<Negotiated> {
 
 fn session(timer: Option<Negotiated>, at: u64) -> Session {
     let mut session = Session::new(false);
-    session.apply(timer, at);
+    session.apply(timer, at).unwrap();
     session
 }
 
@@ -114,7 +114,8 @@ fn limit_422_retries() {
 #[test]
 fn a_peer_answering_422_forever_costs_the_cap() {
     // Each 422 asks a little more: never useless, so only the cap stops it.
-    let mut uac = Uac::new(Policy::RFC).unwrap();
+    let policy = Policy::RFC;
+    let mut uac = Uac::new(policy).unwrap();
     let mut retries = 0;
     for asked in 1801.. {
         match uac.on_422(&msg(&[("Min-SE", &asked.to_string())])) {
@@ -123,10 +124,14 @@ fn a_peer_answering_422_forever_costs_the_cap() {
             Err(other) => panic!("{other:?}"),
         }
     }
-    assert_eq!(retries, Policy::RFC.max_422_retries);
+    assert_eq!(retries, policy.max_422_retries);
 
     // The same against a refresh: BYE after the cap, whatever the peer says next.
-    let mut engine = Engine::new(EngineConfig::default()).unwrap();
+    let mut engine = Engine::new(EngineConfig {
+        policy,
+        ..EngineConfig::default()
+    })
+    .unwrap();
     engine.establish(1, session(local(90), 0)).unwrap();
     let refresh = drain(&mut engine, 45 * S);
     assert_eq!(refresh.len(), 1);
@@ -322,4 +327,233 @@ fn fuzz_422_to_a_uac_without_timer_support_is_not_retried() {
         uac.on_422(&msg(&[("Min-SE", "3600")])),
         Err(Error::Useless422 { .. })
     ));
+}
+
+// ---- Round two (SECURITY.md, findings of the outside review) ----------------------
+
+/// Every line a set of edits writes is one header: `Name: value` with no
+/// control character but HTAB in the value.
+fn assert_one_header_per_line(edits: &HeaderEdits) {
+    let lines = edits.to_header_lines();
+    for line in lines.split_terminator("\r\n") {
+        assert!(
+            !line.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f),
+            "{line:?}"
+        );
+        assert!(line.split_once(": ").is_some(), "{line:?}");
+    }
+    assert_eq!(lines.matches('\n').count(), edits.to_rows().len());
+}
+
+#[test]
+fn review_1_a_proxy_lowering_session_expires_never_copies_a_line_break() {
+    // RFC 3261 section 7.3.1: folding inside a quoted string reads as one
+    // space; any other control character in a parameter is a 400.
+    let proxy = Proxy::new(Policy {
+        max_session_expires: Some(1800),
+        ..Policy::RFC
+    })
+    .unwrap();
+    for value in [
+        "3600;note=\"a\r\nVia: SIP/2.0/UDP evil\"",
+        "3600;note=\"a\r\n\tb\";refresher=uac",
+        "3600;note=\"a\nb\"",
+        "3600;note=\"a\rb\"",
+    ] {
+        let request = msg(&[("Supported", "timer"), ("Session-Expires", value)]);
+        let ProxyRequestDecision::Forward { edits, .. } =
+            proxy.on_request(Method::Invite, &request)
+        else {
+            panic!("{value:?} was not forwarded")
+        };
+        assert_eq!(edits.session_expires.as_ref().unwrap().interval, 1800);
+        assert_one_header_per_line(&edits);
+        let mut rows = vec![("Session-Expires".to_owned(), value.to_owned())];
+        edits.apply(&mut rows);
+        assert!(!rows[0].1.contains(['\r', '\n']), "{rows:?}");
+    }
+    for value in [
+        "3600;note=\"a\0b\"",
+        "3600;note=\"a\u{7f}\"",
+        "3600;note=\"a\"b\"",
+        "3600;note=\"a\\\"",
+    ] {
+        let err = TimerHeaders::parse([("Session-Expires", value)]).unwrap_err();
+        assert_eq!(err.status_code(), Some(400), "{value:?}");
+    }
+}
+
+#[test]
+fn review_1_timer_merged_into_a_hostile_option_list_stays_one_header() {
+    let edits = HeaderEdits {
+        supported_timer: true,
+        require_timer: true,
+        ..HeaderEdits::default()
+    };
+    let mut rows = vec![
+        (
+            "Supported".to_owned(),
+            "100rel\r\nX-Evil: 1, replaces".to_owned(),
+        ),
+        ("Require".to_owned(), "\0".to_owned()),
+    ];
+    edits.apply(&mut rows);
+    assert_eq!(rows[0].1, "replaces, timer");
+    assert_eq!(rows[1].1, "timer");
+}
+
+#[test]
+fn review_2_an_interval_below_90_from_the_host_is_refused_at_the_call() {
+    // RFC 4028 sections 4 and 5: no negotiation yields less than 90 s, and
+    // no snapshot may hold it; the call fails and nothing changes.
+    let mut session = Session::new(false);
+    for interval in [0, 1, 89] {
+        let timer = local(interval);
+        let err = session.apply(timer, 5).unwrap_err();
+        assert_eq!(err, Error::IntervalBelowMinimum { interval });
+        assert_eq!(session, Session::new(false));
+        assert!(Session::started(timer, 0).is_err());
+        let mut engine = Engine::new(EngineConfig::default()).unwrap();
+        assert!(engine.establish_proxy(7, interval, 0).is_err());
+        engine.establish(7, self::session(local(90), 0)).unwrap();
+        assert!(engine.refreshed(7, 10, timer).is_err());
+        let failed = engine.refreshed_batch(&[Refreshed {
+            key: 7,
+            now_ms: 10,
+            timer,
+        }]);
+        assert_eq!(failed, [(0, Error::IntervalBelowMinimum { interval })]);
+        assert_eq!(engine.session(7).unwrap().refreshed_at_ms(), 0);
+        Engine::restore(EngineConfig::default(), &engine.snapshot()).unwrap();
+    }
+}
+
+#[test]
+fn review_2_a_clock_that_goes_backwards_leaves_a_restorable_engine() {
+    // A retry's answer reported at an earlier `now` than the refresh before
+    // it: the session's time does not run backwards, and every snapshot the
+    // engine writes, its own restore takes.
+    for status in [491, 500, 503, 422, 200] {
+        let mut engine = Engine::new(EngineConfig::default()).unwrap();
+        engine
+            .establish(1, session(local(1800), 1_000 * S))
+            .unwrap();
+        let due = drain(&mut engine, 1_900 * S);
+        assert_eq!(due.len(), 1);
+        let answer = msg(&[("Min-SE", "1900"), ("Session-Expires", "1900")]);
+        engine
+            .on_refresh_response(1, 3 * S, status, &answer)
+            .unwrap();
+        drain(&mut engine, 3 * S);
+        engine.refreshed(1, 2 * S, local(1800)).unwrap_or_default();
+        let bytes = engine.snapshot();
+        let restored = Engine::restore(EngineConfig::default(), &bytes).unwrap();
+        assert_eq!(restored.snapshot(), bytes, "status {status}");
+        if let Ok(one) = engine.snapshot_session(1) {
+            let mut other = Engine::new(EngineConfig::default()).unwrap();
+            other.restore_session(&one).unwrap();
+            assert!(engine.session(1).unwrap().refreshed_at_ms() >= 1_000 * S);
+        }
+    }
+}
+
+#[test]
+fn review_3_remove_drops_every_action_queued_for_its_key() {
+    // SECURITY.md: nothing queued for a removed session reaches a later
+    // dialog under the same key, a refresh (peeked, left in place) or a BYE.
+    let mut engine = Engine::new(EngineConfig::default()).unwrap();
+    engine.establish(1, session(local(90), 0)).unwrap();
+    assert!(matches!(
+        engine.peek(45 * S).map(|a| &a.kind),
+        Some(ActionKind::SendRefresh(_))
+    ));
+    engine.remove(1).unwrap();
+    engine.establish(1, session(local(1800), 45 * S)).unwrap();
+    assert_eq!(
+        engine.poll(45 * S),
+        None,
+        "the old dialog's refresh is gone"
+    );
+
+    engine
+        .on_refresh_response(1, 46 * S, 481, &msg(&[]))
+        .unwrap();
+    // The BYE of the ended session waits: the key cannot be reused until it
+    // is polled, or until the host removes it.
+    assert_eq!(
+        engine.establish(1, session(local(90), 46 * S)),
+        Err(Error::DuplicateSession(1))
+    );
+    assert_eq!(engine.remove(1), Err(Error::UnknownSession(1)));
+    engine.establish(1, session(local(90), 46 * S)).unwrap();
+    assert_eq!(engine.poll(46 * S), None, "no BYE for the new dialog");
+}
+
+#[test]
+fn review_4_reserve_is_bounded_by_max_sessions() {
+    let mut engine = Engine::new(EngineConfig {
+        max_sessions: 1000,
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    engine.reserve(usize::MAX);
+    engine.reserve(1 << 31);
+    engine.establish(1, session(local(90), 0)).unwrap();
+    assert_eq!(engine.len(), 1);
+}
+
+#[test]
+fn review_5_snapshots_are_deterministic_in_key_order() {
+    // Two engines (each with its own hash seed) fed the same calls write the
+    // same bytes, and restore-then-snapshot gives them back byte for byte.
+    let feed = |engine: &mut Engine| {
+        for key in [9, 3, 1 << 40, 7, 0, u64::MAX] {
+            engine
+                .establish(key, session(local(90 + key as u32 % 1000), key % 50))
+                .unwrap();
+        }
+    };
+    let (mut a, mut b) = (
+        Engine::new(EngineConfig::default()).unwrap(),
+        Engine::new(EngineConfig::default()).unwrap(),
+    );
+    feed(&mut a);
+    feed(&mut b);
+    assert_eq!(a.snapshot(), b.snapshot());
+    let restored = Engine::restore(EngineConfig::default(), &a.snapshot()).unwrap();
+    assert_eq!(restored.snapshot(), a.snapshot());
+}
+
+#[test]
+fn review_5_rfc4028_s7_4_a_uac_never_follows_a_422_past_its_cap() {
+    // With no `max_session_expires`, a 422 is followed up to a day
+    // (Policy::ceiling_422), so a UAC asking 90 s still takes Min-SE 1800.
+    let mut uac = Uac::new(Policy {
+        session_expires: 90,
+        ..Policy::RFC
+    })
+    .unwrap();
+    assert_eq!(
+        uac.on_422(&msg(&[("Min-SE", "4000000000")])),
+        Err(Error::MinSeAboveMax {
+            min_se: 4_000_000_000,
+            max: MAX_FOLLOWED_MIN_SE
+        })
+    );
+    assert!(uac.on_422(&msg(&[("Min-SE", "86401")])).is_err());
+    assert!(uac.on_422(&msg(&[("Min-SE", "1800")])).is_ok());
+    let capped = Policy {
+        max_session_expires: Some(3600),
+        ..Policy::RFC
+    };
+    let err = Uac::new(capped)
+        .unwrap()
+        .on_422(&msg(&[("Min-SE", "3601")]));
+    assert_eq!(
+        err,
+        Err(Error::MinSeAboveMax {
+            min_se: 3601,
+            max: 3600
+        })
+    );
 }

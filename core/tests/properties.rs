@@ -228,7 +228,7 @@ proptest! {
         let params = params
             .into_iter()
             .filter(|(name, _)| name != "refresher")
-            .map(|(name, value)| header::Param { name, value })
+            .map(|(name, value)| header::Param::new(&name, value.as_deref()).unwrap())
             .collect();
         let se = SessionExpires { interval, refresher, params };
         prop_assert_eq!(SessionExpires::parse(&se.to_string()).unwrap(), se.clone());

@@ -67,7 +67,7 @@ fn rfc4028_s4_handles_any_interval_above_90() {
         "4294967295;refresher=uas"
     );
     let mut session = Session::new(false);
-    session.apply(timer, u64::from(u32::MAX));
+    session.apply(timer, u64::from(u32::MAX)).unwrap();
     assert!(session.refresh_at_ms().unwrap() > u64::from(u32::MAX));
     let uac = Uac::new(Policy::RFC).unwrap();
     assert_eq!(uac.on_2xx(&huge).unwrap().interval, u32::MAX);
@@ -223,13 +223,15 @@ fn rfc4028_s7_2_refresh_before_expiration() {
     // UAC-R-10 (and UAS-13 for the UAS): the refresh is due strictly before expiry.
     for interval in [90, 91, 1800, u32::MAX] {
         let mut session = Session::new(false);
-        session.apply(
-            Some(Negotiated {
-                interval,
-                refresher: Side::Local,
-            }),
-            7,
-        );
+        session
+            .apply(
+                Some(Negotiated {
+                    interval,
+                    refresher: Side::Local,
+                }),
+                7,
+            )
+            .unwrap();
         assert!(session.refresh_at_ms().unwrap() < session.expires_at_ms().unwrap());
     }
 }
@@ -274,20 +276,22 @@ fn rfc4028_s7_4_refresh_carries_dialog_min_se() {
     let policy = Policy::RFC;
     let uas = uas();
     let mut session = Session::new(false);
-    session.apply(
-        Some(Negotiated {
-            interval: 1800,
-            refresher: Side::Local,
-        }),
-        0,
-    );
+    session
+        .apply(
+            Some(Negotiated {
+                interval: 1800,
+                refresher: Side::Local,
+            }),
+            0,
+        )
+        .unwrap();
     let update = msg(&[
         ("Supported", "timer"),
         ("Session-Expires", "1800;refresher=uas"),
         ("Min-SE", "1000"),
     ]);
     let (_, timer) = accepted(session.answer(&uas, Method::Update, &update));
-    session.apply(timer, s(10));
+    session.apply(timer, s(10)).unwrap();
     let sent = session.refresh_request(&policy);
     assert_eq!(sent.headers.min_se, Some(1000));
     let _ = session.on_refresh_response(&policy, s(20), 422, &sent, &msg(&[("Min-SE", "1900")]));

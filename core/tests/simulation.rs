@@ -372,7 +372,7 @@ fn setup(sim: &mut Sim, key: u64, start: u64) {
     };
     let mut callee_side = Session::new(false);
     callee_side.note_peer(&parse(&invite));
-    callee_side.apply(timer, start);
+    callee_side.apply(timer, start).unwrap();
     sim.callee.establish(key, callee_side).unwrap();
     let mut ok = rows(&headers);
     ok.push(allow);

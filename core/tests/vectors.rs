@@ -41,7 +41,7 @@ fn with_min_se(min_se: u32) -> Policy {
 fn uas_session(timer: Option<Negotiated>, request: &TimerHeaders) -> Session {
     let mut session = Session::new(false);
     session.note_peer(request);
-    session.apply(timer, 0);
+    session.apply(timer, 0).unwrap();
     session
 }
 
@@ -286,7 +286,7 @@ fn v19_mid_dialog_update_from_the_refresher_restarts_the_bye_timer() {
     let (h, timer) = accepted(session.answer(&uas, Method::Update, &update));
     assert_eq!(value(&h, "Session-Expires").unwrap(), "1800;refresher=uac");
     assert_eq!(value(&h, "Require").unwrap(), "timer");
-    session.apply(timer, s(850));
+    session.apply(timer, s(850)).unwrap();
     assert_eq!(session.bye_at_ms(ByeMargin::Rfc), Some(s(850 + 1768)));
 }
 
@@ -301,7 +301,7 @@ fn v20_min_se_in_a_refresh_request_sticks_to_the_dialog() {
     ]);
     let (h, timer) = accepted(session.answer(&uas, Method::Update, &update));
     assert_eq!(value(&h, "Session-Expires").unwrap(), "1800;refresher=uac");
-    session.apply(timer, s(900));
+    session.apply(timer, s(900)).unwrap();
     assert_eq!(session.dialog_min_se(), Some(1200));
     let ours = session.refresh_request(&Policy::RFC);
     assert_eq!(value(&ours.headers, "Min-SE").unwrap(), "1200");
@@ -315,7 +315,7 @@ fn v21_reinvite_without_session_expires_reasserts_the_timer() {
     let (h, timer) = accepted(session.answer(&uas, Method::Invite, &hold));
     assert_eq!(value(&h, "Session-Expires").unwrap(), "1800;refresher=uac");
     assert_eq!(value(&h, "Require").unwrap(), "timer");
-    session.apply(timer, 0);
+    session.apply(timer, 0).unwrap();
     assert_eq!(session.bye_at_ms(ByeMargin::Rfc), Some(s(1768)));
 }
 
@@ -924,9 +924,9 @@ fn v72_stateless_proxy_touches_nothing() {
 
 fn deadlines(interval: u32) -> (u64, u64) {
     let mut ours = Session::new(false);
-    ours.apply(Some(local(interval)), 0);
+    ours.apply(Some(local(interval)), 0).unwrap();
     let mut theirs = Session::new(false);
-    theirs.apply(Some(remote(interval)), 0);
+    theirs.apply(Some(remote(interval)), 0).unwrap();
     (
         ours.refresh_at_ms().unwrap(),
         theirs.bye_at_ms(ByeMargin::Rfc).unwrap(),
@@ -949,12 +949,12 @@ fn v73_to_v79_refresh_at_half_bye_at_interval_minus_margin() {
 #[test]
 fn v80_an_early_refresh_restarts_both_timers() {
     let mut ours = Session::new(false);
-    ours.apply(Some(local(1800)), 0);
-    ours.apply(Some(local(1800)), s(300));
+    ours.apply(Some(local(1800)), 0).unwrap();
+    ours.apply(Some(local(1800)), s(300)).unwrap();
     assert_eq!(ours.refresh_at_ms(), Some(s(300 + 900)));
     let mut theirs = Session::new(false);
-    theirs.apply(Some(remote(1800)), 0);
-    theirs.apply(Some(remote(1800)), s(300));
+    theirs.apply(Some(remote(1800)), 0).unwrap();
+    theirs.apply(Some(remote(1800)), s(300)).unwrap();
     assert_eq!(theirs.bye_at_ms(ByeMargin::Rfc), Some(s(300 + 1768)));
 }
 
@@ -967,6 +967,6 @@ fn v81_timers_start_when_the_2xx_arrives_or_is_first_sent() {
     // UAS: when the host sends the 2xx, it applies the decision at that time.
     let (_, timer) = accepted(rfc().decide(Method::Invite, &msg(&[]), None));
     let mut session = Session::new(false);
-    session.apply(timer, s(43));
+    session.apply(timer, s(43)).unwrap();
     assert_eq!(session.refresh_at_ms(), Some(s(43 + 900)));
 }

@@ -23,11 +23,23 @@ use sessiontimer_c::roles::{
 };
 use sessiontimer_c::session::{sst_session, sst_session_free, sst_session_from_bytes};
 use sessiontimer_c::sst_result;
-use sessiontimer_c::types::{sst_decision, sst_header, sst_policy, sst_timer};
+use sessiontimer_c::types::{sst_bool, sst_decision, sst_header, sst_policy, sst_timer};
 
 fn ok(result: sst_result) -> bool {
     assert_ne!(result, sst_result::Panic, "a panic reached the C boundary");
     result == sst_result::Ok
+}
+
+/// After a call that wrote header lines: each is `Name: value` and ends in
+/// CRLF, and nothing that came in split a line or started another header.
+fn check_lines(buf: &[c_char], out_len: usize) {
+    let bytes: Vec<u8> = buf[..out_len].iter().map(|&c| c as u8).collect();
+    let text = std::str::from_utf8(&bytes).expect("header lines are UTF-8");
+    assert!(text.is_empty() || text.ends_with("\r\n"), "{text:?}");
+    for line in text.split_terminator("\r\n") {
+        let (name, value) = line.split_once(": ").expect("Name: value");
+        sessiontimer_fuzz::assert_well_formed(name, value);
+    }
 }
 
 fn word(data: &[u8], at: usize) -> u32 {
@@ -51,9 +63,9 @@ fn policy(data: &[u8]) -> sst_policy {
         refresh_method: small(20),
         bye_margin: small(24),
         max_422_retries: data.get(28).copied().unwrap_or(0),
-        raise_unsupported_interval: data.get(29).is_some_and(|b| b & 1 != 0),
-        insert_on_outbound_leg: data.get(30).is_some_and(|b| b & 1 != 0),
-        consume_refreshes: data.get(31).is_some_and(|b| b & 1 != 0),
+        raise_unsupported_interval: sst_bool(data.get(29).copied().unwrap_or(0)),
+        insert_on_outbound_leg: sst_bool(data.get(30).copied().unwrap_or(0)),
+        consume_refreshes: sst_bool(data.get(31).copied().unwrap_or(0)),
     }
 }
 
@@ -61,7 +73,7 @@ fn decision() -> sst_decision {
     sst_decision {
         kind: 0,
         status: 0,
-        has_timer: false,
+        has_timer: sst_bool(0),
         timer: sst_timer::default(),
     }
 }
@@ -111,7 +123,7 @@ fuzz_target!(|data: &[u8]| {
                 } else {
                     ptr::null()
                 };
-                ok(sst_uas_decide(
+                if ok(sst_uas_decide(
                     uas,
                     method,
                     message,
@@ -120,7 +132,9 @@ fuzz_target!(|data: &[u8]| {
                     buf.as_mut_ptr(),
                     buf.len(),
                     &mut out_len,
-                ));
+                )) {
+                    check_lines(&buf, out_len);
+                }
             }
         }
         sst_uas_free(uas);
@@ -136,25 +150,28 @@ fuzz_target!(|data: &[u8]| {
                 )) {
                     break;
                 }
+                check_lines(&buf, out_len);
             }
-            ok(sst_uac_on_420(
+            if ok(sst_uac_on_420(
                 uac,
                 message,
                 buf.as_mut_ptr(),
                 buf.len(),
                 &mut out_len,
-            ));
+            )) {
+                check_lines(&buf, out_len);
+            }
         }
         sst_uac_free(uac);
         let mut proxy: *mut sst_proxy = ptr::null_mut();
         if ok(sst_proxy_new(&policy, &mut proxy)) {
             let mut out = decision();
             let mut transaction = sst_proxy_transaction {
-                requested: false,
-                uac_supports: false,
+                requested: sst_bool(0),
+                uac_supports: sst_bool(2),
                 interval: 0,
             };
-            ok(sst_proxy_on_request(
+            if ok(sst_proxy_on_request(
                 proxy,
                 0,
                 message,
@@ -163,7 +180,9 @@ fuzz_target!(|data: &[u8]| {
                 buf.as_mut_ptr(),
                 buf.len(),
                 &mut out_len,
-            ));
+            )) {
+                check_lines(&buf, out_len);
+            }
         }
         sst_proxy_free(proxy);
     }
@@ -211,6 +230,9 @@ fuzz_target!(|data: &[u8]| {
             // With no buffer, a refresh stays due: that is the documented answer.
             if !polled && buf.is_empty() {
                 break;
+            }
+            if polled {
+                check_lines(&buf, out_len);
             }
         }
     }

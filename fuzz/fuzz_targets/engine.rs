@@ -8,7 +8,12 @@
 //!   was alive or ending and is gone, exactly once; a refresh names one that
 //!   is alive;
 //! - after a drained poll, the next deadline lies in the future;
-//! - a snapshot restores to the same sessions, deadlines included.
+//! - a snapshot restores to the same sessions, deadlines included, and writes
+//!   the same bytes again;
+//! - a host clock that goes backwards, and any interval a host hands in
+//!   (below 90 and 0 included: refused with `IntervalBelowMinimum`), leave
+//!   every snapshot restorable;
+//! - a refresh's header lines are one well-formed header each.
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -37,7 +42,7 @@ enum Op {
         key: u8,
         interval: Option<u16>,
         local: bool,
-        at: u32,
+        at: i32,
     },
     EstablishProxy {
         key: u8,
@@ -62,6 +67,10 @@ enum Op {
         key: u8,
     },
     Advance {
+        ms: u32,
+    },
+    /// The host's clock goes backwards.
+    Rewind {
         ms: u32,
     },
     Poll,
@@ -93,11 +102,17 @@ impl Peer {
     }
 }
 
+/// Any interval a host may hand in, 0 and below 90 included.
 fn timer(interval: Option<u16>, local: bool) -> Option<Negotiated> {
     interval.map(|i| Negotiated {
-        interval: u32::from(i).max(90),
+        interval: u32::from(i),
         refresher: if local { Side::Local } else { Side::Remote },
     })
+}
+
+/// Whether the engine (or a session) must refuse this host-given timer.
+fn too_small(timer: Option<Negotiated>) -> bool {
+    timer.is_some_and(|t| t.interval < 90)
 }
 
 fuzz_target!(|input: Input| {
@@ -116,6 +131,9 @@ fuzz_target!(|input: Input| {
     let mut alive = BTreeSet::new();
     let mut ending = BTreeSet::new();
     let mut now = input.start_ms;
+    // The latest `now` the host has given: an action queued before the clock
+    // went back may be due after the current `now`, never after this.
+    let mut latest = now;
     for op in input.ops {
         match op {
             Op::Establish {
@@ -124,20 +142,32 @@ fuzz_target!(|input: Input| {
                 local,
                 at,
             } => {
-                // Poll before reusing a key (see `Engine::poll`).
+                let mut session = Session::new(local);
+                let timer = timer(interval, local);
+                let at = now.saturating_add_signed(i64::from(at));
+                match session.apply(timer, at) {
+                    Err(Error::IntervalBelowMinimum { .. }) => assert!(too_small(timer)),
+                    Err(other) => panic!("apply failed with {other:?}"),
+                    Ok(()) => assert!(!too_small(timer)),
+                }
+                let result = engine.establish(key.into(), session);
+                // A key whose BYE waits to be polled is not reused (`Engine::poll`).
                 if ending.contains(&key) {
+                    assert_eq!(result, Err(Error::DuplicateSession(key.into())));
                     continue;
                 }
-                let mut session = Session::new(local);
-                session.apply(timer(interval, local), now.saturating_add(u64::from(at)));
-                let result = engine.establish(key.into(), session);
                 expect_insert(&engine, &mut alive, key, result);
             }
             Op::EstablishProxy { key, interval } => {
-                if ending.contains(&key) {
+                let result = engine.establish_proxy(key.into(), interval, now);
+                if interval < 90 {
+                    assert!(matches!(result, Err(Error::IntervalBelowMinimum { .. })));
                     continue;
                 }
-                let result = engine.establish_proxy(key.into(), interval, now);
+                if ending.contains(&key) {
+                    assert_eq!(result, Err(Error::DuplicateSession(key.into())));
+                    continue;
+                }
                 expect_insert(&engine, &mut alive, key, result);
             }
             Op::Refreshed {
@@ -145,7 +175,12 @@ fuzz_target!(|input: Input| {
                 interval,
                 local,
             } => {
-                let result = engine.refreshed(key.into(), now, timer(interval, local));
+                let timer = timer(interval, local);
+                let result = engine.refreshed(key.into(), now, timer);
+                if too_small(timer) {
+                    assert!(matches!(result, Err(Error::IntervalBelowMinimum { .. })));
+                    continue;
+                }
                 expect_known(&alive, key, result);
             }
             Op::Answer { key, update, peer } => {
@@ -170,17 +205,25 @@ fuzz_target!(|input: Input| {
                 let result = engine.remove(key.into());
                 expect_known(&alive, key, result);
                 alive.remove(&key);
+                // What was queued for the key goes with it (SECURITY.md).
+                ending.remove(&key);
             }
-            Op::Advance { ms } => now = now.saturating_add(u64::from(ms)),
+            Op::Advance { ms } => {
+                now = now.saturating_add(u64::from(ms));
+                latest = latest.max(now);
+            }
+            Op::Rewind { ms } => now = now.saturating_sub(u64::from(ms)),
             Op::Poll => {
-                drain(&mut engine, &mut alive, &mut ending, now);
+                drain(&mut engine, &mut alive, &mut ending, now, latest);
                 if let Some(next) = engine.next_deadline() {
                     assert!(next > now, "next deadline {next} not after {now}");
                 }
             }
             Op::SnapshotRoundTrip => {
-                drain(&mut engine, &mut alive, &mut ending, now);
-                let restored = Engine::restore(config, &engine.snapshot()).expect("own snapshot");
+                drain(&mut engine, &mut alive, &mut ending, now, latest);
+                let bytes = engine.snapshot();
+                let restored = Engine::restore(config, &bytes).expect("own snapshot");
+                assert_eq!(restored.snapshot(), bytes, "restore-then-snapshot is exact");
                 assert_eq!(restored.counters(), engine.counters());
                 for &key in &alive {
                     assert_eq!(restored.session(key.into()), engine.session(key.into()));
@@ -202,7 +245,7 @@ fuzz_target!(|input: Input| {
         assert_eq!(engine.len(), alive.len());
         assert!(engine.len() <= config.max_sessions);
     }
-    drain(&mut engine, &mut alive, &mut ending, u64::MAX);
+    drain(&mut engine, &mut alive, &mut ending, u64::MAX, u64::MAX);
     assert!(engine.is_empty() || engine.next_deadline().is_none());
 });
 
@@ -235,14 +278,21 @@ fn expect_known<T>(alive: &BTreeSet<u8>, key: u8, result: sessiontimer::Result<T
 }
 
 /// Polls until nothing is due, checking each action against the model.
-fn drain(engine: &mut Engine, alive: &mut BTreeSet<u8>, ending: &mut BTreeSet<u8>, now: u64) {
+fn drain(
+    engine: &mut Engine,
+    alive: &mut BTreeSet<u8>,
+    ending: &mut BTreeSet<u8>,
+    now: u64,
+    latest: u64,
+) {
     while let Some(action) = engine.poll(now) {
-        assert!(action.at_ms <= now);
+        assert!(action.at_ms <= latest);
         let key = u8::try_from(action.key).expect("a key the host gave");
         match action.kind {
             ActionKind::SendRefresh(request) => {
                 assert!(alive.contains(&key) && engine.session(action.key).is_some());
                 assert!(request.method != Method::Other);
+                sessiontimer_fuzz::check_edits(&request.headers, &[]);
             }
             ActionKind::SendBye(_) | ActionKind::SessionEnded(_) => {
                 assert!(

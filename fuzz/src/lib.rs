@@ -66,13 +66,38 @@ pub fn message(text: &str) -> Option<(Vec<(String, String)>, TimerHeaders)> {
 /// back as exactly what it meant, whether written fresh or applied over the
 /// peer's own rows (which parsed, so the result must parse too).
 pub fn check_edits(edits: &HeaderEdits, peer_rows: &[(String, String)]) {
-    let fresh = parse_rows(&edits.to_rows()).expect("written headers parse");
+    let written = edits.to_rows();
+    written.iter().for_each(|(n, v)| assert_well_formed(n, v));
+    let lines = edits.to_header_lines();
+    assert_eq!(lines.matches("\r\n").count(), written.len(), "{lines:?}");
+    assert_eq!(lines.matches(['\r', '\n']).count(), 2 * written.len());
+    let fresh = parse_rows(&written).expect("written headers parse");
     assert_read_back(edits, &fresh);
 
     let mut rows = peer_rows.to_vec();
     edits.apply(&mut rows);
+    rows.iter()
+        .filter(|row| !peer_rows.contains(row))
+        .for_each(|(n, v)| assert_well_formed(n, v));
     let edited = parse_rows(&rows).expect("edited headers parse");
     assert_read_back(edits, &edited);
+}
+
+/// A row the library wrote is one header of RFC 3261 grammar: the name a
+/// token, the value free of control characters (HTAB aside), so no byte that
+/// came in can end the line or start another header.
+pub fn assert_well_formed(name: &str, value: &str) {
+    assert!(
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)),
+        "header name {name:?}"
+    );
+    assert!(
+        !value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f),
+        "{name}: {value:?}"
+    );
 }
 
 /// Reads owned header rows.

@@ -15,6 +15,7 @@ from typing import Union
 from ._errors import (
     DuplicateSessionError,
     EngineFullError,
+    InvalidIntervalError,
     InvalidPolicyError,
     MalformedHeaderError,
     MalformedMessageError,
@@ -83,6 +84,7 @@ __all__ = [
     "EngineFullError",
     "Forward",
     "HeadersLike",
+    "InvalidIntervalError",
     "InvalidPolicyError",
     "Leg",
     "MalformedHeaderError",

@@ -31,6 +31,13 @@ class InvalidPolicyError(SessionTimerError, ValueError):
     """Settings that break RFC 4028 or each other (Min-SE below 90, ...)."""
 
 
+class InvalidIntervalError(SessionTimerError, ValueError):
+    """A session interval below 90 s (0 included) handed to a session or engine.
+
+    RFC 4028 never negotiates one; no timer at all is ``None``, not 0.
+    """
+
+
 class NegotiationError(SessionTimerError):
     """A negotiation cannot go on."""
 
@@ -65,6 +72,7 @@ class SnapshotError(SessionTimerError, ValueError):
 __all__ = [
     "DuplicateSessionError",
     "EngineFullError",
+    "InvalidIntervalError",
     "InvalidPolicyError",
     "MalformedHeaderError",
     "MalformedMessageError",

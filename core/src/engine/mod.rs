@@ -315,8 +315,10 @@ impl Engine {
     }
 
     /// Reserves room for `additional` more sessions, so a host that knows its
-    /// scale pays for growth once.
+    /// scale pays for growth once. Never more than `max_sessions` allows: a
+    /// larger request reserves up to the cap.
     pub fn reserve(&mut self, additional: usize) {
+        let additional = additional.min(self.config.max_sessions.saturating_sub(self.len()));
         self.slots.reserve(additional);
         self.index.reserve(additional);
     }
@@ -359,8 +361,9 @@ impl Engine {
     /// decision to when it sent the 2xx.
     ///
     /// # Errors
-    /// [`Error::DuplicateSession`]; [`Error::TooManySessions`] past the cap
-    /// (nothing is dropped silently).
+    /// [`Error::DuplicateSession`], also while the BYE (or end) of an earlier
+    /// session under `key` waits to be polled; [`Error::TooManySessions`] past
+    /// the cap (nothing is dropped silently).
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
         let i = self.allocate(key)?;
         self.slots[i as usize].store(&session);
@@ -374,19 +377,23 @@ impl Engine {
     /// reports [`ActionKind::SessionEnded`], never a BYE (section 8.3).
     ///
     /// # Errors
-    /// As [`Engine::establish`].
+    /// As [`Engine::establish`]; [`Error::IntervalBelowMinimum`] below 90 s.
     pub fn establish_proxy(&mut self, key: u64, interval: u32, now_ms: u64) -> Result<()> {
+        crate::session::check_interval(Some(Negotiated {
+            interval,
+            refresher: crate::Side::Remote,
+        }))?;
         let i = self.allocate(key)?;
         let slot = &mut self.slots[i as usize];
         slot.refreshed_at = now_ms;
-        slot.interval = interval.max(crate::policy::RFC_MIN_SE);
+        slot.interval = interval;
         tick(&mut self.counters.established);
         self.arm(i, Phase::ProxyExpiry, self.slots[i as usize].expires_at());
         Ok(())
     }
 
     fn allocate(&mut self, key: u64) -> Result<u32> {
-        if self.find(key).is_some() {
+        if self.find(key).is_some() || self.queued(key) {
             return Err(Error::DuplicateSession(key));
         }
         if self.len() >= self.config.max_sessions {
@@ -417,6 +424,12 @@ impl Engine {
         };
         self.index.insert(key, i);
         Ok(i)
+    }
+
+    /// Whether an action for `key` waits to be polled (constant time when
+    /// none waits, the usual case).
+    fn queued(&self, key: u64) -> bool {
+        !self.actions.is_empty() && self.actions.iter().any(|a| a.key == key)
     }
 
     fn release(&mut self, i: u32) {
@@ -464,9 +477,15 @@ impl Engine {
     /// and restarts (RFC 4028 sections 7.2 and 9; also when the request was not
     /// meant as a refresh).
     ///
+    /// A `now_ms` earlier than the session's last refresh (a host clock that
+    /// went backwards) counts as that refresh's time: a session's time never
+    /// runs backwards.
+    ///
     /// # Errors
-    /// [`Error::UnknownSession`].
+    /// [`Error::UnknownSession`]; [`Error::IntervalBelowMinimum`] for a timer
+    /// below 90 s (nothing changes).
     pub fn refreshed(&mut self, key: u64, now_ms: u64, timer: Option<Negotiated>) -> Result<()> {
+        crate::session::check_interval(timer)?;
         let i = self.slot_of(key)?;
         self.refresh_slot(i, now_ms, timer);
         Ok(())
@@ -477,7 +496,7 @@ impl Engine {
     /// keys' index entries are read, then their sessions, before any is
     /// applied, so the memory reads of the lookups overlap instead of waiting
     /// on each other. Returns the position and error of each report that
-    /// failed (an unknown key); the others apply.
+    /// failed (an unknown key, a timer below 90 s); the others apply.
     pub fn refreshed_batch(&mut self, batch: &[Refreshed]) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
         let mut found = [None; LOOKAHEAD];
@@ -488,9 +507,11 @@ impl Engine {
                 *slot = self.find(report.key);
             }
             for (n, (report, slot)) in reports.iter().zip(found).enumerate() {
-                match slot {
-                    Some(i) => self.refresh_slot(i, report.now_ms, report.timer),
-                    None => failed.push((group * LOOKAHEAD + n, Error::UnknownSession(report.key))),
+                let checked = crate::session::check_interval(report.timer)
+                    .and_then(|()| slot.ok_or(Error::UnknownSession(report.key)));
+                match checked {
+                    Ok(i) => self.refresh_slot(i, report.now_ms, report.timer),
+                    Err(e) => failed.push((group * LOOKAHEAD + n, e)),
                 }
             }
         }
@@ -527,7 +548,7 @@ impl Engine {
 
     fn refresh_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
         let mut session = self.slots[i as usize].session();
-        session.apply(timer, now_ms);
+        session.set_timer(timer, now_ms.max(session.refreshed_at_ms()));
         self.slots[i as usize].store(&session);
         tick(&mut self.counters.refreshes_succeeded);
         self.arm_after_refresh(i);
@@ -593,6 +614,9 @@ impl Engine {
     /// retries after `retry_delay_ms`, any other failure halfway to expiry, up
     /// to `max_refresh_retries`, then BYE. Retries never go past expiry.
     ///
+    /// A `now_ms` earlier than the session's last refresh counts as that
+    /// refresh's time, as in [`Engine::refreshed`].
+    ///
     /// # Errors
     /// [`Error::UnknownSession`].
     pub fn on_refresh_response(
@@ -605,6 +629,7 @@ impl Engine {
         let i = self.slot_of(key)?;
         let policy = self.config.policy;
         let mut session = self.slots[i as usize].session();
+        let now_ms = now_ms.max(session.refreshed_at_ms());
         let sent = session.refresh_request(&policy);
         let result = session.on_refresh_response(&policy, now_ms, status, &sent, response);
         self.slots[i as usize].store(&session);
@@ -667,11 +692,16 @@ impl Engine {
         }
     }
 
-    /// Forgets the session under `key` (the host ended the dialog), returning it.
+    /// Forgets the session under `key` (the host ended the dialog), returning
+    /// it. Every action queued for `key` and not yet polled goes with it, so
+    /// none can reach a later dialog under the same key.
     ///
     /// # Errors
-    /// [`Error::UnknownSession`].
+    /// [`Error::UnknownSession`] (queued actions are dropped all the same).
     pub fn remove(&mut self, key: u64) -> Result<Session> {
+        if self.queued(key) {
+            self.actions.retain(|a| a.key != key);
+        }
         let i = self.slot_of(key)?;
         let session = self.slots[i as usize].session();
         self.counters.count(Teardown::RemovedByHost);
@@ -693,25 +723,51 @@ impl Engine {
     /// The next action due at or before `now_ms`, in deadline order (ties by
     /// key); `None` when nothing is due. Call it until it returns `None`.
     ///
-    /// A refresh queued for a session the host has since removed is dropped.
-    /// A BYE or end is reported after the engine forgot the session: poll
-    /// before reusing its key for a new dialog.
+    /// A BYE or end is reported after the engine forgot the session; until it
+    /// is polled (or [`Engine::remove`] drops it), the key cannot be reused.
+    #[must_use = "an action not acted on is lost"]
     pub fn poll(&mut self, now_ms: u64) -> Option<Action> {
+        if self.make_due(now_ms) {
+            self.actions.pop_front()
+        } else {
+            None
+        }
+    }
+
+    /// The action [`Engine::poll`] would return, left in place: a host that
+    /// cannot act on it yet (its buffer is too small) polls it later. An
+    /// action left here is dropped by [`Engine::remove`] of its key.
+    pub fn peek(&mut self, now_ms: u64) -> Option<&Action> {
+        if self.make_due(now_ms) {
+            self.actions.front()
+        } else {
+            None
+        }
+    }
+
+    /// Fires due timers until an action waits at the front of the queue;
+    /// false when nothing is due.
+    fn make_due(&mut self, now_ms: u64) -> bool {
         loop {
-            if let Some(action) = self.actions.pop_front() {
+            if let Some(action) = self.actions.front() {
+                // A refresh queued before its session ended (a 408 to an
+                // earlier refresh, say) is never handed out.
                 let stale = matches!(action.kind, ActionKind::SendRefresh(_))
                     && self.find(action.key).is_none();
-                if stale {
-                    continue;
+                if !stale {
+                    return true;
                 }
-                return Some(action);
+                self.actions.pop_front();
+                continue;
             }
             let index = &self.index;
-            let (i, at) = self.wheel.pop_due(&mut self.slots, now_ms, |slot: &Slot| {
+            let Some((i, at)) = self.wheel.pop_due(&mut self.slots, now_ms, |slot: &Slot| {
                 // Firing reads all of the slot and the key's index entry.
                 std::hint::black_box(*slot);
                 touch(index, slot.key);
-            })?;
+            }) else {
+                return false;
+            };
             self.fire(i, at);
         }
     }

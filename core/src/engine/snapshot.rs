@@ -7,7 +7,7 @@
 //! - a dialog's [`Session`] alone (no engine timer): `SSTD`, version, last
 //!   refresh (u64), interval (u32), dialog Min-SE (u32), flags (1 byte);
 //! - an engine: `SSTE`, version, the wheel position (u64), the nine counters
-//!   (u64 each), the session count (u32), the records.
+//!   (u64 each), the session count (u32), the records in key order.
 //!
 //! A record is 36 bytes: key (u64), last refresh (u64), deadline (u64),
 //! interval (u32), dialog Min-SE (u32), flags, phase, retry count, 422 count
@@ -225,9 +225,10 @@ impl Engine {
         Ok(())
     }
 
-    /// The whole engine as bytes: every session with its deadline, the
-    /// counters, and the wheel's position. Pending actions not yet polled are
-    /// not included: poll before snapshotting.
+    /// The whole engine as bytes: every session with its deadline (in key
+    /// order), the counters, and the wheel's position. Pending actions not yet
+    /// polled are not included: poll before snapshotting. The same state
+    /// always gives the same bytes.
     pub fn snapshot(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(5 + 8 * (1 + COUNTERS) + 4 + RECORD_LEN * self.len());
         out.extend_from_slice(ENGINE_MAGIC);
@@ -237,7 +238,11 @@ impl Engine {
             out.extend_from_slice(&c.to_le_bytes());
         }
         out.extend_from_slice(&(self.len() as u32).to_le_bytes());
-        for i in self.index.slots() {
+        // Records in key order, not the index's (seeded per engine) order:
+        // two engines fed the same calls write the same bytes.
+        let mut order: Vec<u32> = self.index.slots().collect();
+        order.sort_unstable_by_key(|&i| self.slots[i as usize].key);
+        for i in order {
             write_record(&mut out, &self.slots[i as usize]);
         }
         out

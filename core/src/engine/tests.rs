@@ -205,6 +205,22 @@ fn a_422_to_a_refresh_retries_larger_then_gives_up_at_the_cap() {
 }
 
 #[test]
+fn rfc4028_s10_a_422_to_a_refresh_above_our_cap_is_not_followed() {
+    // The policy's 422 ceiling (a day when no maximum is set) bounds a
+    // refresh's retry as it bounds the UAC's (section 7.4): Min-SE 4000000000
+    // is a failure, never a session of 126 years.
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    drain(&mut e, 900 * S);
+    e.on_refresh_response(1, 900 * S, 422, &headers(&[("Min-SE", "4000000000")]))
+        .unwrap();
+    assert!(drain(&mut e, 900 * S).is_empty(), "no retry at once");
+    let session = e.session(1).unwrap();
+    assert_eq!(session.timer().unwrap().interval, 1800);
+    assert_eq!(session.dialog_min_se(), None);
+}
+
+#[test]
 fn update_answered_501_falls_back_to_reinvite_and_remembers() {
     // anchors 3.4: UPDATE refused by the peer.
     let mut e = engine();
@@ -309,7 +325,7 @@ fn role_flip_regression_uas_refresher_keeps_refreshing() {
     let UasDecision::Accept { timer, .. } = session.answer(&uas, Method::Invite, &invite) else {
         panic!()
     };
-    session.apply(timer, 0);
+    session.apply(timer, 0).unwrap();
     e.establish(1, session).unwrap();
     let mut now = 0;
     for _ in 0..3 {
@@ -555,13 +571,15 @@ fn a_dialog_session_round_trips_through_bytes_and_refuses_damage() {
     short_interval[13..17].copy_from_slice(&89u32.to_le_bytes());
     assert!(Session::from_bytes(&short_interval).is_err());
     let mut refresher_without_timer = Session::new(false);
-    refresher_without_timer.apply(
-        Some(Negotiated {
-            interval: 90,
-            refresher: Side::Local,
-        }),
-        0,
-    );
+    refresher_without_timer
+        .apply(
+            Some(Negotiated {
+                interval: 90,
+                refresher: Side::Local,
+            }),
+            0,
+        )
+        .unwrap();
     let mut bytes = refresher_without_timer.to_bytes();
     bytes[13..17].copy_from_slice(&0u32.to_le_bytes());
     assert!(Session::from_bytes(&bytes).is_err());

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::parse::{option_list_contains, trim_lws};
+use super::parse::{is_token, option_list_contains, trim_lws};
 use super::{HeaderName, SessionExpires, TIMER_TAG};
 
 /// `value` as text, in one allocation for the common `1800;refresher=uac`.
@@ -151,15 +151,29 @@ fn add_option_tag(headers: &mut Vec<(String, String)>, header: HeaderName, tag: 
 
 /// `existing` with `tag` appended unless it is listed already (any case):
 /// `merge_option_tag("100rel", "timer") == "100rel, timer"`.
+///
+/// The list is written anew from its items, so the row is always one
+/// well-formed `option-tag` list (RFC 3261 section 20.37): white space and
+/// folding around commas are tidied, and an item that is not a token (a stray
+/// control character, a line break) is left out.
 pub fn merge_option_tag(existing: &str, tag: &str) -> String {
-    let trimmed = trim_lws(existing);
-    if option_list_contains(trimmed, tag) {
-        trimmed.to_owned()
-    } else if trimmed.is_empty() {
-        tag.to_owned()
-    } else {
-        format!("{trimmed}, {tag}")
+    let mut merged = String::with_capacity(existing.len() + tag.len() + 2);
+    let mut listed = false;
+    let items = existing.split(',').map(trim_lws);
+    for item in items.filter(|item| is_token(item)) {
+        listed |= item.eq_ignore_ascii_case(tag);
+        if !merged.is_empty() {
+            merged.push_str(", ");
+        }
+        merged.push_str(item);
     }
+    if !listed {
+        if !merged.is_empty() {
+            merged.push_str(", ");
+        }
+        merged.push_str(tag);
+    }
+    merged
 }
 
 #[cfg(test)]
@@ -193,6 +207,20 @@ mod tests {
         assert_eq!(merge_option_tag("100rel", "timer"), "100rel, timer");
         assert_eq!(merge_option_tag("100rel, TIMER", "timer"), "100rel, TIMER");
         assert_eq!(merge_option_tag("  ", "timer"), "timer");
+    }
+
+    #[test]
+    fn rfc3261_s20_37_a_merged_option_list_is_one_well_formed_row() {
+        // What came in cannot carry a second header into what goes out.
+        assert_eq!(
+            merge_option_tag("100rel\r\nVia: SIP/2.0/UDP evil, replaces", "timer"),
+            "replaces, timer"
+        );
+        assert_eq!(
+            merge_option_tag("a,\0,,b ,\r\n c", "timer"),
+            "a, b, c, timer"
+        );
+        assert_eq!(merge_option_tag("x\r\n\ttimer", "timer"), "timer");
     }
 
     #[test]

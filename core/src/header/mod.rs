@@ -140,12 +140,58 @@ impl fmt::Display for Refresher {
 
 /// A generic parameter (`token [ "=" gen-value ]`), kept as received so a proxy
 /// forwards it unchanged (RFC 4028 section 4).
+///
+/// Only [`Param::new`] makes one, and it refuses what is not RFC 3261 grammar,
+/// so every parameter this crate writes is well-formed: no line break, NUL or
+/// other control character can pass from a message read to a header written.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Param {
+    name: String,
+    value: Option<String>,
+}
+
+impl Param {
+    /// A parameter named `name` (a token) with `value` (a token, a host or a
+    /// quoted string, quotes included). A line folded inside a quoted string
+    /// becomes one space (RFC 3261 section 7.3.1).
+    ///
+    /// # Errors
+    /// [`HeaderProblem::BadParameter`] when either is not RFC 3261 grammar.
+    pub fn new(name: &str, value: Option<&str>) -> Result<Param, crate::HeaderProblem> {
+        let bad = || crate::HeaderProblem::BadParameter {
+            param: printable(name, value),
+        };
+        if !parse::is_token(name) {
+            return Err(bad());
+        }
+        let value = match value {
+            Some(v) => Some(parse::gen_value(v).ok_or_else(bad)?.into_owned()),
+            None => None,
+        };
+        Ok(Param {
+            name: name.to_owned(),
+            value,
+        })
+    }
+
     /// The name as received.
-    pub name: String,
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The value as received, quotes included.
-    pub value: Option<String>,
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+}
+
+/// The start of a refused parameter, for an error message (which escapes it).
+fn printable(name: &str, value: Option<&str>) -> String {
+    let text = match value {
+        Some(v) => format!("{name}={v}"),
+        None => name.to_owned(),
+    };
+    text.chars().take(40).collect()
 }
 
 impl fmt::Display for Param {
@@ -278,10 +324,7 @@ mod tests {
     #[test]
     fn formats_session_expires_with_refresher_and_params() {
         let mut se = SessionExpires::new(1800, Some(Refresher::Uac));
-        se.params.push(Param {
-            name: "foo".into(),
-            value: Some("bar".into()),
-        });
+        se.params.push(Param::new("foo", Some("bar")).unwrap());
         assert_eq!(se.to_string(), "1800;refresher=uac;foo=bar");
         assert_eq!(SessionExpires::new(90, None).to_string(), "90");
     }

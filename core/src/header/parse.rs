@@ -133,20 +133,63 @@ fn param(text: &str) -> Option<Param> {
         Some((n, v)) => (trim_lws(n), Some(trim_lws(v))),
         None => (text, None),
     };
-    if name.is_empty() || !name.chars().all(is_token_char) {
-        return None;
+    Param::new(name, value).ok()
+}
+
+/// Whether `name` is a `token` (RFC 3261 section 25.1).
+pub(super) fn is_token(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(is_token_char)
+}
+
+/// `value` as a `gen-value` safe to write back (RFC 3261 section 25.1): a
+/// token, a host, or a quoted string. A folded line (or any CR or LF) inside
+/// quotes becomes one space, as section 7.3.1 lets a reader treat it; any
+/// other control character, an unescaped quote inside, or a missing closing
+/// quote refuses the value, so nothing read can put a line break or a NUL
+/// into a header this crate writes.
+pub(super) fn gen_value(value: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !value.starts_with('"') {
+        let ok = !value.is_empty() && value.chars().all(is_gen_value_char);
+        return ok.then_some(std::borrow::Cow::Borrowed(value));
     }
-    let value_ok = |v: &str| {
-        let quoted = v.len() >= 2 && v.starts_with('"') && v.ends_with('"');
-        quoted || (!v.is_empty() && v.chars().all(is_gen_value_char))
-    };
-    match value {
-        Some(v) if !value_ok(v) => None,
-        _ => Some(Param {
-            name: name.to_owned(),
-            value: value.map(str::to_owned),
-        }),
+    let bytes = value.as_bytes();
+    let mut escaped = false;
+    for (i, &b) in bytes.iter().enumerate().skip(1) {
+        let control = (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f;
+        match b {
+            _ if control => return None,
+            b'\r' | b'\n' if escaped => return None,
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'"' if i + 1 == bytes.len() => return Some(unfold_quoted(value)),
+            b'"' => return None,
+            _ => {}
+        }
     }
+    None
+}
+
+/// A well-formed quoted string with each run of white space that holds a CR
+/// or LF turned into one space.
+fn unfold_quoted(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.bytes().any(|b| b == b'\r' || b == b'\n') {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' || c == '\n' {
+            out.truncate(out.trim_end_matches([' ', '\t']).len());
+            while chars
+                .next_if(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+                .is_some()
+            {}
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Parses a Session-Expires value. A `refresher` naming neither `uac` nor `uas`
@@ -261,6 +304,25 @@ impl TimerHeaders {
         Ok(())
     }
 
+    /// Reads one header row given as bytes: a name that is not UTF-8 is no
+    /// header this crate reads and is skipped; a session-timer value that is
+    /// not UTF-8 is malformed (400, [`HeaderProblem::NotUtf8`]).
+    ///
+    /// # Errors
+    /// As [`TimerHeaders::read`].
+    pub fn read_bytes(&mut self, name: &[u8], value: &[u8]) -> crate::Result<()> {
+        let Some(header) = std::str::from_utf8(name)
+            .ok()
+            .and_then(HeaderName::classify)
+        else {
+            return Ok(());
+        };
+        match std::str::from_utf8(value) {
+            Ok(value) => self.read(header, value),
+            Err(_) => Err(Error::malformed(header, HeaderProblem::NotUtf8)),
+        }
+    }
+
     /// Whether the sender signals support for session timers: `timer` in
     /// Supported, or in Require (which implies support).
     pub fn supports_timer(&self) -> bool {
@@ -346,7 +408,7 @@ mod tests {
         assert_eq!(v.params.len(), 2);
         assert_eq!(v.to_string(), "1800;refresher=uac;foo=bar;baz");
         let quoted = se("1800;note=\"a;b, c\"").unwrap();
-        assert_eq!(quoted.params[0].value.as_deref(), Some("\"a;b, c\""));
+        assert_eq!(quoted.params[0].value(), Some("\"a;b, c\""));
     }
 
     #[test]
@@ -469,6 +531,41 @@ mod tests {
                 matches!(problem(se(bad)), HeaderProblem::BadParameter { .. }),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn rfc3261_s25_1_quoted_strings_are_checked_so_nothing_read_injects_a_header() {
+        // A control character, an unescaped quote, an escaped closing quote,
+        // or a line break that is not folding inside quotes never comes back out.
+        for bad in [
+            "1800;a=\"x\0y\"",
+            "1800;a=\"x\x7fy\"",
+            "1800;a=\"x\x1by\"",
+            "1800;a=\"x\"y\"",
+            "1800;a=\"x\\\"",
+            "1800;a=\"x\\\r\n y\"",
+            "1800;a=\"",
+        ] {
+            assert!(
+                matches!(problem(se(bad)), HeaderProblem::BadParameter { .. }),
+                "{bad:?}"
+            );
+        }
+        // Folding (or a bare CR or LF) inside quotes reads as one space
+        // (RFC 3261 section 7.3.1), so the value written back is one line.
+        for (folded, unfolded) in [
+            ("1800;a=\"x \r\n\t y\"", "\"x y\""),
+            ("1800;a=\"x\r\nVia: evil\"", "\"x Via: evil\""),
+            ("1800;a=\"x\ny\"", "\"x y\""),
+            ("1800;a=\"\\\"\"", "\"\\\"\""),
+            ("1800;a=\"caf\u{e9}\tok\"", "\"caf\u{e9}\tok\""),
+        ] {
+            let value = se(folded).unwrap();
+            assert_eq!(value.params[0].value(), Some(unfolded), "{folded:?}");
+            let written = value.to_string();
+            assert!(!written.contains(['\r', '\n', '\0']), "{written:?}");
+            assert_eq!(se(&written).unwrap(), value);
         }
     }
 
