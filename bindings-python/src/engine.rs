@@ -243,9 +243,10 @@ impl Engine {
         Ok(d)
     }
 
-    /// Reserves room for `additional` more sessions.
-    fn reserve(&self, py: Python<'_>, additional: usize) {
-        self.0.detached(py, |e| e.reserve(additional));
+    /// Reserves room for `additional` more sessions, at most up to
+    /// `max_sessions`; `OutOfMemoryError` when the memory cannot be had.
+    fn reserve(&self, py: Python<'_>, additional: usize) -> PyResult<()> {
+        self.0.detached(py, |e| e.reserve(additional)).or_raise()
     }
 
     fn __len__(&self, py: Python<'_>) -> usize {

@@ -23,6 +23,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::TooManySessions { .. } => "EngineFullError",
         Error::Snapshot(_) => "SnapshotError",
         Error::IntervalBelowMinimum { .. } => "InvalidIntervalError",
+        Error::OutOfMemory { .. } => "OutOfMemoryError",
         _ => "SessionTimerError",
     }
 }

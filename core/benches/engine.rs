@@ -91,7 +91,7 @@ fn peer_refreshes(interval: u32) -> Option<Negotiated> {
 
 fn establish(w: &Workload) -> Engine {
     let mut engine = Engine::new(EngineConfig::default()).unwrap();
-    engine.reserve(SESSIONS as usize);
+    engine.reserve(SESSIONS as usize).expect("memory");
     for (key, &interval) in w.intervals.iter().enumerate() {
         let mut session = Session::new(false);
         session
@@ -122,7 +122,7 @@ const BATCH: usize = 256;
 /// operations a call, each batch built in the timed run as a host would.
 fn run_engine_batched(w: &Workload) -> usize {
     let mut engine = Engine::new(EngineConfig::default()).unwrap();
-    engine.reserve(SESSIONS as usize);
+    engine.reserve(SESSIONS as usize).expect("memory");
     let mut sessions = Vec::with_capacity(BATCH);
     for (n, chunk) in w.intervals.chunks(BATCH).enumerate() {
         sessions.clear();

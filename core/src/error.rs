@@ -149,6 +149,13 @@ pub enum Error {
         /// The interval given.
         interval: u32,
     },
+    /// Memory for this many sessions could not be reserved
+    /// ([`crate::Engine::reserve`]); nothing was reserved.
+    #[error("out of memory reserving room for {sessions} sessions")]
+    OutOfMemory {
+        /// How many sessions were asked for (after the cap).
+        sessions: usize,
+    },
     /// A snapshot could not be restored.
     #[error("invalid snapshot: {0}")]
     Snapshot(#[from] crate::engine::SnapshotProblem),

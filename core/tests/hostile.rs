@@ -496,8 +496,9 @@ fn review_4_reserve_is_bounded_by_max_sessions() {
         ..EngineConfig::default()
     })
     .unwrap();
-    engine.reserve(usize::MAX);
-    engine.reserve(1 << 31);
+    engine.reserve(usize::MAX).unwrap();
+    engine.reserve(1 << 31).unwrap();
+
     engine.establish(1, session(local(90), 0)).unwrap();
     assert_eq!(engine.len(), 1);
 }

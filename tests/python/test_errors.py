@@ -109,3 +109,55 @@ def test_too_many_422() -> None:
     with pytest.raises(st.TooMany422Error) as raised:
         uac.on_422([("Min-SE", "1200")])
     assert isinstance(raised.value, st.NegotiationError)
+
+
+# ---- round two of the outside review (SECURITY.md) -------------------------------------
+
+
+@pytest.mark.parametrize("interval", [0, 1, 89])
+def test_review_2_an_interval_below_90_is_refused_and_changes_nothing(interval: int) -> None:
+    timer = st.Negotiated(interval, st.Side.LOCAL)
+    session = st.Session()
+    with pytest.raises(st.InvalidIntervalError) as raised:
+        session.apply(timer, 5)
+    assert isinstance(raised.value, ValueError) and session.timer is None
+    engine = st.Engine()
+    with pytest.raises(st.InvalidIntervalError):
+        engine.establish(1, timer, now_ms=0)
+    with pytest.raises(st.InvalidIntervalError):
+        engine.establish_proxy(1, interval, 0)
+    engine.establish(1, st.Negotiated(90, st.Side.LOCAL), now_ms=0)
+    with pytest.raises(st.InvalidIntervalError):
+        engine.refreshed(1, 10, timer)
+    st.Engine.restore(engine.snapshot())
+
+
+def test_review_2_a_clock_that_goes_backwards_still_pickles() -> None:
+    import pickle
+
+    engine = st.Engine()
+    engine.establish(1, st.Negotiated(1800, st.Side.LOCAL), now_ms=1_000_000)
+    assert [a.kind for a in engine.poll(1_900_000)] == [st.ActionKind.SEND_REFRESH]
+    engine.on_refresh_response(1, 3_000, 491)
+    engine.on_refresh_response(1, 2_000, 500)
+    restored = pickle.loads(pickle.dumps(engine))
+    assert restored.snapshot() == engine.snapshot()
+
+
+@pytest.mark.parametrize("additional", [2**31, 2**40, 2**63])
+def test_review_4_reserve_is_bounded_by_max_sessions(additional: int) -> None:
+    engine = st.Engine(max_sessions=1000)
+    engine.reserve(additional)  # never aborts: at most max_sessions
+    with pytest.raises(OverflowError):
+        engine.reserve(2**64)
+    with pytest.raises(OverflowError):
+        engine.reserve(-1)
+
+
+def test_review_5_snapshots_do_not_depend_on_the_engine() -> None:
+    one, two = st.Engine(), st.Engine()
+    for engine in (one, two):
+        for key in (9, 3, 2**40, 7, 0, 2**64 - 1):
+            engine.establish(key, st.Negotiated(90 + key % 1000, st.Side.REMOTE), now_ms=key % 50)
+    assert one.snapshot() == two.snapshot()
+    assert st.Engine.restore(one.snapshot()).snapshot() == one.snapshot()

@@ -65,6 +65,10 @@ class EngineFullError(SessionTimerError):
     """The engine holds its maximum number of sessions."""
 
 
+class OutOfMemoryError(SessionTimerError, MemoryError):
+    """Memory for the sessions asked for could not be had; nothing was reserved."""
+
+
 class SnapshotError(SessionTimerError, ValueError):
     """Snapshot bytes that are not valid (damaged, another version)."""
 
@@ -77,6 +81,7 @@ __all__ = [
     "MalformedHeaderError",
     "MalformedMessageError",
     "NegotiationError",
+    "OutOfMemoryError",
     "SessionTimerError",
     "SnapshotError",
     "TooMany422Error",

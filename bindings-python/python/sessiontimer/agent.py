@@ -20,6 +20,7 @@ requests follow the route set, so a record-routing proxy stays on the path.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 from collections.abc import Callable, Coroutine
@@ -28,7 +29,7 @@ from typing import Any
 
 import sessiontimer as st
 
-from .sip import Message, canonical, param, sdp, split_list, token
+from .sip import Message, canonical, one_line, param, sdp, split_list, token
 
 Address = tuple[str, int]
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"
@@ -44,6 +45,8 @@ T1 = 0.5  # RFC 3261 Timer T1, in seconds.
 TRANSACTION_TIMEOUT = 64 * T1  # Timer B and Timer F.
 PROCEEDING_TIMEOUT = 180.0  # how long an INVITE may stay unanswered after a 1xx (Timer C).
 REMEMBERED_ANSWERS = 256  # answers to initial INVITEs kept for their retransmissions
+KEPT_INCOMING = 64  # answered calls waiting to be picked up; later ones are not queued
+REMEMBERED_PROXY_STATE = 4096  # a relaying proxy's transactions and dialogs, oldest dropped
 # What the BYE's Reason says (RFC 3326), by teardown.
 BYE_REASONS = {
     st.Teardown.NO_REFRESH_RECEIVED: 'SIP;cause=408;text="No session refresh received"',
@@ -52,6 +55,21 @@ BYE_REASONS = {
     st.Teardown.TOO_MANY_422: 'SIP;cause=422;text="Session interval refused"',
     st.Teardown.EXPIRED: 'SIP;cause=408;text="Session expired"',
 }
+
+
+def remember(table: dict[str, Any], key: str, value: Any) -> None:
+    """Adds to a table of a proxy's state, dropping the oldest entry past
+    ``REMEMBERED_PROXY_STATE``: a peer that never answers costs bounded memory."""
+    table[key] = value
+    while len(table) > REMEMBERED_PROXY_STATE:
+        del table[next(iter(table))]
+
+
+def malformed_reason(error: st.MalformedHeaderError) -> str:
+    """The Reason of a BYE that ends a dialog whose peer sent a malformed
+    session-timer header in a 2xx (RFC 3326)."""
+    text = one_line(f"malformed {error.header} in 2xx: {error.problem}").replace('"', "'")
+    return f'SIP;cause=400;text="{text}"'
 
 
 class Clock:
@@ -157,24 +175,51 @@ class Party(asyncio.DatagramProtocol):
         )
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        """One datagram from anyone: a request is answered (400 when it is
+        malformed, with the problem stated), a response goes to its client
+        transaction; anything else is dropped (RFC 3261 section 17.1.3)."""
         source: Address = (str(addr[0]), int(addr[1]))
         try:
             message = Message.parse(data)
         except ValueError:
             return
-        if source not in self.names:
-            # A peer outside this process: its side of the ladder is ours to log.
-            self.log(Event(self.clock.now_ms(), f"{source[0]}:{source[1]}", self.name, message))
         if message.is_request:
-            self.on_request(message, source)
+            self.heard(message, source)
+            self.receive_request(message, source)
             return
         future = self.pending.get(message.branch)
         if future is None:
-            self.on_stray_response(message, source)
-        elif message.status >= 200 and not future.done():
+            if self.on_stray_response(message, source):
+                self.heard(message, source)
+            return
+        self.heard(message, source)
+        if message.status >= 200 and not future.done():
             future.set_result(message)
         elif message.status < 200:
             self.proceeding.add(message.branch)
+
+    def heard(self, message: Message, source: Address) -> None:
+        """Logs a message from a peer outside this process (its side of the ladder)."""
+        if source not in self.names:
+            self.log(Event(self.clock.now_ms(), f"{source[0]}:{source[1]}", self.name, message))
+
+    def receive_request(self, request: Message, source: Address) -> None:
+        """Answers a request: 400 with the problem when it is malformed (a
+        missing header, a bad CSeq, a malformed session-timer header: RFC 3261
+        section 21.4.1), 500 when answering it failed here; never a traceback."""
+        problem = request.problem()
+        try:
+            if problem is None:
+                self.on_request(request, source)
+                return
+        except st.MalformedHeaderError as error:
+            problem = f"malformed {error.header}: {error.problem}"
+        except Exception as error:  # one bad request must not stop the agent
+            if request.method != "ACK":
+                self.send(request.response(500, f"Server Internal Error ({error!r})"), source)
+            return
+        if request.method != "ACK":
+            self.send(request.response(400, f"Bad Request ({problem})"), source)
 
     # ---- the engine's one loop timer -------------------------------------------------
 
@@ -197,8 +242,10 @@ class Party(asyncio.DatagramProtocol):
     def on_request(self, request: Message, source: Address) -> None:
         raise NotImplementedError
 
-    def on_stray_response(self, response: Message, source: Address) -> None:
-        """A response to no transaction of ours (a retransmitted 2xx, a relayed one)."""
+    def on_stray_response(self, response: Message, source: Address) -> bool:
+        """A response to no client transaction of ours: true when it is taken
+        (a proxy relays responses); by default it is dropped."""
+        return False
 
     def via(self) -> tuple[str, str]:
         host, port = self.address
@@ -218,7 +265,9 @@ class Party(asyncio.DatagramProtocol):
                 proceeding = request.method == "INVITE" and request.branch in self.proceeding
                 limit = PROCEEDING_TIMEOUT if proceeding else TRANSACTION_TIMEOUT
                 if waited >= limit:
-                    return request.response(408, "Request Timeout")
+                    timeout = request.response(408, "Request Timeout")
+                    timeout.local = True  # no ACK for it: the peer never answered
+                    return timeout
                 step = min(interval, limit - waited)
                 with contextlib.suppress(asyncio.TimeoutError):
                     return await asyncio.wait_for(asyncio.shield(future), step)
@@ -255,10 +304,10 @@ class Agent(Party):
         self.offer = offer
         self.silent_after = silent_after
         self.uas = st.Uas(self.policy)
-        self.dialogs: dict[int, Dialog] = {}
+        self.dialogs: dict[int, Dialog] = {}  # live dialogs by key; ended ones are dropped
+        self.by_call_id: dict[str, Dialog] = {}  # the same, by Call-ID
         self.keys = itertools.count(1)
-        self.incoming: asyncio.Queue[Dialog] = asyncio.Queue()
-        self.refused: list[Message] = []  # our rejections of INVITEs (422, 420, ...)
+        self.incoming: asyncio.Queue[Dialog] = asyncio.Queue(KEPT_INCOMING)
         self.answers: dict[str, Message] = {}  # final answers to initial INVITEs, by branch
         self.last_failure: Message | None = None  # the final response of a refused call
 
@@ -317,9 +366,16 @@ class Agent(Party):
         if method == "INVITE" and 200 <= response.status < 300:
             dialog.remote_sdp = response.body or dialog.remote_sdp
             self.send(self.ack_for_2xx(dialog, request), dialog.peer)
-        self.engine.on_refresh_response(
-            dialog.key, self.clock.now_ms(), response.status, response.headers
-        )
+        now = self.clock.now_ms()
+        try:
+            self.engine.on_refresh_response(dialog.key, now, response.status, response.headers)
+        except st.MalformedHeaderError as error:
+            if 200 <= response.status < 300:
+                # A 2xx whose timer cannot be read: the session cannot go on.
+                self.spawn(self.hang_up(dialog, malformed_reason(error)))
+                return response
+            # A failure is a failure whatever its headers say.
+            self.engine.on_refresh_response(dialog.key, now, response.status, [])
         self.rearm()
         return response
 
@@ -327,18 +383,27 @@ class Agent(Party):
         """Sends BYE and forgets the dialog."""
         if dialog.ended.is_set():
             return
-        if dialog.key in self.engine:
-            self.engine.remove(dialog.key)
-            self.rearm()
         self.end(dialog, "us", reason)
         rows = [("Reason", reason)] if reason else []
         await self.transact(self.in_dialog(dialog, "BYE", rows), dialog.peer)
 
     def end(self, dialog: Dialog, by: str, reason: str | None = None) -> None:
-        """The dialog is over: `by` us or the peer, with the BYE's Reason."""
+        """The dialog is over: `by` us or the peer, with the BYE's Reason. The
+        agent forgets it (its engine session too); who holds it keeps it."""
         dialog.ended_by = by
         dialog.reason = reason
         dialog.ended.set()
+        self.dialogs.pop(dialog.key, None)
+        if self.by_call_id.get(dialog.call_id) is dialog:
+            del self.by_call_id[dialog.call_id]
+        if dialog.key in self.engine:
+            self.engine.remove(dialog.key)
+            self.rearm()
+
+    def keep(self, dialog: Dialog) -> None:
+        """Tracks a live dialog, found by key and by Call-ID."""
+        self.dialogs[dialog.key] = dialog
+        self.by_call_id[dialog.call_id] = dialog
 
     def ack_for_2xx(self, dialog: Dialog, invite: Message) -> Message:
         ack = self.in_dialog(dialog, "ACK", [])
@@ -365,7 +430,7 @@ class Agent(Party):
         while True:
             invite = self.in_dialog(dialog, "INVITE", rows, self.offer_sdp(dialog))
             response = await self.transact(invite, to)
-            if response.status >= 300:
+            if response.status >= 300 and not response.local:
                 self.last_failure = response
                 # RFC 3261 section 17.1.1.3: the ACK of a failure reuses the branch.
                 ack = Message(
@@ -379,6 +444,8 @@ class Agent(Party):
                     ],
                 )
                 self.send(ack, to)
+            elif response.local:
+                self.last_failure = response
             try:
                 if response.status == 422:
                     rows = uac.on_422(response.headers)
@@ -386,8 +453,8 @@ class Agent(Party):
                 if response.status == 420 and (retry := uac.on_420(response.headers)) is not None:
                     rows = retry
                     continue
-            except st.NegotiationError:
-                return None
+            except st.SessionTimerError:
+                return None  # a 422 we cannot follow, or a malformed one
             if not 200 <= response.status < 300:
                 return None
             dialog.remote = response.get("To") or dialog.remote
@@ -395,19 +462,24 @@ class Agent(Party):
             dialog.target = contact.strip("<>").split(">", 1)[0] if contact else uri
             dialog.route = split_list(response.all("Record-Route"))[::-1]
             dialog.remote_sdp = response.body
-            self.dialogs[dialog.key] = dialog
+            self.keep(dialog)
             self.send(self.ack_for_2xx(dialog, invite), to)
-            self.engine.establish(dialog.key, uac.establish(response.headers, self.clock.now_ms()))
+            try:
+                session = uac.establish(response.headers, self.clock.now_ms())
+            except st.MalformedHeaderError as error:
+                # RFC 3261 section 13.2.2.4: a 2xx is ACKed; one we cannot
+                # read is then ended at once.
+                self.last_failure = response
+                await self.hang_up(dialog, malformed_reason(error))
+                return None
+            self.engine.establish(dialog.key, session)
             self.rearm()
             return dialog
 
     # ---- requests we receive --------------------------------------------------------
 
     def find(self, request: Message) -> Dialog | None:
-        for dialog in self.dialogs.values():
-            if dialog.call_id == request.call_id and not dialog.ended.is_set():
-                return dialog
-        return None
+        return self.by_call_id.get(request.call_id)
 
     def on_request(self, request: Message, source: Address) -> None:
         method = request.method
@@ -426,9 +498,6 @@ class Agent(Party):
             self.answer_refresh(dialog, request, source)
         elif method == "BYE":
             self.send(request.response(200, "OK"), source)
-            if dialog.key in self.engine:
-                self.engine.remove(dialog.key)
-                self.rearm()
             self.end(dialog, "peer", request.get("Reason"))
         else:
             self.send(request.response(200, "OK"), source)
@@ -447,7 +516,6 @@ class Agent(Party):
         if isinstance(decision, st.Reject):
             response = request.response(decision.status, decision.reason, tag)
             response.headers += decision.headers
-            self.refused.append(response)
             self.answer(request, source, response)
             return
         assert isinstance(decision, st.Accept)
@@ -463,7 +531,7 @@ class Agent(Party):
             split_list(request.all("Record-Route")),
             remote_sdp=request.body,
         )
-        self.dialogs[dialog.key] = dialog
+        self.keep(dialog)
         self.spawn(self.accept(request, source, dialog, decision))
 
     async def admit(self, request: Message, dialog: Dialog) -> Message | None:
@@ -476,9 +544,13 @@ class Agent(Party):
     ) -> None:
         """Answers an INVITE the library accepted, once ``admit`` agrees; the
         2xx carries the request's Record-Route (RFC 3261 section 12.1.1)."""
-        refusal = await self.admit(request, dialog)
+        try:
+            refusal = await self.admit(request, dialog)
+        except Exception as error:  # the caller always gets a final answer
+            refusal = request.response(500, f"Server Internal Error ({error!r})", token(4))
         if refusal is not None:
-            del self.dialogs[dialog.key]
+            self.dialogs.pop(dialog.key, None)
+            self.by_call_id.pop(dialog.call_id, None)
             self.answer(request, source, refusal)
             return
         response = request.response(200, "OK", param(dialog.local, "tag"))
@@ -492,7 +564,8 @@ class Agent(Party):
         self.engine.establish(dialog.key, session)
         self.rearm()
         self.answer(request, source, response)
-        self.incoming.put_nowait(dialog)
+        if not self.incoming.full():
+            self.incoming.put_nowait(dialog)
 
     def answer_refresh(self, dialog: Dialog, request: Message, source: Address) -> None:
         """A re-INVITE or UPDATE on the dialog: answered as the engine decides;
@@ -537,10 +610,13 @@ class RelayProxy(Party):
         super().__init__(name, clock, policy, log)
         self.proxy = st.Proxy(self.policy)
         self.sides: tuple[Address, Address] = (("127.0.0.1", 0), ("127.0.0.1", 0))
-        self.transactions: dict[str, st.ProxyTransaction] = {}
+        # Requests relayed, by our Via branch, with the timer state of an
+        # INVITE or UPDATE; their responses are relayed back, others dropped.
+        self.transactions: dict[str, st.ProxyTransaction | None] = {}
         self.dialog_keys: dict[str, int] = {}
-        self.answered: set[str] = set()
-        self.ended: list[int] = []
+        self.answered: dict[str, None] = {}  # branches of requests we answered (422)
+        self.keys = itertools.count(1)
+        self.ended: collections.deque[int] = collections.deque(maxlen=REMEMBERED_PROXY_STATE)
 
     def other(self, source: Address) -> Address:
         return self.sides[1] if source == self.sides[0] else self.sides[0]
@@ -554,7 +630,7 @@ class RelayProxy(Party):
             if isinstance(decision, st.Reject):
                 response = request.response(decision.status, decision.reason, token(4))
                 response.headers += decision.headers
-                self.answered.add(request.branch)
+                remember(self.answered, request.branch, None)
                 self.send(response, source)
                 return
             request.headers = decision.apply(request.headers)
@@ -562,32 +638,48 @@ class RelayProxy(Party):
         if request.method == "BYE":
             self.track(request.call_id, None)
         request.headers.insert(0, self.via())
-        if transaction is not None:
-            self.transactions[request.branch] = transaction
+        if request.method != "ACK":
+            remember(self.transactions, request.branch, transaction)
         self.send(request, self.other(source))
 
-    def on_stray_response(self, response: Message, source: Address) -> None:
-        transaction = self.transactions.pop(response.branch, None)
+    def on_stray_response(self, response: Message, source: Address) -> bool:
+        """Relays the response to a request we relayed; drops any other."""
+        if response.branch not in self.transactions:
+            return False
+        transaction = self.transactions[response.branch]
+        if response.status >= 200:
+            del self.transactions[response.branch]
         response.headers = [
             row for i, row in enumerate(response.headers) if i != self.top_via(response)
         ]
         if transaction is not None and 200 <= response.status < 300:
-            decision = self.proxy.on_2xx(transaction, response.headers)
-            response.headers = decision.apply(response.headers)
-            self.track(response.call_id, decision.interval)
+            try:
+                decision = self.proxy.on_2xx(transaction, response.headers)
+            except st.MalformedHeaderError:
+                decision = None  # relayed as it is; no timer to track
+            if decision is not None:
+                response.headers = decision.apply(response.headers)
+                self.track(response.call_id, decision.interval)
         self.send(response, self.other(source))
+        return True
 
     @staticmethod
     def top_via(message: Message) -> int:
         return next(i for i, (n, _) in enumerate(message.headers) if canonical(n) == "via")
 
     def track(self, call_id: str, interval: int | None) -> None:
-        """Restarts the proxy's view of the session (section 8.3)."""
-        key = self.dialog_keys.setdefault(call_id, len(self.dialog_keys) + 1)
+        """Restarts the proxy's view of the session (section 8.3); `None`
+        ends it (a BYE), and the dialog is forgotten."""
+        key = self.dialog_keys.get(call_id)
+        if key is None:
+            key = next(self.keys)
+            remember(self.dialog_keys, call_id, key)
         if key in self.engine:
             self.engine.remove(key)
         if interval is not None:
             self.engine.establish_proxy(key, interval, self.clock.now_ms())
+        else:
+            del self.dialog_keys[call_id]
         self.rearm()
 
     def act(self, action: st.Action) -> None:

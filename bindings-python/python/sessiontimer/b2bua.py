@@ -62,12 +62,21 @@ class Leg(Agent):
         if theirs is not None:
             self.pair(dialog, theirs)
             return None
+        return request.response(*self.outbound_failure(), param(dialog.local, "tag"))
+
+    def outbound_failure(self) -> tuple[int, str]:
+        """The final response the caller gets when the outbound call failed:
+        the outbound one, except for a timer failure of that leg alone (503), a
+        timeout (408) and a 2xx we could not use (502, RFC 3261 section 21.5.3)."""
+        assert self.other is not None
         failure = self.other.last_failure
-        status = failure.status if failure is not None else 503
-        reason = failure.start.split(" ", 2)[2] if failure is not None else "Service Unavailable"
-        if status in OUTBOUND_ONLY:
-            status, reason = 503, "Service Unavailable"
-        return request.response(status, reason, param(dialog.local, "tag"))
+        if failure is None:
+            return 503, "Service Unavailable"
+        if failure.status < 300:
+            return 502, "Bad Gateway"
+        if failure.status in OUTBOUND_ONLY:
+            return 503, "Service Unavailable"
+        return failure.status, failure.start.split(" ", 2)[-1]
 
     def answer_refresh(self, dialog: Dialog, request: Message, source: Address) -> None:
         """Consumed or relayed, as the library says for this leg."""

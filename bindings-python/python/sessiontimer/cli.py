@@ -190,15 +190,65 @@ def report(dialog: Dialog | None, events: Sequence[Event], me: str) -> dict[str,
     return out
 
 
+class CallLog:
+    """The messages a report needs, and no others: those of the calls it
+    reports on (chosen by Call-ID once known; until then, of the first
+    ``CALLS`` Call-IDs, ``PER_CALL`` messages each), each message once, however
+    often it was retransmitted. A flood of other calls costs nothing here."""
+
+    CALLS = 64
+    PER_CALL = 256
+
+    def __init__(self) -> None:
+        self.by_call: dict[str, list[Event]] = {}
+        self.seen: set[tuple[str, str, str, str]] = set()
+        self.chosen: tuple[str, ...] = ()
+
+    def __call__(self, event: Event) -> None:
+        message = event.message
+        call_id = message.call_id
+        if self.chosen and call_id not in self.chosen:
+            return
+        key = self.identity(event)
+        if key in self.seen:
+            return  # a retransmission
+        events = self.by_call.get(call_id)
+        if events is None:
+            if len(self.by_call) >= self.CALLS:
+                return
+            events = self.by_call[call_id] = []
+        if len(events) < self.PER_CALL:
+            events.append(event)
+            self.seen.add(key)
+
+    def choose(self, *call_ids: str) -> None:
+        """From now on, keep only these calls' messages (and forget the others')."""
+        self.chosen = call_ids
+        self.by_call = {c: self.by_call.get(c, []) for c in call_ids}
+        self.seen = {self.identity(e) for e in self.events}
+
+    @staticmethod
+    def identity(event: Event) -> tuple[str, str, str, str]:
+        """What a retransmission shares with the original: sender, start line,
+        branch and CSeq."""
+        message = event.message
+        return (event.src, message.start, message.branch, message.get("CSeq") or "")
+
+    @property
+    def events(self) -> list[Event]:
+        """Every kept message, in time order."""
+        return sorted((e for es in self.by_call.values() for e in es), key=lambda e: e.at_ms)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """`call` or `answer`: one real call, then the report."""
-    events: list[Event] = []
+    log = CallLog()
     agent = Agent(
         "sessiontimer",
         Clock(),
         policy_from(args),
         silent_after=args.silent_after,
-        log=events.append,
+        log=log,
     )
     await agent.bind(args.bind, args.port)
     dialog: Dialog | None = None
@@ -211,11 +261,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             dialog = await asyncio.wait_for(agent.incoming.get(), args.wait)
         if dialog is not None:
+            log.choose(dialog.call_id)
             await asyncio.wait_for(dialog.ended.wait(), args.duration)
     if dialog is not None and not dialog.ended.is_set():
         await agent.hang_up(dialog)
     await asyncio.sleep(0.2)
     agent.close()
+    events = log.events
     return {
         "events": events,
         "parties": [agent.name, "peer"],
@@ -225,11 +277,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 async def bridge(args: argparse.Namespace) -> dict[str, Any]:
     """`b2bua`: answers one call, places it on to URI, and reports each leg."""
-    events: list[Event] = []
+    log = CallLog()
     policy = policy_from(args, consume_refreshes=args.consume)
     b2bua = st.B2bua(policy, policy)
     middle = BackToBack(
-        "sessiontimer", Clock(), b2bua, target(args.proxy or args.uri), args.uri, events.append
+        "sessiontimer", Clock(), b2bua, target(args.proxy or args.uri), args.uri, log
     )
     await middle.bind(args.bind, args.port)
     host, port = middle.inbound.address
@@ -238,11 +290,13 @@ async def bridge(args: argparse.Namespace) -> dict[str, Any]:
     with contextlib.suppress(asyncio.TimeoutError):
         inbound = await asyncio.wait_for(middle.inbound.incoming.get(), args.wait)
         legs = [inbound, middle.inbound.partners.get(inbound.key)]
+        log.choose(*(leg.call_id for leg in legs if leg is not None))
         await asyncio.wait_for(inbound.ended.wait(), args.duration)
     if legs[0] is not None and not legs[0].ended.is_set():
         await middle.inbound.hang_up(legs[0])
     await asyncio.sleep(0.2)
     middle.close()
+    events = log.events
     reports: dict[str, Any] = {"established": legs[1] is not None}
     peers = [f"{d.peer[0]}:{d.peer[1]}" if d else "-" for d in legs]
     for side, dialog, peer in zip(("inbound", "outbound"), legs, peers):
@@ -264,9 +318,26 @@ def print_outcome(outcome: dict[str, Any], as_json: bool) -> None:
 # ---- check -----------------------------------------------------------------------------
 
 
+class InputError(Exception):
+    """What `check` read is not a SIP message or header list."""
+
+
+def read_input() -> str:
+    """Standard input as UTF-8 text (RFC 3261 section 7: SIP is UTF-8)."""
+    stream = sys.stdin
+    data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"the input is not UTF-8 (byte {error.start})") from None
+    if not text.strip():
+        raise InputError("the input is empty: give a SIP message or header lines")
+    return text
+
+
 def check(args: argparse.Namespace) -> dict[str, Any]:
     """The decision of a role for the message on stdin."""
-    raw = sys.stdin.read()
+    raw = read_input()
     if (
         not raw.lstrip().startswith(("INVITE", "UPDATE", "SIP/2.0"))
         and ":" in raw.split("\n", 1)[0]
@@ -275,7 +346,10 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
     raw = raw.replace("\r\n", "\n").replace("\n", "\r\n")
     if "\r\n\r\n" not in raw:
         raw += "\r\n"
-    message = Message.parse(raw.encode())
+    try:
+        message = Message.parse(raw.encode())
+    except ValueError as error:
+        raise InputError(str(error)) from None
     policy = st.Policy.preset(args.preset)
     headers = st.TimerHeaders(raw)
     out: dict[str, Any] = {"role": args.role, "message": message.start}
@@ -366,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "message": str(error),
                 "status_code": error.status_code,
             }
+        except InputError as error:
+            out = {"error": "InputError", "message": str(error), "status_code": 400}
         print(
             json.dumps(out, indent=2)
             if args.json

@@ -37,22 +37,58 @@ def token(size: int = 8) -> str:
     return secrets.token_hex(size)
 
 
+# RFC 3261 section 25.1: the characters of a token (a method, a header name).
+TOKEN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~")
+# The headers every request must carry (RFC 3261 section 8.1.1).
+REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
+MAX_CSEQ = 2**31 - 1  # RFC 3261 section 8.1.1.5
+
+
+def is_token(text: str) -> bool:
+    return bool(text) and all(char in TOKEN for char in text)
+
+
+def status_of(start: str) -> int | None:
+    """The status code of a response's start line, ``None`` if it is not one
+    (``SIP/2.0 NNN reason``, a code from 100 to 699)."""
+    parts = start.split(" ", 2)
+    if len(parts) < 2 or parts[0] != "SIP/2.0":
+        return None
+    code = parts[1]
+    if len(code) != 3 or not code.isdigit() or not 100 <= int(code) <= 699:
+        return None
+    return int(code)
+
+
+def one_line(text: str, limit: int = 120) -> str:
+    """`text` as one printable line: what may go into a reason phrase or a header."""
+    flat = "".join(char if char.isprintable() else " " for char in text)
+    return " ".join(flat.split())[:limit]
+
+
 @dataclass
 class Message:
-    """A SIP request or response."""
+    """A SIP request or response. ``local`` marks a response made here, not
+    received: the 408 of a transaction timeout (RFC 3261 section 17.1.1.2)."""
 
     start: str
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: str = ""
+    local: bool = False
 
     @classmethod
     def parse(cls, data: bytes) -> Message:
-        """Splits a datagram; raises ValueError when it is not SIP."""
+        """Splits a datagram; raises ValueError when it is not SIP: a response
+        without a valid status line, or a first line that names no SIP/2.0.
+        A request with other faults parses; ``problem()`` names them."""
         text = data.decode("utf-8", errors="replace")
         head, _, body = text.replace("\r\n", "\n").partition("\n\n")
         lines = head.split("\n")
-        if not lines[0].strip() or "SIP/2.0" not in lines[0]:
-            raise ValueError(f"not a SIP message: {lines[0][:60]!r}")
+        start = lines[0].strip()
+        if start.startswith("SIP/") and status_of(start) is None:
+            raise ValueError(f"not a SIP status line: {one_line(start, 60)!r}")
+        if "SIP/2.0" not in start:
+            raise ValueError(f"not a SIP message: {one_line(start, 60)!r}")
         headers: list[tuple[str, str]] = []
         for line in lines[1:]:
             if line[:1] in (" ", "\t") and headers:
@@ -61,13 +97,32 @@ class Message:
             elif ":" in line:
                 name, value = line.split(":", 1)
                 headers.append((name.strip(), value.strip()))
-        return cls(lines[0].strip(), headers, body.replace("\n", "\r\n"))
+        return cls(start, headers, body.replace("\n", "\r\n"))
+
+    def problem(self) -> str | None:
+        """What makes this request malformed (RFC 3261 sections 7.1, 8.1.1 and
+        20), to state in a 400; ``None`` when it is well-formed enough to answer."""
+        parts = self.start.split(" ")
+        if len(parts) != 3 or parts[2] != "SIP/2.0" or not is_token(parts[0]) or not parts[1]:
+            return "bad request line"
+        for name in REQUIRED:
+            if not (self.get(name) or "").strip():
+                return f"missing {name}"
+        number, _, method = (self.get("CSeq") or "").partition(" ")
+        if not number.isdigit() or int(number) > MAX_CSEQ:
+            return "CSeq number is not a 32-bit number"
+        if method.strip() != parts[0]:
+            return "CSeq method does not match the request line"
+        if any(not is_token(name) for name, _ in self.headers):
+            return "bad header name"
+        return None
 
     def encode(self) -> bytes:
         """The message on the wire, with Content-Length set."""
         rows = [(n, v) for n, v in self.headers if canonical(n) != "content-length"]
         rows.append(("Content-Length", str(len(self.body.encode()))))
-        head = "".join(f"{n}: {v}\r\n" for n, v in rows)
+        # A bare CR or LF that came in inside a value never ends a line here.
+        head = "".join(f"{n}: {v.replace(chr(13), ' ').replace(chr(10), ' ')}\r\n" for n, v in rows)
         return f"{self.start}\r\n{head}\r\n{self.body}".encode()
 
     # ---- headers --------------------------------------------------------------------
@@ -106,12 +161,13 @@ class Message:
     @property
     def status(self) -> int:
         """The response's status code (0 for a request)."""
-        return 0 if self.is_request else int(self.start.split(" ", 2)[1])
+        return 0 if self.is_request else status_of(self.start) or 0
 
     @property
     def cseq(self) -> tuple[int, str]:
+        """The CSeq number (0 when it is not one) and method."""
         number, _, method = (self.get("CSeq") or "0 UNKNOWN").partition(" ")
-        return int(number), method.strip()
+        return (int(number) if number.isdigit() else 0), method.strip()
 
     @property
     def call_id(self) -> str:
@@ -134,7 +190,7 @@ class Message:
         ]
         if to_tag and not self.tag("To"):
             rows = [(n, f"{v};tag={to_tag}" if canonical(n) == "to" else v) for n, v in rows]
-        return Message(f"SIP/2.0 {status} {reason}", rows)
+        return Message(f"SIP/2.0 {status} {one_line(reason) or 'Unknown'}", rows)
 
 
 def param(value: str, name: str) -> str | None:

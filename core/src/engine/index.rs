@@ -9,6 +9,7 @@
 //! array, then the one slab entry whose key it must confirm: two memory reads
 //! that depend on each other, where a table of control bytes takes three.
 
+use std::collections::TryReserveError;
 use std::hash::BuildHasher;
 
 /// Marks an empty entry (slab indices are below 2^31).
@@ -135,9 +136,7 @@ impl Index {
     /// Adds `key` (which must be absent) at slab index `slot`.
     pub fn insert(&mut self, key: u64, slot: u32) {
         debug_assert!(slot != EMPTY);
-        if self.len + 1 > max_load(self.entries.len()) {
-            self.grow_to(self.len + 1);
-        }
+        self.reserve(1);
         let tag = self.tag(key);
         self.place(Entry { tag, slot });
         self.len += 1;
@@ -181,20 +180,35 @@ impl Index {
 
     /// Makes room for `additional` more keys without growing again.
     pub fn reserve(&mut self, additional: usize) {
+        if self.try_reserve(additional).is_err() {
+            // What `Vec::push` does when memory runs out.
+            std::alloc::handle_alloc_error(std::alloc::Layout::new::<Entry>());
+        }
+    }
+
+    /// [`Index::reserve`], failing instead of aborting when memory runs out.
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
         let wanted = self.len.saturating_add(additional);
         if wanted > max_load(self.entries.len()) {
-            self.grow_to(wanted);
+            self.grow_to(wanted)?;
         }
+        Ok(())
     }
 
     /// Rebuilds the table for `wanted` keys, and at least half again as large,
     /// so that growing one key at a time stays amortised O(1).
-    fn grow_to(&mut self, wanted: usize) {
-        let capacity = (wanted * 8 / 7 + 1).max(self.entries.len() * 3 / 2).max(8);
-        let old = std::mem::replace(&mut self.entries, vec![VACANT; capacity]);
+    fn grow_to(&mut self, wanted: usize) -> Result<(), TryReserveError> {
+        let capacity = (wanted.saturating_mul(8) / 7 + 1)
+            .max(self.entries.len() * 3 / 2)
+            .max(8);
+        let mut entries = Vec::new();
+        entries.try_reserve_exact(capacity)?;
+        entries.resize(capacity, VACANT);
+        let old = std::mem::replace(&mut self.entries, entries);
         for entry in old.into_iter().filter(|e| e.slot != EMPTY) {
             self.place(entry);
         }
+        Ok(())
     }
 
     /// Every slab index it holds, in table order.

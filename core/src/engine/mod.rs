@@ -317,10 +317,17 @@ impl Engine {
     /// Reserves room for `additional` more sessions, so a host that knows its
     /// scale pays for growth once. Never more than `max_sessions` allows: a
     /// larger request reserves up to the cap.
-    pub fn reserve(&mut self, additional: usize) {
+    ///
+    /// # Errors
+    /// [`Error::OutOfMemory`] when the memory cannot be had (nothing is
+    /// reserved then, and the process goes on).
+    pub fn reserve(&mut self, additional: usize) -> Result<()> {
         let additional = additional.min(self.config.max_sessions.saturating_sub(self.len()));
-        self.slots.reserve(additional);
-        self.index.reserve(additional);
+        let failed = |_| Error::OutOfMemory {
+            sessions: additional,
+        };
+        self.slots.try_reserve(additional).map_err(failed)?;
+        self.index.try_reserve(additional).map_err(failed)
     }
 
     /// The settings.

@@ -270,7 +270,7 @@ impl Engine {
         if r.0.len() < count.saturating_mul(RECORD_LEN) {
             return Err(SnapshotProblem::Truncated.into());
         }
-        engine.reserve(count);
+        engine.reserve(count)?;
         for _ in 0..count {
             let (slot, deadline) = read_record(&mut r)?;
             engine
