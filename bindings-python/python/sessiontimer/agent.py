@@ -210,6 +210,8 @@ class Party(asyncio.DatagramProtocol):
         problem = request.problem()
         try:
             if problem is None:
+                if request.method in ("INVITE", "UPDATE"):
+                    st.TimerHeaders(request.headers)  # a parse error (400) comes first
                 self.on_request(request, source)
                 return
         except st.MalformedHeaderError as error:
