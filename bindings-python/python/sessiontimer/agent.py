@@ -312,6 +312,7 @@ class Agent(Party):
         self.incoming: asyncio.Queue[Dialog] = asyncio.Queue(KEPT_INCOMING)
         self.answers: dict[str, Message] = {}  # final answers to initial INVITEs, by branch
         self.last_failure: Message | None = None  # the final response of a refused call
+        self.calls_ended = 0  # dialogs established here and since ended
 
     def act(self, action: st.Action) -> None:
         """Does what the engine asks for one of our dialogs."""
@@ -395,7 +396,8 @@ class Agent(Party):
         dialog.ended_by = by
         dialog.reason = reason
         dialog.ended.set()
-        self.dialogs.pop(dialog.key, None)
+        if self.dialogs.pop(dialog.key, None) is not None:
+            self.calls_ended += 1
         if self.by_call_id.get(dialog.call_id) is dialog:
             del self.by_call_id[dialog.call_id]
         if dialog.key in self.engine:

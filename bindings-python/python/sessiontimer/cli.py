@@ -240,6 +240,12 @@ class CallLog:
         return sorted((e for es in self.by_call.values() for e in es), key=lambda e: e.at_ms)
 
 
+async def until_ended(agent: Agent, calls: int) -> None:
+    """Waits until `calls` dialogs the agent answered have ended."""
+    while agent.calls_ended < calls:
+        await asyncio.sleep(0.1)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """`call` or `answer`: one real call, then the report."""
     log = CallLog()
@@ -263,6 +269,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if dialog is not None:
             log.choose(dialog.call_id)
             await asyncio.wait_for(dialog.ended.wait(), args.duration)
+            if args.command == "answer":
+                await asyncio.wait_for(until_ended(agent, args.calls), args.duration)
     if dialog is not None and not dialog.ended.is_set():
         await agent.hang_up(dialog)
     await asyncio.sleep(0.2)
@@ -419,6 +427,13 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--wait", type=float, default=60.0, help="(answer) seconds to wait for the call"
         )
+        if name == "answer":
+            p.add_argument(
+                "--calls",
+                type=int,
+                default=1,
+                help="answer calls until this many have ended (the report is of the first)",
+            )
         p.add_argument("--json", action="store_true")
     c = sub.add_parser("check", help="the decision for the headers on stdin")
     c.add_argument("--role", choices=["uas", "uac", "proxy"], default="uas")
