@@ -56,17 +56,17 @@ def main() -> int:
         return 2
     port = free_port()
     limit = args.calls / args.rate * 3 + 60
+    answer = ["answer", "--port", str(port), "--json", "--calls", str(args.calls)]
     agent = subprocess.Popen(
-        [sys.executable, "-m", "sessiontimer", "answer", "--port", str(port), "--json"]
-        + ["--calls", str(args.calls), "--for", str(limit), "--wait", "30"],
+        [sys.executable, "-m", "sessiontimer", *answer, "--for", str(limit), "--wait", "30"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
     time.sleep(1.0)
+    load = ["-sf", str(SCENARIO), "-r", str(args.rate), "-m", str(args.calls)]
+    local = ["-i", "127.0.0.1", "-p", str(free_port()), "-bg", "-nostdin"]
     sipp = subprocess.Popen(
-        ["sipp", "-sf", str(SCENARIO), "-r", str(args.rate), "-m", str(args.calls)]
-        + ["-i", "127.0.0.1", "-p", str(free_port()), "-bg", "-nostdin", "-timeout", str(int(limit))]
-        + [f"127.0.0.1:{port}"],
+        ["sipp", *load, *local, "-timeout", str(int(limit)), f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
