@@ -558,3 +558,26 @@ fn review_5_rfc4028_s7_4_a_uac_never_follows_a_422_past_its_cap() {
         })
     );
 }
+
+#[test]
+fn fuzz_an_answer_at_a_clock_behind_the_session_is_stamped_with_the_host_clock() {
+    // Fuzz `engine` (round two): a session that began after the host's `now`
+    // (clock behind), then a failure to its refresh. Its timer runs from the
+    // session's own time; the BYE carries the host's `now`, not a time in its
+    // future.
+    let mut engine = Engine::new(EngineConfig::default()).unwrap();
+    engine
+        .establish(1, session(local(1800), 5_000 * S))
+        .unwrap();
+    engine
+        .on_refresh_response(1, 10 * S, 481, &msg(&[]))
+        .unwrap();
+    assert_eq!(
+        drain(&mut engine, 10 * S),
+        [Action {
+            key: 1,
+            at_ms: 10 * S,
+            kind: ActionKind::SendBye(Teardown::RefreshRejected(481)),
+        }]
+    );
+}

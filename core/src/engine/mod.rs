@@ -636,9 +636,10 @@ impl Engine {
         let i = self.slot_of(key)?;
         let policy = self.config.policy;
         let mut session = self.slots[i as usize].session();
-        let now_ms = now_ms.max(session.refreshed_at_ms());
+        // The session's clock never runs backwards; actions carry the host's `now`.
+        let session_now = now_ms.max(session.refreshed_at_ms());
         let sent = session.refresh_request(&policy);
-        let result = session.on_refresh_response(&policy, now_ms, status, &sent, response);
+        let result = session.on_refresh_response(&policy, session_now, status, &sent, response);
         self.slots[i as usize].store(&session);
         let in_flight = self.slots[i as usize].phase == Phase::InFlight;
         match result {
@@ -671,7 +672,7 @@ impl Engine {
                 let steps = if owns { 190 } else { 200 };
                 let base = if owns { 2100 } else { 0 };
                 let delay = base + 10 * rng::up_to(&mut *self.rng, steps);
-                self.retry_at(i, now_ms, now_ms.saturating_add(delay), status);
+                self.retry_at(i, now_ms, session_now.saturating_add(delay), status);
             }
             RefreshResult::Failed { status } => {
                 let slot = &mut self.slots[i as usize];
@@ -681,8 +682,8 @@ impl Engine {
                     return Ok(());
                 }
                 let at = match status {
-                    502 | 503 => now_ms.saturating_add(u64::from(self.config.retry_delay_ms)),
-                    _ => now_ms + slot.expires_at().saturating_sub(now_ms) / 2,
+                    502 | 503 => session_now.saturating_add(u64::from(self.config.retry_delay_ms)),
+                    _ => session_now + slot.expires_at().saturating_sub(session_now) / 2,
                 };
                 self.retry_at(i, now_ms, at, status);
             }
