@@ -44,63 +44,63 @@ typedef enum sst_result {
   /*
    A required pointer was NULL.
    */
-  SST_RESULT_NULL_PARAMETER,
+  SST_RESULT_NULL_PARAMETER = 1,
   /*
    A string was not UTF-8.
    */
-  SST_RESULT_INVALID_UTF8,
+  SST_RESULT_INVALID_UTF8 = 2,
   /*
    An argument is out of range (an unknown enum value, say).
    */
-  SST_RESULT_INVALID_ARGUMENT,
+  SST_RESULT_INVALID_ARGUMENT = 3,
   /*
    The output buffer is too small; `*out_len` holds the size needed.
    */
-  SST_RESULT_BUFFER_TOO_SMALL,
+  SST_RESULT_BUFFER_TOO_SMALL = 4,
   /*
    A session-timer header is malformed: answer 400 Bad Request.
    */
-  SST_RESULT_MALFORMED_HEADER,
+  SST_RESULT_MALFORMED_HEADER = 5,
   /*
    A raw SIP message could not be split into start line and headers.
    */
-  SST_RESULT_MALFORMED_MESSAGE,
+  SST_RESULT_MALFORMED_MESSAGE = 6,
   /*
    The policy breaks RFC 4028 or itself.
    */
-  SST_RESULT_INVALID_POLICY,
+  SST_RESULT_INVALID_POLICY = 7,
   /*
    A 422 without Min-SE, asking nothing new, or above our maximum.
    */
-  SST_RESULT_UNUSABLE422,
+  SST_RESULT_UNUSABLE422 = 8,
   /*
    More 422 responses than the policy's retry cap.
    */
-  SST_RESULT_TOO_MANY422,
+  SST_RESULT_TOO_MANY422 = 9,
   /*
    No session has this key.
    */
-  SST_RESULT_UNKNOWN_SESSION,
+  SST_RESULT_UNKNOWN_SESSION = 10,
   /*
    A session with this key exists already.
    */
-  SST_RESULT_DUPLICATE_SESSION,
+  SST_RESULT_DUPLICATE_SESSION = 11,
   /*
    The engine holds its maximum number of sessions.
    */
-  SST_RESULT_ENGINE_FULL,
+  SST_RESULT_ENGINE_FULL = 12,
   /*
    Snapshot bytes that are not valid.
    */
-  SST_RESULT_INVALID_SNAPSHOT,
+  SST_RESULT_INVALID_SNAPSHOT = 13,
   /*
    Nothing to report (no deadline, no action, no timer); outputs untouched.
    */
-  SST_RESULT_NONE,
+  SST_RESULT_NONE = 14,
   /*
    A panic was caught at the boundary (a bug: please report it).
    */
-  SST_RESULT_PANIC,
+  SST_RESULT_PANIC = 15,
 } sst_result;
 
 /*
@@ -639,6 +639,20 @@ extern "C" {
 const char *sst_version(void);
 
 /*
+ The reason phrase of `status` as the library writes it (`"Session Interval
+ Too Small"` for 422), into `buf` (no NUL); `SST_RESULT_NONE` for a status
+ the library never produces.
+ */
+enum sst_result sst_reason_phrase(uint16_t status, char *buf, size_t buf_len, size_t *out_len);
+
+/*
+ The name of an `sst_method` as it stands in a request line (`"UPDATE"`),
+ into `buf` (no NUL); `SST_RESULT_NONE` for `SST_METHOD_OTHER`, which
+ stands for every other method.
+ */
+enum sst_result sst_method_name(uint32_t method, char *buf, size_t buf_len, size_t *out_len);
+
+/*
  The calling thread's message for the last failed call (empty if none),
  into `buf`; `SST_RESULT_BUFFER_TOO_SMALL` reports the size needed.
  */
@@ -926,6 +940,20 @@ enum sst_result sst_uac_on_2xx(const struct sst_uac *uac,
  */
 enum sst_result sst_uac_establish(const struct sst_uac *uac,
                                   const struct sst_headers *response,
+                                  uint64_t now_ms,
+                                  struct sst_session **out);
+
+/*
+ The dialog's session once the 2xx to the initial `request` went out at
+ `now_ms`, with the timer of the accepting decision (`timer`: NULL when the
+ decision has none, i.e. `has_timer` is 0). What the request showed is kept
+ (timer support, UPDATE in Allow, its Min-SE), so the session refreshes by
+ UPDATE when the peer allows it. Free it with `sst_session_free` (or hand
+ it to `sst_engine_establish`, which copies it).
+ */
+enum sst_result sst_uas_establish(const struct sst_uas *uas,
+                                  const struct sst_headers *request,
+                                  const struct sst_timer *timer,
                                   uint64_t now_ms,
                                   struct sst_session **out);
 

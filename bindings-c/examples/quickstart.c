@@ -4,7 +4,7 @@
 #include <sessiontimer.h>
 
 int main(void) {
-  const char *invite = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nSupported: timer\r\nSession-Expires: 1800\r\n\r\n";
+  const char *invite = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nSupported: timer\r\nSession-Expires: 1800\r\nAllow: INVITE, UPDATE\r\n\r\n";
   sst_uas *uas = NULL;
   sst_headers *request = NULL;
   sst_session *session = NULL;
@@ -19,8 +19,10 @@ int main(void) {
       sst_uas_decide(uas, SST_METHOD_INVITE, request, NULL, &d, lines, sizeof lines, &n) != SST_RESULT_OK)
     return 1;
   printf("answer %u with:\n%.*s", d.status, (int)n, lines); /* 200, Session-Expires: 1800;refresher=uac ... */
-  if (sst_session_new(false, false, &session) != SST_RESULT_OK ||
-      sst_session_apply(session, &d.timer, 0) != SST_RESULT_OK ||  /* the 200 OK went out at t = 0 ms */
+  if (d.kind != SST_DECISION_KIND_ACCEPT)
+    return 1; /* 420, 421 or 422: send it with the lines above */
+  /* The 200 OK went out at t = 0 ms: the dialog's session keeps what the INVITE said. */
+  if (sst_uas_establish(uas, request, d.has_timer ? &d.timer : NULL, 0, &session) != SST_RESULT_OK ||
       sst_engine_new(NULL, &engine) != SST_RESULT_OK || sst_engine_establish(engine, 1, session) != SST_RESULT_OK ||
       sst_engine_next_deadline(engine, &next) != SST_RESULT_OK)
     return 1;

@@ -173,9 +173,13 @@ pub fn hand_out<T>(value: T, out: *mut *mut T) -> Result<(), sst_result> {
 
 /// Takes back and drops what `hand_out` gave; NULL is a no-op.
 pub fn take_back<T>(ptr: *mut T) {
-    if !ptr.is_null() {
-        // SAFETY: a non-NULL handle came from `hand_out` and, as the API
-        // documents, is freed once; use after free is undefined.
-        drop(unsafe { Box::from_raw(ptr) });
+    if ptr.is_null() {
+        return;
     }
+    // SAFETY: a non-NULL handle came from `hand_out` and, as the API
+    // documents, is freed once; use after free is undefined.
+    let handle = unsafe { Box::from_raw(ptr) };
+    // A `_free` is an entry point too: nothing unwinds into C, whatever a
+    // drop does.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(handle)));
 }

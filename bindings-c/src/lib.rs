@@ -37,6 +37,57 @@ pub extern "C" fn sst_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
+/// The reason phrase of `status` as the library writes it (`"Session Interval
+/// Too Small"` for 422), into `buf` (no NUL); `SST_RESULT_NONE` for a status
+/// the library never produces.
+#[no_mangle]
+pub extern "C" fn sst_reason_phrase(
+    status: u16,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> sst_result {
+    ffi_boundary!({
+        let phrase = core_st::reason_phrase(status);
+        write_name(
+            (!phrase.is_empty()).then_some(phrase),
+            buf,
+            buf_len,
+            out_len,
+        )
+    })
+}
+
+/// Writes a name into the caller's buffer; `SST_RESULT_NONE` when there is none.
+fn write_name(
+    name: Option<&str>,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Result<(), sst_result> {
+    let out = boundary::OutBuf::new(buf, buf_len, out_len)?;
+    out.write(name.ok_or(sst_result::None)?.as_bytes())
+}
+
+/// The name of an `sst_method` as it stands in a request line (`"UPDATE"`),
+/// into `buf` (no NUL); `SST_RESULT_NONE` for `SST_METHOD_OTHER`, which
+/// stands for every other method.
+#[no_mangle]
+pub extern "C" fn sst_method_name(
+    method: u32,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> sst_result {
+    ffi_boundary!({
+        let name = match types::sst_method::core(method)? {
+            core_st::Method::Other => None,
+            known => Some(known.to_string()),
+        };
+        write_name(name.as_deref(), buf, buf_len, out_len)
+    })
+}
+
 /// The calling thread's message for the last failed call (empty if none),
 /// into `buf`; `SST_RESULT_BUFFER_TOO_SMALL` reports the size needed.
 #[no_mangle]

@@ -15,36 +15,46 @@ pub enum sst_result {
     /// Success; the outputs are written.
     Ok = 0,
     /// A required pointer was NULL.
-    NullParameter,
+    NullParameter = 1,
     /// A string was not UTF-8.
-    InvalidUtf8,
+    InvalidUtf8 = 2,
     /// An argument is out of range (an unknown enum value, say).
-    InvalidArgument,
+    InvalidArgument = 3,
     /// The output buffer is too small; `*out_len` holds the size needed.
-    BufferTooSmall,
+    BufferTooSmall = 4,
     /// A session-timer header is malformed: answer 400 Bad Request.
-    MalformedHeader,
+    MalformedHeader = 5,
     /// A raw SIP message could not be split into start line and headers.
-    MalformedMessage,
+    MalformedMessage = 6,
     /// The policy breaks RFC 4028 or itself.
-    InvalidPolicy,
+    InvalidPolicy = 7,
     /// A 422 without Min-SE, asking nothing new, or above our maximum.
-    Unusable422,
+    Unusable422 = 8,
     /// More 422 responses than the policy's retry cap.
-    TooMany422,
+    TooMany422 = 9,
     /// No session has this key.
-    UnknownSession,
+    UnknownSession = 10,
     /// A session with this key exists already.
-    DuplicateSession,
+    DuplicateSession = 11,
     /// The engine holds its maximum number of sessions.
-    EngineFull,
+    EngineFull = 12,
     /// Snapshot bytes that are not valid.
-    InvalidSnapshot,
+    InvalidSnapshot = 13,
     /// Nothing to report (no deadline, no action, no timer); outputs untouched.
-    None,
+    None = 14,
     /// A panic was caught at the boundary (a bug: please report it).
-    Panic,
+    Panic = 15,
 }
+
+// Each code's value is its place in `ALL`: written out above, checked here,
+// so a new code can only be added at the end.
+const _: () = {
+    let mut i = 0;
+    while i < sst_result::ALL.len() {
+        assert!(sst_result::ALL[i] as usize == i);
+        i += 1;
+    }
+};
 
 impl sst_result {
     const ALL: [sst_result; 16] = [
@@ -128,9 +138,13 @@ impl<T> OrCode<T> for core_st::Result<T> {
 /// The text of a result code (static, NUL-terminated; never NULL).
 #[no_mangle]
 pub extern "C" fn sst_result_str(result: u32) -> *const c_char {
-    let code = usize::try_from(result)
-        .ok()
-        .and_then(|i| sst_result::ALL.get(i).copied());
-    let text = code.map_or("unknown result code\0", sst_result::text);
-    text.as_ptr().cast()
+    let text = std::panic::catch_unwind(|| {
+        let code = usize::try_from(result)
+            .ok()
+            .and_then(|i| sst_result::ALL.get(i).copied());
+        code.map_or("unknown result code\0", sst_result::text)
+    });
+    text.unwrap_or("internal error (panic caught)\0")
+        .as_ptr()
+        .cast()
 }

@@ -254,6 +254,30 @@ pub extern "C" fn sst_uac_establish(
     })
 }
 
+/// The dialog's session once the 2xx to the initial `request` went out at
+/// `now_ms`, with the timer of the accepting decision (`timer`: NULL when the
+/// decision has none, i.e. `has_timer` is 0). What the request showed is kept
+/// (timer support, UPDATE in Allow, its Min-SE), so the session refreshes by
+/// UPDATE when the peer allows it. Free it with `sst_session_free` (or hand
+/// it to `sst_engine_establish`, which copies it).
+#[no_mangle]
+pub extern "C" fn sst_uas_establish(
+    uas: *const sst_uas,
+    request: *const sst_headers,
+    timer: *const sst_timer,
+    now_ms: u64,
+    out: *mut *mut sst_session,
+) -> sst_result {
+    ffi_boundary!({
+        check_out(out, "out")?;
+        let uas = get(uas, "uas")?;
+        let request = get(request, "request")?;
+        let timer = get_opt(timer).map(|t| t.to_core()).transpose()?;
+        let session = uas.0.establish(&request.inner, timer, now_ms).or_code()?;
+        hand_out(sst_session(session), out)
+    })
+}
+
 /// What a proxy keeps of a forwarded request until its final response.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]

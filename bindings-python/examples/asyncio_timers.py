@@ -73,11 +73,11 @@ SILENT_PEER = 3
 
 async def main(speed: float, duration_s: float) -> st.Engine:
     host = TimerHost(st.Engine(), speed)
+    uac = st.Uac(st.Policy(session_expires=90))
     for key in (1, 2, SILENT_PEER):
-        session = st.Session(owns_call_id=True)
-        session.note_peer([("Allow", "INVITE, ACK, BYE, UPDATE"), ("Supported", "timer")])
-        session.apply(st.Negotiated(90, st.Side.LOCAL), host.now_ms())
-        host.engine.establish(key, session)
+        # Each call's 2xx: the caller (us) refreshes, by UPDATE, as the callee allows.
+        ok = [("Session-Expires", "90;refresher=uac"), ("Supported", "timer"), ("Allow", "UPDATE")]
+        host.engine.establish(key, uac.establish(ok, host.now_ms()))
     host.rearm()
     try:
         await asyncio.wait_for(host.done.wait(), timeout=duration_s / speed)

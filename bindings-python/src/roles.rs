@@ -152,6 +152,23 @@ impl Uas {
         decision(py, self.0.decide(method, &request.inner, current.as_ref()))
     }
 
+    /// The dialog's session once the 2xx to the initial `request` went out at
+    /// `now_ms`, with the `timer` of the `Accept` for it. What the request
+    /// showed is kept (timer support, UPDATE in Allow, its Min-SE), so the
+    /// session refreshes by UPDATE when the peer allows it. Hand it to
+    /// `Engine.establish`.
+    fn establish(
+        &self,
+        request: &Bound<'_, PyAny>,
+        timer: Option<Negotiated>,
+        now_ms: u64,
+    ) -> PyResult<Session> {
+        let request = read(request)?;
+        let timer = timer.map(sessiontimer::Negotiated::from);
+        let session = self.0.establish(&request.inner, timer, now_ms).or_raise()?;
+        Ok(Session::wrap(session))
+    }
+
     fn __repr__(&self) -> String {
         "Uas(...)".to_owned()
     }

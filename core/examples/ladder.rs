@@ -123,9 +123,9 @@ fn main() -> Result<()> {
     let UasDecision::Accept { headers, timer } = uas.decide(Method::Invite, &request, None) else {
         unreachable!("bob accepts an interval at or above his Min-SE")
     };
-    let mut bob_session = Session::new(false);
-    bob_session.note_peer(&request);
-    bob_session.apply(timer, now).expect("a negotiated timer");
+    let mut bob_session = uas
+        .establish(&request, timer, now)
+        .expect("a negotiated timer");
     let mut ok = rows(&headers);
     ok.push(allow.clone());
     arrow(now, UAS, PROXY, "200 OK", &ok);

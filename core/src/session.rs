@@ -228,7 +228,7 @@ impl Session {
         }
     }
 
-    fn learn_min_se(&mut self, min_se: u32) {
+    pub(crate) fn learn_min_se(&mut self, min_se: u32) {
         self.dialog_min_se = self.dialog_min_se.max(min_se.max(RFC_MIN_SE));
     }
 

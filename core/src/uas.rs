@@ -8,6 +8,7 @@
 use crate::header::{HeaderEdits, Refresher, SessionExpires, TimerHeaders};
 use crate::outcome::{Method, Negotiated, Role, Side};
 use crate::policy::{Mode, Policy, RefresherPreference};
+use crate::session::Session;
 
 /// What a UAS answers to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,50 @@ impl Uas {
     /// The policy.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The dialog's session once the 2xx to the initial `request` went out at
+    /// `now_ms`, with `timer` from the [`UasDecision::Accept`] for it: what the
+    /// request showed is recorded (timer support, UPDATE in Allow, its
+    /// Min-SE), so the session refreshes by UPDATE when the peer allows it
+    /// (RFC 4028 section 7.4) and never below the Min-SE of the dialog. The
+    /// answering side's counterpart of [`crate::Uac::establish`].
+    ///
+    /// ```
+    /// use sessiontimer::{Method, Policy, TimerHeaders, Uas, UasDecision};
+    ///
+    /// let uas = Uas::new(Policy::RFC)?;
+    /// let invite = TimerHeaders::parse([
+    ///     ("Supported", "timer"),
+    ///     ("Session-Expires", "1800;refresher=uas"),
+    ///     ("Allow", "INVITE, ACK, BYE, UPDATE"),
+    /// ])?;
+    /// let UasDecision::Accept { timer, .. } = uas.decide(Method::Invite, &invite, None) else {
+    ///     unreachable!("a valid request is accepted")
+    /// };
+    /// let session = uas.establish(&invite, timer, 0)?;
+    /// // We refresh (refresher=uas), by UPDATE, since the caller allows it.
+    /// let refresh = session.refresh_request(uas.policy());
+    /// assert_eq!(refresh.method, Method::Update);
+    /// # Ok::<(), sessiontimer::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::IntervalBelowMinimum`] for a timer below 90 s (no
+    /// decision of this crate yields one).
+    pub fn establish(
+        &self,
+        request: &TimerHeaders,
+        timer: Option<Negotiated>,
+        now_ms: u64,
+    ) -> crate::Result<Session> {
+        let mut session = Session::new(false);
+        session.note_peer(request);
+        if let Some(min_se) = &request.min_se {
+            session.learn_min_se(min_se.effective());
+        }
+        session.apply(timer, now_ms)?;
+        Ok(session)
     }
 
     /// Decides the answer to a request given as header pairs.

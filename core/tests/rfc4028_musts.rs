@@ -653,3 +653,37 @@ fn rfc3261_s8_2_4_required_mode_answers_421_without_support() {
     let (status, h) = rejected(required.decide(Method::Invite, &msg(&[]), None));
     assert_eq!((status, h.require_timer), (421, true));
 }
+
+#[test]
+fn rfc4028_s7_4_a_session_started_by_the_uas_refreshes_by_update_when_the_request_allowed_it() {
+    // SUB-13 on the answering side: `Uas::establish` keeps the INVITE's
+    // `Allow: UPDATE` and Min-SE, which `Session::new` + `apply` would lose.
+    let uas = Uas::new(Policy::RFC).unwrap();
+    let invite = msg(&[
+        ("Supported", "timer"),
+        ("Session-Expires", "1800;refresher=uas"),
+        ("Min-SE", "600"),
+        ("Allow", "INVITE, ACK, BYE, UPDATE"),
+    ]);
+    let UasDecision::Accept { timer, .. } = uas.decide(Method::Invite, &invite, None) else {
+        panic!("accepted")
+    };
+    let session = uas.establish(&invite, timer, 0).unwrap();
+    assert!(session.peer_supports_timer());
+    assert_eq!(session.dialog_min_se(), Some(600));
+    let refresh = session.refresh_request(uas.policy());
+    assert_eq!(refresh.method, Method::Update);
+    assert_eq!(refresh.headers.min_se, Some(600));
+    let bare = Session::started(timer, 0).unwrap();
+    assert_eq!(bare.refresh_request(uas.policy()).method, Method::Invite);
+    assert!(uas
+        .establish(
+            &invite,
+            Some(Negotiated {
+                interval: 30,
+                refresher: Side::Local
+            }),
+            0
+        )
+        .is_err());
+}

@@ -276,7 +276,60 @@ static void test_refreshed_batch(void) {
   sst_engine_free(e);
 }
 
+/* RFC 4028 section 7.4 on the answering side: sst_uas_establish keeps the
+   INVITE's Allow: UPDATE and Min-SE, so the session refreshes by UPDATE. */
+static void test_uas_establish(void) {
+  sst_uas *uas = NULL;
+  CHECK_OK(sst_uas_new(NULL, &uas));
+  const char invite[] = "INVITE sip:b@h SIP/2.0\r\nSupported: timer\r\n"
+                        "Session-Expires: 1800;refresher=uas\r\nMin-SE: 600\r\n"
+                        "Allow: INVITE, UPDATE\r\n\r\n";
+  sst_headers *h = NULL;
+  CHECK_OK(sst_headers_from_message(invite, sizeof invite - 1, &h));
+  sst_decision d;
+  char buf[256];
+  size_t n = 0;
+  CHECK_OK(sst_uas_decide(uas, SST_METHOD_INVITE, h, NULL, &d, buf, sizeof buf, &n));
+  CHECK(d.kind == SST_DECISION_KIND_ACCEPT && d.has_timer && d.timer.refresher == SST_SIDE_LOCAL);
+  sst_session *s = NULL;
+  CHECK_OK(sst_uas_establish(uas, h, &d.timer, 0, &s));
+  sst_engine *e = NULL;
+  CHECK_OK(sst_engine_new(NULL, &e));
+  CHECK_OK(sst_engine_establish(e, 1, s));
+  sst_action a;
+  CHECK_OK(sst_engine_poll(e, 900000, &a, buf, sizeof buf - 1, &n));
+  buf[n] = '\0';
+  CHECK(a.kind == SST_ACTION_KIND_SEND_REFRESH && a.method == SST_METHOD_UPDATE);
+  CHECK(strstr(buf, "Min-SE: 600\r\n") != NULL);
+  sst_engine_free(e);
+  sst_session_free(s);
+  sst_timer tiny = {30, SST_SIDE_LOCAL};
+  s = NULL;
+  CHECK_IS(sst_uas_establish(uas, h, &tiny, 0, &s), SST_RESULT_INVALID_ARGUMENT);
+  CHECK(s == NULL);
+  sst_headers_free(h);
+  sst_uas_free(uas);
+}
+
+/* The texts the library writes, from the one table in core. */
+static void test_names(void) {
+  char buf[64];
+  size_t n = 0;
+  CHECK_OK(sst_reason_phrase(422, buf, sizeof buf, &n));
+  CHECK(n == 26 && memcmp(buf, "Session Interval Too Small", n) == 0);
+  CHECK_IS(sst_reason_phrase(299, buf, sizeof buf, &n), SST_RESULT_NONE);
+  CHECK_IS(sst_reason_phrase(422, buf, 3, &n), SST_RESULT_BUFFER_TOO_SMALL);
+  CHECK(n == 26);
+  CHECK_OK(sst_method_name(SST_METHOD_UPDATE, buf, sizeof buf, &n));
+  CHECK(n == 6 && memcmp(buf, "UPDATE", 6) == 0);
+  CHECK_IS(sst_method_name(SST_METHOD_OTHER, buf, sizeof buf, &n), SST_RESULT_NONE);
+  CHECK_IS(sst_method_name(99, buf, sizeof buf, &n), SST_RESULT_INVALID_ARGUMENT);
+  CHECK(SST_RESULT_PANIC == 15 && SST_RESULT_NONE == 14);
+}
+
 int main(void) {
+  test_uas_establish();
+  test_names();
   test_policy();
   test_uas();
   test_uac_and_session();

@@ -218,3 +218,23 @@ def test_session_pickles_and_round_trips_bytes() -> None:
 def test_reason_phrases() -> None:
     assert st.reason_phrase(422) == "Session Interval Too Small"
     assert st.reason_phrase(420) == "Bad Extension"
+
+
+def test_rfc4028_s7_4_uas_establish_keeps_what_the_invite_said() -> None:
+    """The answering side's one path to a session: `Uas.establish` records the
+    request's Allow: UPDATE and Min-SE, so the session refreshes by UPDATE."""
+    uas = st.Uas()
+    invite = [
+        ("Supported", "timer"),
+        ("Session-Expires", "1800;refresher=uas"),
+        ("Min-SE", "600"),
+        ("Allow", "INVITE, UPDATE"),
+    ]
+    answer = uas.decide(invite)
+    assert isinstance(answer, st.Accept) and answer.timer is not None
+    session = uas.establish(invite, answer.timer, 0)
+    assert session.peer_supports_timer and session.dialog_min_se == 600
+    refresh = session.refresh_request(uas.policy)
+    assert refresh.method == st.Method.UPDATE and ("Min-SE", "600") in refresh.headers
+    with pytest.raises(st.InvalidIntervalError):
+        uas.establish(invite, st.Negotiated(30, st.Side.LOCAL), 0)

@@ -411,6 +411,9 @@ class Uas:
         method: _MethodLike | None = None,
         current: Negotiated | None = None,
     ) -> _UasDecision: ...
+    def establish(
+        self, request: _HeadersLike, timer: Negotiated | None, now_ms: int
+    ) -> Session: ...
 
 @final
 class ProxyTransaction:

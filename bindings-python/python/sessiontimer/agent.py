@@ -562,9 +562,7 @@ class Agent(Party):
         response.headers += [("Contact", self.contact()), ("Allow", ALLOW), *decision.headers]
         response.headers.append(("Content-Type", "application/sdp"))
         response.body = self.offer_sdp(dialog)
-        session = st.Session()
-        session.note_peer(request.headers)
-        session.apply(decision.timer, self.clock.now_ms())
+        session = self.uas.establish(request.headers, decision.timer, self.clock.now_ms())
         self.engine.establish(dialog.key, session)
         self.rearm()
         self.answer(request, source, response)
