@@ -757,6 +757,17 @@ enum sst_result sst_engine_remove(struct sst_engine *engine, uint64_t key);
 enum sst_result sst_engine_next_deadline(const struct sst_engine *engine, uint64_t *out);
 
 /*
+ The `Reason` header value (RFC 3326) of the BYE for an action's `reason`
+ and `status`, such as `SIP;cause=408;text="No session refresh received"`,
+ into `buf` (no NUL); `SST_RESULT_NONE` when that teardown sends no BYE.
+ */
+enum sst_result sst_bye_reason(uint32_t reason,
+                               uint16_t status,
+                               char *buf,
+                               size_t buf_len,
+                               size_t *out_len);
+
+/*
  The next action due at or before `now_ms`, its header lines (a refresh's)
  in `buf`; `SST_RESULT_NONE` when nothing is due. Call until it returns
  NONE. An action whose headers do not fit stays due (BUFFER_TOO_SMALL,

@@ -401,6 +401,54 @@ fn teardown(kind: sst_action_kind, reason: Teardown) -> (u32, u32, u16) {
     (kind as u32, reason as u32, status)
 }
 
+impl sst_teardown {
+    const ALL: [sst_teardown; 7] = [
+        sst_teardown::NotATeardown,
+        sst_teardown::NoRefreshReceived,
+        sst_teardown::RefreshUnanswered,
+        sst_teardown::RefreshRejected,
+        sst_teardown::TooMany422,
+        sst_teardown::Expired,
+        sst_teardown::RemovedByHost,
+    ];
+
+    /// The core teardown of an action's `reason` and `status`.
+    fn core(reason: u32, status: u16) -> Result<Option<Teardown>, sst_result> {
+        let reason = usize::try_from(reason)
+            .ok()
+            .and_then(|i| sst_teardown::ALL.get(i))
+            .ok_or_else(|| {
+                crate::boundary::fail(sst_result::InvalidArgument, "unknown teardown")
+            })?;
+        Ok(match reason {
+            sst_teardown::NotATeardown => None,
+            sst_teardown::NoRefreshReceived => Some(Teardown::NoRefreshReceived),
+            sst_teardown::RefreshUnanswered => Some(Teardown::RefreshUnanswered),
+            sst_teardown::RefreshRejected => Some(Teardown::RefreshRejected(status)),
+            sst_teardown::TooMany422 => Some(Teardown::TooMany422),
+            sst_teardown::Expired => Some(Teardown::Expired),
+            sst_teardown::RemovedByHost => Some(Teardown::RemovedByHost),
+        })
+    }
+}
+
+/// The `Reason` header value (RFC 3326) of the BYE for an action's `reason`
+/// and `status`, such as `SIP;cause=408;text="No session refresh received"`,
+/// into `buf` (no NUL); `SST_RESULT_NONE` when that teardown sends no BYE.
+#[no_mangle]
+pub extern "C" fn sst_bye_reason(
+    reason: u32,
+    status: u16,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> sst_result {
+    ffi_boundary!({
+        let text = sst_teardown::core(reason, status)?.and_then(Teardown::bye_reason);
+        crate::write_name(text.as_deref(), buf, buf_len, out_len)
+    })
+}
+
 /// The next action due at or before `now_ms`, its header lines (a refresh's)
 /// in `buf`; `SST_RESULT_NONE` when nothing is due. Call until it returns
 /// NONE. An action whose headers do not fit stays due (BUFFER_TOO_SMALL,

@@ -59,7 +59,7 @@ pub extern "C" fn sst_reason_phrase(
 }
 
 /// Writes a name into the caller's buffer; `SST_RESULT_NONE` when there is none.
-fn write_name(
+pub(crate) fn write_name(
     name: Option<&str>,
     buf: *mut c_char,
     buf_len: usize,

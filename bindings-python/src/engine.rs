@@ -75,6 +75,7 @@ pub struct Action {
     /// For `Teardown.REFRESH_REJECTED`: the status code.
     #[pyo3(get)]
     pub status: Option<u16>,
+    teardown: Option<CoreTeardown>,
 }
 
 #[pymethods]
@@ -83,6 +84,16 @@ impl Action {
     #[getter]
     fn method(&self) -> Option<&'static str> {
         self.refresh.as_ref().map(|r| r.method.text())
+    }
+
+    /// For `SEND_BYE`: the BYE's `Reason` header (RFC 3326), as the library
+    /// words it for the teardown.
+    #[getter]
+    fn bye_reason(&self) -> Option<String> {
+        match self.kind {
+            ActionKind::SendBye => self.teardown.and_then(CoreTeardown::bye_reason),
+            _ => None,
+        }
     }
 
     /// The refresh's session-timer headers (empty for a teardown).
@@ -126,6 +137,7 @@ impl From<sessiontimer::Action> for Action {
             CoreKind::SendBye(reason) => (ActionKind::SendBye, None, Some(reason)),
             CoreKind::SessionEnded(reason) => (ActionKind::SessionEnded, None, Some(reason)),
         };
+        let teardown = reason;
         let (reason, status) = match reason.map(Teardown::split) {
             Some((reason, status)) => (Some(reason), status),
             None => (None, None),
@@ -137,6 +149,7 @@ impl From<sessiontimer::Action> for Action {
             refresh: refresh.map(RefreshRequest::from),
             reason,
             status,
+            teardown,
         }
     }
 }

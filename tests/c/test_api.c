@@ -325,6 +325,14 @@ static void test_names(void) {
   CHECK_IS(sst_method_name(SST_METHOD_OTHER, buf, sizeof buf, &n), SST_RESULT_NONE);
   CHECK_IS(sst_method_name(99, buf, sizeof buf, &n), SST_RESULT_INVALID_ARGUMENT);
   CHECK(SST_RESULT_PANIC == 15 && SST_RESULT_NONE == 14);
+  /* RFC 3326: the BYE's Reason for each teardown, worded once, in core. */
+  CHECK_OK(sst_bye_reason(SST_TEARDOWN_NO_REFRESH_RECEIVED, 0, buf, sizeof buf, &n));
+  CHECK(n == 48 && memcmp(buf, "SIP;cause=408;text=\"No session refresh received\"", n) == 0);
+  CHECK_OK(sst_bye_reason(SST_TEARDOWN_REFRESH_REJECTED, 488, buf, sizeof buf, &n));
+  CHECK(memcmp(buf, "SIP;cause=488;", 14) == 0);
+  CHECK_IS(sst_bye_reason(SST_TEARDOWN_REMOVED_BY_HOST, 0, buf, sizeof buf, &n), SST_RESULT_NONE);
+  CHECK_IS(sst_bye_reason(SST_TEARDOWN_NOT_A_TEARDOWN, 0, buf, sizeof buf, &n), SST_RESULT_NONE);
+  CHECK_IS(sst_bye_reason(77, 0, buf, sizeof buf, &n), SST_RESULT_INVALID_ARGUMENT);
 }
 
 int main(void) {

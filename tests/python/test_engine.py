@@ -221,3 +221,14 @@ def test_threads_hammering_one_engine() -> None:
     assert ended + len(engine) == 8 * per_thread
     engine.poll(10**12)
     assert len(engine) == 0
+
+
+def test_rfc3326_a_bye_action_carries_its_reason_header() -> None:
+    engine = st.Engine()
+    engine.establish(1, st.Negotiated(90, st.Side.REMOTE), now_ms=0)
+    (bye,) = engine.poll(60_000)
+    assert bye.kind == st.ActionKind.SEND_BYE
+    assert bye.bye_reason == 'SIP;cause=408;text="No session refresh received"'
+    engine.establish(2, st.Negotiated(90, st.Side.LOCAL), now_ms=0)
+    (refresh,) = engine.poll(45_000)
+    assert refresh.bye_reason is None

@@ -47,14 +47,6 @@ PROCEEDING_TIMEOUT = 180.0  # how long an INVITE may stay unanswered after a 1xx
 REMEMBERED_ANSWERS = 256  # answers to initial INVITEs kept for their retransmissions
 KEPT_INCOMING = 64  # answered calls waiting to be picked up; later ones are not queued
 REMEMBERED_PROXY_STATE = 4096  # a relaying proxy's transactions and dialogs, oldest dropped
-# What the BYE's Reason says (RFC 3326), by teardown.
-BYE_REASONS = {
-    st.Teardown.NO_REFRESH_RECEIVED: 'SIP;cause=408;text="No session refresh received"',
-    st.Teardown.REFRESH_UNANSWERED: 'SIP;cause=408;text="Session refresh unanswered"',
-    st.Teardown.REFRESH_REJECTED: 'SIP;cause=500;text="Session refresh rejected"',
-    st.Teardown.TOO_MANY_422: 'SIP;cause=422;text="Session interval refused"',
-    st.Teardown.EXPIRED: 'SIP;cause=408;text="Session expired"',
-}
 
 
 def remember(table: dict[str, Any], key: str, value: Any) -> None:
@@ -324,8 +316,7 @@ class Agent(Party):
                 dialog.refreshes_sent += 1
                 self.spawn(self.refresh(dialog, action.method or "UPDATE", action.headers))
             elif action.kind == st.ActionKind.SEND_BYE:
-                assert action.reason is not None
-                self.spawn(self.hang_up(dialog, BYE_REASONS.get(action.reason)))
+                self.spawn(self.hang_up(dialog, action.bye_reason))
 
     # ---- requests we send ---------------------------------------------------------
 

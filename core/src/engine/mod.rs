@@ -89,14 +89,32 @@ pub enum Teardown {
     RemovedByHost,
 }
 
+impl Teardown {
+    /// The `Reason` header (RFC 3326) of the BYE this teardown sends, such as
+    /// `SIP;cause=408;text="No session refresh received"`; `None` when no BYE
+    /// goes out (the host removed the session). The cause of a rejected
+    /// refresh is the status it got.
+    pub fn bye_reason(self) -> Option<String> {
+        let (cause, text) = match self {
+            Teardown::NoRefreshReceived => (408, "No session refresh received"),
+            Teardown::RefreshUnanswered => (408, "Session refresh unanswered"),
+            Teardown::RefreshRejected(status) => (status, "Session refresh rejected"),
+            Teardown::TooMany422 => (422, "Session interval refused"),
+            Teardown::Expired => (408, "Session expired"),
+            Teardown::RemovedByHost => return None,
+        };
+        Some(format!("SIP;cause={cause};text=\"{text}\""))
+    }
+}
+
 /// What the host must do now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionKind {
     /// Send this refresh (UPDATE or re-INVITE with these session-timer headers);
     /// report its final response with [`Engine::on_refresh_response`].
     SendRefresh(RefreshRequest),
-    /// Send BYE (with a `Reason` built from the teardown); the engine has
-    /// forgotten the session.
+    /// Send BYE, with [`Teardown::bye_reason`] as its `Reason`; the engine
+    /// has forgotten the session.
     SendBye(Teardown),
     /// Drop the session without BYE (a proxy, section 8.3); already forgotten.
     SessionEnded(Teardown),

@@ -706,3 +706,16 @@ fn batches_do_what_the_same_calls_one_by_one_do() {
     );
     assert!(batched.refreshed_batch(&[]).is_empty() && batched.establish_batch(&[]).is_empty());
 }
+
+#[test]
+fn rfc3326_each_teardown_names_its_bye_reason() {
+    assert_eq!(
+        Teardown::NoRefreshReceived.bye_reason().as_deref(),
+        Some("SIP;cause=408;text=\"No session refresh received\"")
+    );
+    assert_eq!(
+        Teardown::RefreshRejected(488).bye_reason().as_deref(),
+        Some("SIP;cause=488;text=\"Session refresh rejected\"")
+    );
+    assert_eq!(Teardown::RemovedByHost.bye_reason(), None);
+}
