@@ -1011,6 +1011,14 @@ enum sst_result sst_b2bua_new(const struct sst_policy *inbound,
                               struct sst_b2bua **out);
 
 /*
+ The final status the inbound caller gets when the outbound INVITE failed
+ with `outbound` (0: no response): 503 for a session-timer failure of the
+ outbound leg alone (420, 421, 422) or no response, 502 for a 2xx that
+ could not be used, any other status as it is.
+ */
+enum sst_result sst_b2bua_inbound_status(uint16_t outbound, uint16_t *out);
+
+/*
  Frees a B2BUA; NULL is a no-op.
  */
 void sst_b2bua_free(struct sst_b2bua *b2bua);

@@ -395,6 +395,18 @@ pub extern "C" fn sst_b2bua_new(
     })
 }
 
+/// The final status the inbound caller gets when the outbound INVITE failed
+/// with `outbound` (0: no response): 503 for a session-timer failure of the
+/// outbound leg alone (420, 421, 422) or no response, 502 for a 2xx that
+/// could not be used, any other status as it is.
+#[no_mangle]
+pub extern "C" fn sst_b2bua_inbound_status(outbound: u16, out: *mut u16) -> sst_result {
+    ffi_boundary!({
+        let status = B2bua::inbound_status((outbound != 0).then_some(outbound));
+        put(out, status, "out")
+    })
+}
+
 /// Frees a B2BUA; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn sst_b2bua_free(b2bua: *mut sst_b2bua) {

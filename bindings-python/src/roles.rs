@@ -385,6 +385,15 @@ impl B2bua {
             .or_raise()
     }
 
+    /// The final status the inbound caller gets when the outbound INVITE
+    /// failed with `outbound` (`None`: no response): 503 for a session-timer
+    /// failure of the outbound leg alone (420, 421, 422) or no response, 502
+    /// for a 2xx that could not be used, any other status as it is.
+    #[staticmethod]
+    fn inbound_status(outbound: Option<u16>) -> u16 {
+        sessiontimer::B2bua::inbound_status(outbound)
+    }
+
     /// The policy of `leg`.
     fn policy(&self, leg: &Bound<'_, PyAny>) -> PyResult<Policy> {
         Ok(Policy(*self.0.policy(Leg::extract_lenient(leg)?.into())))

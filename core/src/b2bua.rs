@@ -117,6 +117,21 @@ impl B2bua {
         }
     }
 
+    /// The final status the inbound caller gets when the outbound INVITE
+    /// failed with `outbound` (`None`: no response at all). RFC 4028 applies
+    /// to each dialog on its own, so a session-timer failure of the outbound
+    /// leg (420, 421, 422 that the outbound UAC could not follow) means nothing
+    /// to the caller: 503. A 2xx the outbound leg could not use (its
+    /// session-timer headers malformed) is 502 (RFC 3261 section 21.5.3).
+    /// Any other failure is passed on as it is.
+    pub fn inbound_status(outbound: Option<u16>) -> u16 {
+        match outbound {
+            None | Some(420..=422) => 503,
+            Some(status) if status < 300 => 502,
+            Some(status) => status,
+        }
+    }
+
     /// The UAS that answers the inbound INVITE.
     pub fn inbound_uas(&self) -> Uas {
         Uas::from_valid(self.inbound)
@@ -240,6 +255,16 @@ mod tests {
             RefreshKind::SessionChange
         );
         assert_eq!(SdpOrigin::parse("o=too few fields"), None);
+    }
+
+    #[test]
+    fn rfc4028_s4_an_outbound_timer_failure_is_not_the_callers() {
+        assert_eq!(B2bua::inbound_status(Some(422)), 503);
+        assert_eq!(B2bua::inbound_status(Some(420)), 503);
+        assert_eq!(B2bua::inbound_status(None), 503);
+        assert_eq!(B2bua::inbound_status(Some(200)), 502);
+        assert_eq!(B2bua::inbound_status(Some(486)), 486);
+        assert_eq!(B2bua::inbound_status(Some(408)), 408);
     }
 
     #[test]

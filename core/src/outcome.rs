@@ -92,14 +92,21 @@ pub struct Negotiated {
     pub refresher: Side,
 }
 
-/// The standard reason phrase of a status code this crate produces.
+/// The standard reason phrase (RFC 3261 section 21, RFC 4028 section 6) of a
+/// status code this crate produces or maps to; `""` for any other.
 pub const fn reason_phrase(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
+        408 => "Request Timeout",
         420 => "Bad Extension",
         421 => "Extension Required",
         422 => "Session Interval Too Small",
+        481 => "Call/Transaction Does Not Exist",
+        491 => "Request Pending",
+        500 => "Server Internal Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
         _ => "",
     }
 }

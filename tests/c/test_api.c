@@ -333,6 +333,15 @@ static void test_names(void) {
   CHECK_IS(sst_bye_reason(SST_TEARDOWN_REMOVED_BY_HOST, 0, buf, sizeof buf, &n), SST_RESULT_NONE);
   CHECK_IS(sst_bye_reason(SST_TEARDOWN_NOT_A_TEARDOWN, 0, buf, sizeof buf, &n), SST_RESULT_NONE);
   CHECK_IS(sst_bye_reason(77, 0, buf, sizeof buf, &n), SST_RESULT_INVALID_ARGUMENT);
+  uint16_t status = 0;
+  CHECK_OK(sst_b2bua_inbound_status(422, &status));
+  CHECK(status == 503);
+  CHECK_OK(sst_b2bua_inbound_status(0, &status));
+  CHECK(status == 503);
+  CHECK_OK(sst_b2bua_inbound_status(486, &status));
+  CHECK(status == 486);
+  CHECK_OK(sst_reason_phrase(status == 486 ? 502 : 0, buf, sizeof buf, &n));
+  CHECK(n == 11 && memcmp(buf, "Bad Gateway", n) == 0);
 }
 
 int main(void) {

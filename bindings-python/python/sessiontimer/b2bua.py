@@ -23,10 +23,6 @@ import sessiontimer as st
 from .agent import Address, Agent, Clock, Dialog, Event
 from .sip import Message, param
 
-# Failures of the outbound leg that mean nothing to the caller: the session
-# timer of the outbound leg is that leg's business.
-OUTBOUND_ONLY = {420, 421, 422}
-
 
 class Leg(Agent):
     """One leg of a ``BackToBack``: an agent whose dialogs are paired with the
@@ -65,18 +61,14 @@ class Leg(Agent):
         return request.response(*self.outbound_failure(), param(dialog.local, "tag"))
 
     def outbound_failure(self) -> tuple[int, str]:
-        """The final response the caller gets when the outbound call failed:
-        the outbound one, except for a timer failure of that leg alone (503), a
-        timeout (408) and a 2xx we could not use (502, RFC 3261 section 21.5.3)."""
+        """The final response the caller gets when the outbound call failed,
+        as the library maps it (``B2bua.inbound_status``)."""
         assert self.other is not None
         failure = self.other.last_failure
-        if failure is None:
-            return 503, "Service Unavailable"
-        if failure.status < 300:
-            return 502, "Bad Gateway"
-        if failure.status in OUTBOUND_ONLY:
-            return 503, "Service Unavailable"
-        return failure.status, failure.start.split(" ", 2)[-1]
+        status = st.B2bua.inbound_status(failure.status if failure is not None else None)
+        if failure is not None and status == failure.status:
+            return status, failure.start.split(" ", 2)[-1]
+        return status, st.reason_phrase(status)
 
     def answer_refresh(self, dialog: Dialog, request: Message, source: Address) -> None:
         """Consumed or relayed, as the library says for this leg."""
