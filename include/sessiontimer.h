@@ -70,9 +70,10 @@ typedef enum sst_result {
    */
   SST_RESULT_INVALID_POLICY = 7,
   /*
-   A 422 without Min-SE, asking nothing new, or above our maximum.
+   A 422 that asks for no more than the request offered (a retry would
+   be the same request).
    */
-  SST_RESULT_UNUSABLE422 = 8,
+  SST_RESULT_USELESS422 = 8,
   /*
    More 422 responses than the policy's retry cap.
    */
@@ -101,6 +102,22 @@ typedef enum sst_result {
    A panic was caught at the boundary (a bug: please report it).
    */
   SST_RESULT_PANIC = 15,
+  /*
+   A 422 without Min-SE (RFC 4028 section 6: it must carry one).
+   */
+  SST_RESULT_MISSING_MIN_SE_IN422 = 16,
+  /*
+   A 422 that asks for more than the policy lets us follow.
+   */
+  SST_RESULT_MIN_SE_ABOVE_MAX = 17,
+  /*
+   A session interval below 90 s (0 included) handed in by the host.
+   */
+  SST_RESULT_INTERVAL_BELOW_MINIMUM = 18,
+  /*
+   Memory for the sessions asked for could not be had.
+   */
+  SST_RESULT_OUT_OF_MEMORY = 19,
 } sst_result;
 
 /*

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use core_st::Error;
+use core_st::{Error, ErrorKind};
 
 use crate::boundary::fail;
 
@@ -28,8 +28,9 @@ pub enum sst_result {
     MalformedMessage = 6,
     /// The policy breaks RFC 4028 or itself.
     InvalidPolicy = 7,
-    /// A 422 without Min-SE, asking nothing new, or above our maximum.
-    Unusable422 = 8,
+    /// A 422 that asks for no more than the request offered (a retry would
+    /// be the same request).
+    Useless422 = 8,
     /// More 422 responses than the policy's retry cap.
     TooMany422 = 9,
     /// No session has this key.
@@ -44,6 +45,14 @@ pub enum sst_result {
     None = 14,
     /// A panic was caught at the boundary (a bug: please report it).
     Panic = 15,
+    /// A 422 without Min-SE (RFC 4028 section 6: it must carry one).
+    MissingMinSeIn422 = 16,
+    /// A 422 that asks for more than the policy lets us follow.
+    MinSeAboveMax = 17,
+    /// A session interval below 90 s (0 included) handed in by the host.
+    IntervalBelowMinimum = 18,
+    /// Memory for the sessions asked for could not be had.
+    OutOfMemory = 19,
 }
 
 // Each code's value is its place in `ALL`: written out above, checked here,
@@ -57,7 +66,7 @@ const _: () = {
 };
 
 impl sst_result {
-    const ALL: [sst_result; 16] = [
+    const ALL: [sst_result; 20] = [
         sst_result::Ok,
         sst_result::NullParameter,
         sst_result::InvalidUtf8,
@@ -66,7 +75,7 @@ impl sst_result {
         sst_result::MalformedHeader,
         sst_result::MalformedMessage,
         sst_result::InvalidPolicy,
-        sst_result::Unusable422,
+        sst_result::Useless422,
         sst_result::TooMany422,
         sst_result::UnknownSession,
         sst_result::DuplicateSession,
@@ -74,6 +83,10 @@ impl sst_result {
         sst_result::InvalidSnapshot,
         sst_result::None,
         sst_result::Panic,
+        sst_result::MissingMinSeIn422,
+        sst_result::MinSeAboveMax,
+        sst_result::IntervalBelowMinimum,
+        sst_result::OutOfMemory,
     ];
 
     /// The static, NUL-terminated text of the code.
@@ -87,7 +100,7 @@ impl sst_result {
             sst_result::MalformedHeader => "malformed session-timer header (answer 400)\0",
             sst_result::MalformedMessage => "malformed SIP message\0",
             sst_result::InvalidPolicy => "invalid policy\0",
-            sst_result::Unusable422 => "unusable 422 response\0",
+            sst_result::Useless422 => "422 asks for nothing new\0",
             sst_result::TooMany422 => "too many 422 responses\0",
             sst_result::UnknownSession => "unknown session\0",
             sst_result::DuplicateSession => "duplicate session\0",
@@ -95,6 +108,10 @@ impl sst_result {
             sst_result::InvalidSnapshot => "invalid snapshot\0",
             sst_result::None => "nothing to report\0",
             sst_result::Panic => "internal error (panic caught)\0",
+            sst_result::MissingMinSeIn422 => "422 without Min-SE\0",
+            sst_result::MinSeAboveMax => "422 asks for more than our maximum\0",
+            sst_result::IntervalBelowMinimum => "session interval below 90 s\0",
+            sst_result::OutOfMemory => "out of memory\0",
         }
     }
 }
@@ -104,22 +121,27 @@ pub fn from_core(error: Error) -> sst_result {
     fail(error_code(&error), error.to_string())
 }
 
-/// The code for a core error.
+/// The code for a core error: one code per kind, no fallback, so a new kind
+/// does not build until it has its code.
 pub fn error_code(error: &Error) -> sst_result {
-    match error {
-        Error::MalformedHeader { .. } => sst_result::MalformedHeader,
-        Error::MalformedMessage(_) => sst_result::MalformedMessage,
-        Error::InvalidPolicy(_) => sst_result::InvalidPolicy,
-        Error::MissingMinSeIn422 | Error::Useless422 { .. } | Error::MinSeAboveMax { .. } => {
-            sst_result::Unusable422
-        }
-        Error::TooMany422 { .. } => sst_result::TooMany422,
-        Error::UnknownSession(_) => sst_result::UnknownSession,
-        Error::DuplicateSession(_) => sst_result::DuplicateSession,
-        Error::TooManySessions { .. } => sst_result::EngineFull,
-        Error::Snapshot(_) => sst_result::InvalidSnapshot,
-        Error::IntervalBelowMinimum { .. } => sst_result::InvalidArgument,
-        _ => sst_result::InvalidArgument,
+    code_of(error.kind())
+}
+
+fn code_of(kind: ErrorKind) -> sst_result {
+    match kind {
+        ErrorKind::MalformedHeader => sst_result::MalformedHeader,
+        ErrorKind::MalformedMessage => sst_result::MalformedMessage,
+        ErrorKind::InvalidPolicy => sst_result::InvalidPolicy,
+        ErrorKind::MissingMinSeIn422 => sst_result::MissingMinSeIn422,
+        ErrorKind::Useless422 => sst_result::Useless422,
+        ErrorKind::MinSeAboveMax => sst_result::MinSeAboveMax,
+        ErrorKind::TooMany422 => sst_result::TooMany422,
+        ErrorKind::UnknownSession => sst_result::UnknownSession,
+        ErrorKind::DuplicateSession => sst_result::DuplicateSession,
+        ErrorKind::EngineFull => sst_result::EngineFull,
+        ErrorKind::IntervalBelowMinimum => sst_result::IntervalBelowMinimum,
+        ErrorKind::OutOfMemory => sst_result::OutOfMemory,
+        ErrorKind::InvalidSnapshot => sst_result::InvalidSnapshot,
     }
 }
 
@@ -147,4 +169,21 @@ pub extern "C" fn sst_result_str(result: u32) -> *const c_char {
     text.unwrap_or("internal error (panic caught)\0")
         .as_ptr()
         .cast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_kind_of_core_has_its_own_code() {
+        let codes: std::collections::HashSet<u32> = ErrorKind::ALL
+            .iter()
+            .map(|&kind| code_of(kind) as u32)
+            .collect();
+        assert_eq!(codes.len(), ErrorKind::ALL.len());
+        for code in codes {
+            assert!(code != sst_result::Ok as u32 && code != sst_result::Panic as u32);
+        }
+    }
 }

@@ -6,26 +6,33 @@ use pyo3::exceptions::PyBaseException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyModule;
-use sessiontimer::Error;
+use sessiontimer::{Error, ErrorKind};
 
-/// The exception class for one core error.
-fn class_name(error: &Error) -> &'static str {
-    match error {
-        Error::MalformedHeader { .. } => "MalformedHeaderError",
-        Error::MalformedMessage(_) => "MalformedMessageError",
-        Error::InvalidPolicy(_) => "InvalidPolicyError",
-        Error::MissingMinSeIn422 | Error::Useless422 { .. } | Error::MinSeAboveMax { .. } => {
-            "Unusable422Error"
-        }
-        Error::TooMany422 { .. } => "TooMany422Error",
-        Error::UnknownSession(_) => "UnknownSessionError",
-        Error::DuplicateSession(_) => "DuplicateSessionError",
-        Error::TooManySessions { .. } => "EngineFullError",
-        Error::Snapshot(_) => "SnapshotError",
-        Error::IntervalBelowMinimum { .. } => "InvalidIntervalError",
-        Error::OutOfMemory { .. } => "OutOfMemoryError",
-        _ => "SessionTimerError",
+/// The exception class of each kind of core error: one class per kind, no
+/// fallback, so a new kind does not build until it has its class.
+pub fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::MalformedHeader => "MalformedHeaderError",
+        ErrorKind::MalformedMessage => "MalformedMessageError",
+        ErrorKind::InvalidPolicy => "InvalidPolicyError",
+        ErrorKind::MissingMinSeIn422 => "MissingMinSeError",
+        ErrorKind::Useless422 => "Useless422Error",
+        ErrorKind::MinSeAboveMax => "MinSeAboveMaxError",
+        ErrorKind::TooMany422 => "TooMany422Error",
+        ErrorKind::UnknownSession => "UnknownSessionError",
+        ErrorKind::DuplicateSession => "DuplicateSessionError",
+        ErrorKind::EngineFull => "EngineFullError",
+        ErrorKind::IntervalBelowMinimum => "InvalidIntervalError",
+        ErrorKind::OutOfMemory => "OutOfMemoryError",
+        ErrorKind::InvalidSnapshot => "SnapshotError",
     }
+}
+
+/// The class name of every kind of core error, in `ErrorKind::ALL`'s order:
+/// the test that guards the mirror compares it with the package's classes.
+#[pyfunction]
+pub fn _error_classes() -> Vec<&'static str> {
+    ErrorKind::ALL.into_iter().map(class_name).collect()
 }
 
 fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
@@ -34,7 +41,7 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
         ERRORS.get_or_try_init(py, || py.import("sessiontimer._errors").map(Bound::unbind))?;
     let exception = errors
         .bind(py)
-        .getattr(class_name(error))?
+        .getattr(class_name(error.kind()))?
         .call1((error.to_string(),))?;
     if let Error::MalformedHeader { header, problem } = error {
         exception.setattr("header", header.as_str())?;

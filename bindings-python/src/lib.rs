@@ -30,6 +30,8 @@ mod _native {
         ByeMargin, Leg, Method, Mode, RefreshKind, RefreshMethod, RefresherPreference, Side,
     };
     #[pymodule_export]
+    use errors::_error_classes;
+    #[pymodule_export]
     use headers::TimerHeaders;
     #[pymodule_export]
     use outcomes::{Accept, Negotiated, NotARefresh, RefreshRequest, Reject};

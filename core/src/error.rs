@@ -164,7 +164,79 @@ pub enum Error {
     MalformedMessage(&'static str),
 }
 
+/// The kind of an [`Error`], one per variant, without its details: what a
+/// binding maps one to one (a C result code, a Python exception class).
+/// Exhaustive on purpose: a new kind fails every binding's build until it is
+/// mapped there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// [`Error::MalformedHeader`].
+    MalformedHeader,
+    /// [`Error::MalformedMessage`].
+    MalformedMessage,
+    /// [`Error::InvalidPolicy`].
+    InvalidPolicy,
+    /// [`Error::MissingMinSeIn422`].
+    MissingMinSeIn422,
+    /// [`Error::Useless422`].
+    Useless422,
+    /// [`Error::MinSeAboveMax`].
+    MinSeAboveMax,
+    /// [`Error::TooMany422`].
+    TooMany422,
+    /// [`Error::UnknownSession`].
+    UnknownSession,
+    /// [`Error::DuplicateSession`].
+    DuplicateSession,
+    /// [`Error::TooManySessions`]: the engine is full.
+    EngineFull,
+    /// [`Error::IntervalBelowMinimum`].
+    IntervalBelowMinimum,
+    /// [`Error::OutOfMemory`].
+    OutOfMemory,
+    /// [`Error::Snapshot`].
+    InvalidSnapshot,
+}
+
+impl ErrorKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [ErrorKind; 13] = [
+        ErrorKind::MalformedHeader,
+        ErrorKind::MalformedMessage,
+        ErrorKind::InvalidPolicy,
+        ErrorKind::MissingMinSeIn422,
+        ErrorKind::Useless422,
+        ErrorKind::MinSeAboveMax,
+        ErrorKind::TooMany422,
+        ErrorKind::UnknownSession,
+        ErrorKind::DuplicateSession,
+        ErrorKind::EngineFull,
+        ErrorKind::IntervalBelowMinimum,
+        ErrorKind::OutOfMemory,
+        ErrorKind::InvalidSnapshot,
+    ];
+}
+
 impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::MalformedHeader { .. } => ErrorKind::MalformedHeader,
+            Error::MalformedMessage(_) => ErrorKind::MalformedMessage,
+            Error::InvalidPolicy(_) => ErrorKind::InvalidPolicy,
+            Error::MissingMinSeIn422 => ErrorKind::MissingMinSeIn422,
+            Error::Useless422 { .. } => ErrorKind::Useless422,
+            Error::MinSeAboveMax { .. } => ErrorKind::MinSeAboveMax,
+            Error::TooMany422 { .. } => ErrorKind::TooMany422,
+            Error::UnknownSession(_) => ErrorKind::UnknownSession,
+            Error::DuplicateSession(_) => ErrorKind::DuplicateSession,
+            Error::TooManySessions { .. } => ErrorKind::EngineFull,
+            Error::IntervalBelowMinimum { .. } => ErrorKind::IntervalBelowMinimum,
+            Error::OutOfMemory { .. } => ErrorKind::OutOfMemory,
+            Error::Snapshot(_) => ErrorKind::InvalidSnapshot,
+        }
+    }
+
     /// The SIP response a UAS or proxy sends when a request causes this error:
     /// 400 Bad Request for malformed headers (RFC 3261 section 21.4.1), `None` when
     /// the error is not about a received request.

@@ -58,7 +58,7 @@ pub struct ReadmeDoctests;
 
 pub use b2bua::{classify_refresh, B2bua, InDialogAction, Leg, RefreshKind, SdpOrigin};
 pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Refreshed, Teardown};
-pub use error::{Error, HeaderProblem, PolicyProblem, Result};
+pub use error::{Error, ErrorKind, HeaderProblem, PolicyProblem, Result};
 pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
 pub use message::{MessageSummary, SipMessage, StartLine};
 pub use outcome::{reason_phrase, Method, Negotiated, Role, Side};

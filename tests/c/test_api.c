@@ -87,7 +87,7 @@ static void test_uac_and_session(void) {
   CHECK(status == 422);
   CHECK_OK(sst_uac_on_422(uac, r, buf, sizeof buf, &n));
   CHECK(strstr(buf, "Min-SE: 600\r\n") != NULL);
-  CHECK_IS(sst_uac_on_422(uac, r, buf, sizeof buf, &n), SST_RESULT_UNUSABLE422);
+  CHECK_IS(sst_uac_on_422(uac, r, buf, sizeof buf, &n), SST_RESULT_USELESS422); /* the same 422 again: nothing new to ask */
   sst_headers_free(r);
 
   const sst_header ok[] = {ROW("Supported", "timer"), ROW("Session-Expires", "600;refresher=uac"),
@@ -305,7 +305,7 @@ static void test_uas_establish(void) {
   sst_session_free(s);
   sst_timer tiny = {30, SST_SIDE_LOCAL};
   s = NULL;
-  CHECK_IS(sst_uas_establish(uas, h, &tiny, 0, &s), SST_RESULT_INVALID_ARGUMENT);
+  CHECK_IS(sst_uas_establish(uas, h, &tiny, 0, &s), SST_RESULT_INTERVAL_BELOW_MINIMUM);
   CHECK(s == NULL);
   sst_headers_free(h);
   sst_uas_free(uas);

@@ -157,9 +157,9 @@ static void test_held_back_action_dies_with_its_session(void) {
   CHECK(a.key == 7 && a.kind == SST_ACTION_KIND_SEND_REFRESH);
   /* An interval below 90 from the host is refused, and changes nothing. */
   sst_timer tiny = {30, SST_SIDE_LOCAL};
-  CHECK_IS(sst_session_apply(s, &tiny, 5), SST_RESULT_INVALID_ARGUMENT);
-  CHECK_IS(sst_engine_refreshed(e, 7, 5, &tiny), SST_RESULT_INVALID_ARGUMENT);
-  CHECK_IS(sst_engine_establish_proxy(e, 8, 0, 0), SST_RESULT_INVALID_ARGUMENT);
+  CHECK_IS(sst_session_apply(s, &tiny, 5), SST_RESULT_INTERVAL_BELOW_MINIMUM);
+  CHECK_IS(sst_engine_refreshed(e, 7, 5, &tiny), SST_RESULT_INTERVAL_BELOW_MINIMUM);
+  CHECK_IS(sst_engine_establish_proxy(e, 8, 0, 0), SST_RESULT_INTERVAL_BELOW_MINIMUM);
   sst_session_free(s);
   sst_engine_free(e);
 }

@@ -161,3 +161,32 @@ def test_review_5_snapshots_do_not_depend_on_the_engine() -> None:
             engine.establish(key, st.Negotiated(90 + key % 1000, st.Side.REMOTE), now_ms=key % 50)
     assert one.snapshot() == two.snapshot()
     assert st.Engine.restore(one.snapshot()).snapshot() == one.snapshot()
+
+
+def test_each_error_kind_of_core_has_its_own_exception_class() -> None:
+    """The mirror of core's `ErrorKind`: one class per kind, all exported,
+    none a fallback (the binding's match has no wildcard arm)."""
+    from sessiontimer import _native
+
+    names = _native._error_classes()
+    assert len(set(names)) == len(names)
+    for name in names:
+        cls = getattr(st, name)
+        assert issubclass(cls, st.SessionTimerError) and cls is not st.SessionTimerError
+        assert name in st.__all__
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        ([], st.MissingMinSeError),
+        ([("Min-SE", "1800")], st.Useless422Error),
+        ([("Min-SE", "99999")], st.MinSeAboveMaxError),
+    ],
+)
+def test_the_three_unusable_422s_are_told_apart(
+    rows: list[tuple[str, str]], error: type[st.Unusable422Error]
+) -> None:
+    uac = st.Uac(st.Policy(max_session_expires=3600))
+    with pytest.raises(error):
+        uac.on_422(rows)

@@ -19,6 +19,8 @@ from ._errors import (
     InvalidPolicyError,
     MalformedHeaderError,
     MalformedMessageError,
+    MinSeAboveMaxError,
+    MissingMinSeError,
     NegotiationError,
     OutOfMemoryError,
     SessionTimerError,
@@ -26,6 +28,7 @@ from ._errors import (
     TooMany422Error,
     UnknownSessionError,
     Unusable422Error,
+    Useless422Error,
 )
 from ._native import (
     PRESETS,
@@ -91,6 +94,8 @@ __all__ = [
     "MalformedHeaderError",
     "MalformedMessageError",
     "Method",
+    "MinSeAboveMaxError",
+    "MissingMinSeError",
     "Mode",
     "Negotiated",
     "NegotiationError",
@@ -119,6 +124,7 @@ __all__ = [
     "UasDecision",
     "UnknownSessionError",
     "Unusable422Error",
+    "Useless422Error",
     "__version__",
     "classify_refresh",
     "reason_phrase",

@@ -46,6 +46,18 @@ class Unusable422Error(NegotiationError):
     """A 422 without Min-SE, asking nothing new, or above our maximum."""
 
 
+class MissingMinSeError(Unusable422Error):
+    """A 422 without Min-SE (RFC 4028 section 6: it must carry one)."""
+
+
+class Useless422Error(Unusable422Error):
+    """A 422 asking for no more than the request offered: a retry would repeat it."""
+
+
+class MinSeAboveMaxError(Unusable422Error):
+    """A 422 asking for more than the policy lets us follow."""
+
+
 class TooMany422Error(NegotiationError):
     """More 422 responses than the policy's retry cap."""
 
@@ -80,6 +92,8 @@ __all__ = [
     "InvalidPolicyError",
     "MalformedHeaderError",
     "MalformedMessageError",
+    "MinSeAboveMaxError",
+    "MissingMinSeError",
     "NegotiationError",
     "OutOfMemoryError",
     "SessionTimerError",
@@ -87,4 +101,5 @@ __all__ = [
     "TooMany422Error",
     "UnknownSessionError",
     "Unusable422Error",
+    "Useless422Error",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "Uac",
     "Uas",
     "__version__",
+    "_error_classes",
     "classify_refresh",
     "reason_phrase",
 ]
@@ -47,6 +48,7 @@ __version__: str
 PRESETS: list[str]
 
 def reason_phrase(status: int) -> str: ...
+def _error_classes() -> list[str]: ...
 def classify_refresh(
     method: Method | str, body: str | None = None, in_force: str | None = None
 ) -> RefreshKind: ...
