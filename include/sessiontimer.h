@@ -73,11 +73,11 @@ typedef enum sst_result {
    A 422 that asks for no more than the request offered (a retry would
    be the same request).
    */
-  SST_RESULT_USELESS422 = 8,
+  SST_RESULT_USELESS_422 = 8,
   /*
    More 422 responses than the policy's retry cap.
    */
-  SST_RESULT_TOO_MANY422 = 9,
+  SST_RESULT_TOO_MANY_422 = 9,
   /*
    No session has this key.
    */
@@ -105,7 +105,7 @@ typedef enum sst_result {
   /*
    A 422 without Min-SE (RFC 4028 section 6: it must carry one).
    */
-  SST_RESULT_MISSING_MIN_SE_IN422 = 16,
+  SST_RESULT_MISSING_MIN_SE_IN_422 = 16,
   /*
    A 422 that asks for more than the policy lets us follow.
    */
@@ -332,7 +332,7 @@ typedef enum sst_teardown {
   /*
    More 422 answers to our refresh than the policy's cap.
    */
-  SST_TEARDOWN_TOO_MANY422,
+  SST_TEARDOWN_TOO_MANY_422,
   /*
    The session expired (polled too late, or a proxy's session).
    */

@@ -72,7 +72,7 @@ pub enum sst_teardown {
     /// Our refresh was rejected with `status`.
     RefreshRejected,
     /// More 422 answers to our refresh than the policy's cap.
-    TooMany422,
+    TooMany_422,
     /// The session expired (polled too late, or a proxy's session).
     Expired,
     /// The host removed the session.
@@ -394,7 +394,7 @@ fn teardown(kind: sst_action_kind, reason: Teardown) -> (u32, u32, u16) {
         Teardown::NoRefreshReceived => (sst_teardown::NoRefreshReceived, 0),
         Teardown::RefreshUnanswered => (sst_teardown::RefreshUnanswered, 0),
         Teardown::RefreshRejected(status) => (sst_teardown::RefreshRejected, status),
-        Teardown::TooMany422 => (sst_teardown::TooMany422, 0),
+        Teardown::TooMany422 => (sst_teardown::TooMany_422, 0),
         Teardown::Expired => (sst_teardown::Expired, 0),
         Teardown::RemovedByHost => (sst_teardown::RemovedByHost, 0),
     };
@@ -407,7 +407,7 @@ impl sst_teardown {
         sst_teardown::NoRefreshReceived,
         sst_teardown::RefreshUnanswered,
         sst_teardown::RefreshRejected,
-        sst_teardown::TooMany422,
+        sst_teardown::TooMany_422,
         sst_teardown::Expired,
         sst_teardown::RemovedByHost,
     ];
@@ -425,7 +425,7 @@ impl sst_teardown {
             sst_teardown::NoRefreshReceived => Some(Teardown::NoRefreshReceived),
             sst_teardown::RefreshUnanswered => Some(Teardown::RefreshUnanswered),
             sst_teardown::RefreshRejected => Some(Teardown::RefreshRejected(status)),
-            sst_teardown::TooMany422 => Some(Teardown::TooMany422),
+            sst_teardown::TooMany_422 => Some(Teardown::TooMany422),
             sst_teardown::Expired => Some(Teardown::Expired),
             sst_teardown::RemovedByHost => Some(Teardown::RemovedByHost),
         })

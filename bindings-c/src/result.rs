@@ -30,9 +30,9 @@ pub enum sst_result {
     InvalidPolicy = 7,
     /// A 422 that asks for no more than the request offered (a retry would
     /// be the same request).
-    Useless422 = 8,
+    Useless_422 = 8,
     /// More 422 responses than the policy's retry cap.
-    TooMany422 = 9,
+    TooMany_422 = 9,
     /// No session has this key.
     UnknownSession = 10,
     /// A session with this key exists already.
@@ -46,7 +46,7 @@ pub enum sst_result {
     /// A panic was caught at the boundary (a bug: please report it).
     Panic = 15,
     /// A 422 without Min-SE (RFC 4028 section 6: it must carry one).
-    MissingMinSeIn422 = 16,
+    MissingMinSeIn_422 = 16,
     /// A 422 that asks for more than the policy lets us follow.
     MinSeAboveMax = 17,
     /// A session interval below 90 s (0 included) handed in by the host.
@@ -75,15 +75,15 @@ impl sst_result {
         sst_result::MalformedHeader,
         sst_result::MalformedMessage,
         sst_result::InvalidPolicy,
-        sst_result::Useless422,
-        sst_result::TooMany422,
+        sst_result::Useless_422,
+        sst_result::TooMany_422,
         sst_result::UnknownSession,
         sst_result::DuplicateSession,
         sst_result::EngineFull,
         sst_result::InvalidSnapshot,
         sst_result::None,
         sst_result::Panic,
-        sst_result::MissingMinSeIn422,
+        sst_result::MissingMinSeIn_422,
         sst_result::MinSeAboveMax,
         sst_result::IntervalBelowMinimum,
         sst_result::OutOfMemory,
@@ -100,15 +100,15 @@ impl sst_result {
             sst_result::MalformedHeader => "malformed session-timer header (answer 400)\0",
             sst_result::MalformedMessage => "malformed SIP message\0",
             sst_result::InvalidPolicy => "invalid policy\0",
-            sst_result::Useless422 => "422 asks for nothing new\0",
-            sst_result::TooMany422 => "too many 422 responses\0",
+            sst_result::Useless_422 => "422 asks for nothing new\0",
+            sst_result::TooMany_422 => "too many 422 responses\0",
             sst_result::UnknownSession => "unknown session\0",
             sst_result::DuplicateSession => "duplicate session\0",
             sst_result::EngineFull => "the engine is full\0",
             sst_result::InvalidSnapshot => "invalid snapshot\0",
             sst_result::None => "nothing to report\0",
             sst_result::Panic => "internal error (panic caught)\0",
-            sst_result::MissingMinSeIn422 => "422 without Min-SE\0",
+            sst_result::MissingMinSeIn_422 => "422 without Min-SE\0",
             sst_result::MinSeAboveMax => "422 asks for more than our maximum\0",
             sst_result::IntervalBelowMinimum => "session interval below 90 s\0",
             sst_result::OutOfMemory => "out of memory\0",
@@ -132,10 +132,10 @@ fn code_of(kind: ErrorKind) -> sst_result {
         ErrorKind::MalformedHeader => sst_result::MalformedHeader,
         ErrorKind::MalformedMessage => sst_result::MalformedMessage,
         ErrorKind::InvalidPolicy => sst_result::InvalidPolicy,
-        ErrorKind::MissingMinSeIn422 => sst_result::MissingMinSeIn422,
-        ErrorKind::Useless422 => sst_result::Useless422,
+        ErrorKind::MissingMinSeIn422 => sst_result::MissingMinSeIn_422,
+        ErrorKind::Useless422 => sst_result::Useless_422,
         ErrorKind::MinSeAboveMax => sst_result::MinSeAboveMax,
-        ErrorKind::TooMany422 => sst_result::TooMany422,
+        ErrorKind::TooMany422 => sst_result::TooMany_422,
         ErrorKind::UnknownSession => sst_result::UnknownSession,
         ErrorKind::DuplicateSession => sst_result::DuplicateSession,
         ErrorKind::EngineFull => sst_result::EngineFull,

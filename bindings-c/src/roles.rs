@@ -326,7 +326,7 @@ pub extern "C" fn sst_proxy_on_request(
         let buf = OutBuf::new(buf, buf_len, out_len)?;
         match proxy.0.on_request(method, &request.inner) {
             ProxyRequestDecision::Forward {
-                edits,
+                headers: edits,
                 transaction: t,
             } => {
                 let forward = sst_decision::plain(sst_decision_kind::Forward, 0);
@@ -371,7 +371,7 @@ pub extern "C" fn sst_proxy_on_2xx(
         let decision = proxy.0.on_2xx(&t, &response.inner);
         write_with_headers(
             decision.interval.unwrap_or(0),
-            &decision.edits,
+            &decision.headers,
             interval,
             &buf,
         )

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use sessiontimer::{ActionKind as CoreKind, EngineConfig, Refreshed, Teardown as CoreTeardown};
 
-use crate::enums::Named;
+use crate::enums::{Method, Named};
 use crate::errors::{exception, OrRaise};
 use crate::headers::{method_of, read};
 use crate::outcomes::{decision, py_option, Negotiated, RefreshRequest};
@@ -80,10 +80,11 @@ pub struct Action {
 
 #[pymethods]
 impl Action {
-    /// The refresh's method as SIP text (`"UPDATE"` or `"INVITE"`), if any.
+    /// The refresh's method (`Method.UPDATE` or `Method.INVITE`; `str()` of
+    /// it is the SIP name), if any: the same as `refresh.method`.
     #[getter]
-    fn method(&self) -> Option<&'static str> {
-        self.refresh.as_ref().map(|r| r.method.text())
+    fn method(&self) -> Option<Method> {
+        self.refresh.as_ref().map(|r| r.method)
     }
 
     /// For `SEND_BYE`: the BYE's `Reason` header (RFC 3326), as the library

@@ -58,7 +58,7 @@ impl TimerHeaders {
 
     /// `timer` in Require.
     #[getter]
-    fn requires_timer(&self) -> bool {
+    fn require_timer(&self) -> bool {
         self.inner.require_timer
     }
 

@@ -295,7 +295,7 @@ impl ProxyResponse {
     /// `forwarded_at_ms` (section 8.3).
     fn expires_at_ms(&self, forwarded_at_ms: u64) -> Option<u64> {
         sessiontimer::ProxyResponseDecision {
-            edits: self.edits.clone(),
+            headers: self.edits.clone(),
             interval: self.interval,
         }
         .expires_at_ms(forwarded_at_ms)
@@ -342,7 +342,10 @@ impl Proxy {
         let request = read(request)?;
         let method = method_of(method, &request)?;
         match self.0.on_request(method, &request.inner) {
-            sessiontimer::ProxyRequestDecision::Forward { edits, transaction } => Ok(Forward {
+            sessiontimer::ProxyRequestDecision::Forward {
+                headers: edits,
+                transaction,
+            } => Ok(Forward {
                 transaction: ProxyTransaction(transaction),
                 edits,
             }
@@ -364,7 +367,7 @@ impl Proxy {
         let out = self.0.on_2xx(&transaction.0, &response.inner);
         Ok(ProxyResponse {
             interval: out.interval,
-            edits: out.edits,
+            edits: out.headers,
         })
     }
 }

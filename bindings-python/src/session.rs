@@ -64,9 +64,9 @@ impl RefreshOutcome {
     }
 }
 
-impl From<sessiontimer::RefreshResult> for RefreshOutcome {
-    fn from(result: sessiontimer::RefreshResult) -> Self {
-        use sessiontimer::RefreshResult as R;
+impl From<sessiontimer::RefreshOutcome> for RefreshOutcome {
+    fn from(result: sessiontimer::RefreshOutcome) -> Self {
+        use sessiontimer::RefreshOutcome as R;
         let (kind, timer, retry, status) = match result {
             R::Refreshed(timer) => ("refreshed", timer.map(Negotiated::from), None, None),
             R::Retry(request) => ("retry", None, Some(request.into()), None),

@@ -109,7 +109,10 @@ fn main() -> Result<()> {
                 invite.push(allow.clone());
                 now += 40;
             }
-            ProxyRequestDecision::Forward { edits, transaction } => {
+            ProxyRequestDecision::Forward {
+                headers: edits,
+                transaction,
+            } => {
                 let mut forwarded = invite.clone();
                 edits.apply(&mut forwarded);
                 break (forwarded, transaction);
@@ -130,7 +133,7 @@ fn main() -> Result<()> {
     ok.push(allow.clone());
     arrow(now, UAS, PROXY, "200 OK", &ok);
     let proxy_view = proxy.on_2xx(&transaction, &read(&ok));
-    proxy_view.edits.apply(&mut ok);
+    proxy_view.headers.apply(&mut ok);
     arrow(now, PROXY, UAC, "200 OK", &ok);
     let mut alice_session = uac.establish(&read(&ok), now);
     let negotiated = alice_session.timer().expect("a timer was negotiated");

@@ -137,7 +137,7 @@ pub enum Error {
     /// The engine holds its maximum number of sessions (or the maximum asked
     /// for is above 2^31 - 1).
     #[error("the engine is full: at most {max} sessions")]
-    TooManySessions {
+    EngineFull {
         /// The cap.
         max: usize,
     },
@@ -188,7 +188,7 @@ pub enum ErrorKind {
     UnknownSession,
     /// [`Error::DuplicateSession`].
     DuplicateSession,
-    /// [`Error::TooManySessions`]: the engine is full.
+    /// [`Error::EngineFull`].
     EngineFull,
     /// [`Error::IntervalBelowMinimum`].
     IntervalBelowMinimum,
@@ -230,7 +230,7 @@ impl Error {
             Error::TooMany422 { .. } => ErrorKind::TooMany422,
             Error::UnknownSession(_) => ErrorKind::UnknownSession,
             Error::DuplicateSession(_) => ErrorKind::DuplicateSession,
-            Error::TooManySessions { .. } => ErrorKind::EngineFull,
+            Error::EngineFull { .. } => ErrorKind::EngineFull,
             Error::IntervalBelowMinimum { .. } => ErrorKind::IntervalBelowMinimum,
             Error::OutOfMemory { .. } => ErrorKind::OutOfMemory,
             Error::Snapshot(_) => ErrorKind::InvalidSnapshot,

@@ -26,7 +26,7 @@
 //!     UasDecision::Accept { headers, timer } => {
 //!         // Table 2 row 4: the UAC asked, so it refreshes.
 //!         assert_eq!(timer.unwrap().refresher, Side::Remote);
-//!         let rows = headers.to_pairs();
+//!         let rows = headers.to_rows();
 //!         assert_eq!(rows[0].1, "1800;refresher=uac");
 //!     }
 //!     other => panic!("{other:?}"),
@@ -64,6 +64,6 @@ pub use message::{MessageSummary, SipMessage, StartLine};
 pub use outcome::{reason_phrase, Method, Negotiated, Role, Side};
 pub use policy::{ByeMargin, Mode, Policy, RefreshMethod, RefresherPreference, PRESETS};
 pub use proxy::{Proxy, ProxyRequestDecision, ProxyResponseDecision, ProxyTransaction};
-pub use session::{Deadline, RefreshRequest, RefreshResult, Session};
+pub use session::{Deadline, RefreshOutcome, RefreshRequest, Session};
 pub use uac::Uac;
 pub use uas::{Uas, UasDecision};

@@ -3,7 +3,7 @@
 //!
 //! Limits the host sets per engine are in [`crate::EngineConfig`]:
 //! `max_sessions` (at most [`MAX_ENGINE_SESSIONS`], refused past it with
-//! [`crate::Error::TooManySessions`]) and `max_refresh_retries`. The policy's
+//! [`crate::Error::EngineFull`]) and `max_refresh_retries`. The policy's
 //! `max_422_retries` is at most [`MAX_422_RETRIES`]. A refresh answered 491 is
 //! retried only until the session would expire. See SECURITY.md for the
 //! threat model these serve.

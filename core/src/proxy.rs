@@ -29,7 +29,7 @@ pub enum ProxyRequestDecision {
     /// Forward the request with these edits applied, and keep `transaction`.
     Forward {
         /// Edits to the forwarded request.
-        edits: HeaderEdits,
+        headers: HeaderEdits,
         /// State to keep until the final response.
         transaction: ProxyTransaction,
     },
@@ -46,7 +46,7 @@ pub enum ProxyRequestDecision {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxyResponseDecision {
     /// Edits to the forwarded 2xx.
-    pub edits: HeaderEdits,
+    pub headers: HeaderEdits,
     /// The session interval: the proxy's expiration is the time the 2xx is
     /// forwarded plus this (section 8.2, PX-23). `None`: no expiration.
     pub interval: Option<u32>,
@@ -86,7 +86,7 @@ impl Proxy {
     pub fn on_request(&self, method: Method, request: &TimerHeaders) -> ProxyRequestDecision {
         let uac_supports = request.supports_timer();
         let untouched = |transaction| ProxyRequestDecision::Forward {
-            edits: HeaderEdits::default(),
+            headers: HeaderEdits::default(),
             transaction,
         };
         if !method.is_refresh() || !self.policy.mode.supports() {
@@ -144,7 +144,7 @@ impl Proxy {
             }
         };
         ProxyRequestDecision::Forward {
-            edits,
+            headers: edits,
             transaction: ProxyTransaction {
                 requested: true,
                 uac_supports,
@@ -162,13 +162,13 @@ impl Proxy {
         match (&response.session_expires, transaction.interval) {
             // PX-22, PX-24: a 2xx with Session-Expires passes unchanged.
             (Some(se), _) => ProxyResponseDecision {
-                edits: HeaderEdits::default(),
+                headers: HeaderEdits::default(),
                 interval: Some(se.interval),
             },
             // PX-21: the UAS ignored the timer, the UAC can refresh: tell it to.
             (None, Some(interval)) if transaction.requested && transaction.uac_supports => {
                 ProxyResponseDecision {
-                    edits: HeaderEdits {
+                    headers: HeaderEdits {
                         session_expires: Some(SessionExpires::new(interval, Some(Refresher::Uac))),
                         require_timer: true,
                         ..HeaderEdits::default()
@@ -178,7 +178,7 @@ impl Proxy {
             }
             // PX-20: nobody can refresh; no expiration.
             _ => ProxyResponseDecision {
-                edits: HeaderEdits::default(),
+                headers: HeaderEdits::default(),
                 interval: None,
             },
         }

@@ -42,7 +42,7 @@ impl RefreshRequest {
 
 /// What to do after a response to a refresh we sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefreshResult {
+pub enum RefreshOutcome {
     /// A 2xx: the timer is restarted (`None`: the peer turned it off, section 7.2).
     Refreshed(Option<Negotiated>),
     /// Send this refresh now: after a 422 with the larger interval (section 10,
@@ -314,13 +314,13 @@ impl Session {
         status: u16,
         sent: &RefreshRequest,
         response: &TimerHeaders,
-    ) -> RefreshResult {
+    ) -> RefreshOutcome {
         match status {
             200..=299 => {
                 self.note_peer(response);
                 let timer = read_2xx(policy, sent.interval(), response, self.peer_supports_timer);
                 self.set_timer(timer, now_ms);
-                RefreshResult::Refreshed(timer)
+                RefreshOutcome::Refreshed(timer)
             }
             // A 422 asking more than our cap is refused as a UAC refuses it
             // (section 7.4: the retry is ours to send or not).
@@ -329,19 +329,19 @@ impl Session {
                     if asked > sent.interval().unwrap_or(0) && asked <= policy.ceiling_422() =>
                 {
                     self.learn_min_se(asked);
-                    RefreshResult::Retry(self.refresh_request(policy))
+                    RefreshOutcome::Retry(self.refresh_request(policy))
                 }
                 // Malformed, useless or beyond the cap: retrying would repeat
                 // it or break our policy (section 10).
-                _ => RefreshResult::Failed { status },
+                _ => RefreshOutcome::Failed { status },
             },
             405 | 501 if sent.method == Method::Update => {
                 self.update_refused = true;
-                RefreshResult::Retry(self.refresh_request(policy))
+                RefreshOutcome::Retry(self.refresh_request(policy))
             }
-            491 => RefreshResult::RetryAfterGlare,
-            408 | 481 => RefreshResult::Terminate,
-            _ => RefreshResult::Failed { status },
+            491 => RefreshOutcome::RetryAfterGlare,
+            408 | 481 => RefreshOutcome::Terminate,
+            _ => RefreshOutcome::Failed { status },
         }
     }
 

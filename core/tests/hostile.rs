@@ -87,7 +87,7 @@ fn limit_sessions_per_engine() {
     engine.establish_proxy(2, 90, 0).unwrap();
     assert_eq!(
         engine.establish(3, session(local(90), 0)),
-        Err(Error::TooManySessions { max: 2 })
+        Err(Error::EngineFull { max: 2 })
     );
     assert_eq!(engine.len(), 2, "nothing is dropped to make room");
     let too_big = EngineConfig {
@@ -96,7 +96,7 @@ fn limit_sessions_per_engine() {
     };
     assert!(matches!(
         Engine::new(too_big),
-        Err(Error::TooManySessions { .. })
+        Err(Error::EngineFull { .. })
     ));
 }
 
@@ -361,7 +361,7 @@ fn review_1_a_proxy_lowering_session_expires_never_copies_a_line_break() {
         "3600;note=\"a\rb\"",
     ] {
         let request = msg(&[("Supported", "timer"), ("Session-Expires", value)]);
-        let ProxyRequestDecision::Forward { edits, .. } =
+        let ProxyRequestDecision::Forward { headers: edits, .. } =
             proxy.on_request(Method::Invite, &request)
         else {
             panic!("{value:?} was not forwarded")

@@ -99,7 +99,10 @@ fn call(uac_policy: Policy, proxies: &[Policy], uas_policy: Policy, uac: &mut Ua
         let mut largest_min_se_header = parse(&rows).effective_min_se();
         for proxy in &proxies {
             match proxy.on_request(Method::Invite, &parse(&rows)) {
-                ProxyRequestDecision::Forward { edits, transaction } => {
+                ProxyRequestDecision::Forward {
+                    headers: edits,
+                    transaction,
+                } => {
                     edits.apply(&mut rows);
                     let forwarded = parse(&rows);
                     largest_min_se_header = largest_min_se_header.max(forwarded.effective_min_se());
@@ -142,7 +145,7 @@ fn call(uac_policy: Policy, proxies: &[Policy], uas_policy: Policy, uac: &mut Ua
         for (proxy, transaction) in transactions.iter().rev() {
             proxy
                 .on_2xx(transaction, &parse(&response))
-                .edits
+                .headers
                 .apply(&mut response);
         }
         return CallEnd::Established {

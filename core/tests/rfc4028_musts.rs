@@ -84,7 +84,7 @@ fn rfc4028_s5_never_sends_min_se_below_90() {
         {
             assert!(h.min_se.is_none_or(|m| m >= 90), "{req:?}");
         }
-        let (ProxyRequestDecision::Forward { edits: h, .. }
+        let (ProxyRequestDecision::Forward { headers: h, .. }
         | ProxyRequestDecision::Reject { headers: h, .. }) =
             proxy(90).on_request(Method::Invite, &req);
         assert!(h.min_se.is_none_or(|m| m >= 90), "{req:?}");
@@ -111,7 +111,10 @@ fn rfc4028_s5_min_se_only_in_422_responses() {
         if let ProxyRequestDecision::Forward { transaction, .. } =
             proxy(90).on_request(Method::Invite, &req)
         {
-            assert_eq!(proxy(90).on_2xx(&transaction, &msg(&[])).edits.min_se, None);
+            assert_eq!(
+                proxy(90).on_2xx(&transaction, &msg(&[])).headers.min_se,
+                None
+            );
         }
     }
 }
@@ -325,8 +328,10 @@ fn rfc4028_s8_stateless_proxy_never_requests_timers() {
     // PX-2: Mode::Off is the stateless proxy.
     let stateless = Proxy::new(OFF).unwrap();
     for req in request_shapes() {
-        let ProxyRequestDecision::Forward { edits, transaction } =
-            stateless.on_request(Method::Invite, &req)
+        let ProxyRequestDecision::Forward {
+            headers: edits,
+            transaction,
+        } = stateless.on_request(Method::Invite, &req)
         else {
             panic!("a stateless proxy never rejects")
         };
@@ -337,7 +342,7 @@ fn rfc4028_s8_stateless_proxy_never_requests_timers() {
 #[test]
 fn rfc4028_s8_1_inserted_session_expires_has_no_refresher() {
     // PX-5, PX-6.
-    let ProxyRequestDecision::Forward { edits, .. } =
+    let ProxyRequestDecision::Forward { headers: edits, .. } =
         proxy(90).on_request(Method::Invite, &msg(&[("Min-SE", "2400")]))
     else {
         panic!()
@@ -350,8 +355,10 @@ fn rfc4028_s8_1_proxy_never_lowers_below_min_se_nor_raises() {
     // PX-7, PX-8, PX-9, PX-15: the forwarded interval is at least Min-SE, and
     // raised only up to Min-SE.
     for req in request_shapes() {
-        if let ProxyRequestDecision::Forward { edits, transaction } =
-            proxy(90).on_request(Method::Invite, &req)
+        if let ProxyRequestDecision::Forward {
+            headers: edits,
+            transaction,
+        } = proxy(90).on_request(Method::Invite, &req)
         {
             let sent = edits.min_se.unwrap_or(req.effective_min_se());
             let Some(forwarded) = transaction.interval else {
@@ -370,7 +377,7 @@ fn rfc4028_s8_1_proxy_never_touches_refresher() {
     // PX-10.
     for param in ["uac", "uas"] {
         let se = format!("7200;refresher={param};x=1");
-        let ProxyRequestDecision::Forward { edits, .. } =
+        let ProxyRequestDecision::Forward { headers: edits, .. } =
             proxy(90).on_request(Method::Update, &msg(&[("Session-Expires", &se)]))
         else {
             panic!()
@@ -386,13 +393,14 @@ fn rfc4028_s8_1_proxy_never_touches_refresher() {
 fn rfc4028_s8_1_proxy_raises_min_se_never_lowers() {
     // PX-12, PX-13, PX-14, PX-16.
     let raise = msg(&[("Session-Expires", "100"), ("Min-SE", "120")]);
-    let ProxyRequestDecision::Forward { edits, .. } = proxy(600).on_request(Method::Invite, &raise)
+    let ProxyRequestDecision::Forward { headers: edits, .. } =
+        proxy(600).on_request(Method::Invite, &raise)
     else {
         panic!()
     };
     assert_eq!(edits.min_se, Some(600));
     let higher = msg(&[("Session-Expires", "100"), ("Min-SE", "900")]);
-    let ProxyRequestDecision::Forward { edits, .. } =
+    let ProxyRequestDecision::Forward { headers: edits, .. } =
         proxy(600).on_request(Method::Invite, &higher)
     else {
         panic!()
@@ -411,7 +419,7 @@ fn rfc4028_s8_1_proxy_raises_min_se_never_lowers() {
         ("Session-Expires", "1000"),
         ("Min-SE", "120"),
     ]);
-    let ProxyRequestDecision::Forward { edits, .. } =
+    let ProxyRequestDecision::Forward { headers: edits, .. } =
         proxy(600).on_request(Method::Invite, &supported)
     else {
         panic!()
@@ -446,7 +454,7 @@ fn rfc4028_s8_2_proxy_inserts_refresher_uac_and_require() {
     else {
         panic!()
     };
-    let edits = p.on_2xx(&transaction, &msg(&[])).edits;
+    let edits = p.on_2xx(&transaction, &msg(&[])).headers;
     assert_eq!(
         rows(&edits),
         [
@@ -466,7 +474,7 @@ fn rfc4028_s8_2_proxy_never_changes_the_response_interval() {
         interval: Some(1800),
     };
     let d = p.on_2xx(&txn, &msg(&[("Session-Expires", "95;refresher=uas")]));
-    assert!(d.edits.is_empty());
+    assert!(d.headers.is_empty());
     assert_eq!(d.expires_at_ms(s(3)), Some(s(98)));
 }
 
@@ -614,7 +622,7 @@ fn rfc4028_s10_timeout_408_481_end_with_bye() {
         let mut session = refreshing();
         let sent = session.refresh_request(&Policy::RFC);
         let result = session.on_refresh_response(&Policy::RFC, s(900), status, &sent, &msg(&[]));
-        assert_eq!(result, RefreshResult::Terminate);
+        assert_eq!(result, RefreshOutcome::Terminate);
     }
 }
 
@@ -630,7 +638,7 @@ fn rfc4028_s10_the_same_422_is_not_retried() {
         &sent,
         &msg(&[("Min-SE", "1800")]),
     );
-    assert_eq!(result, RefreshResult::Failed { status: 422 });
+    assert_eq!(result, RefreshOutcome::Failed { status: 422 });
 }
 
 // ---- RFC 3261 rules RFC 4028 relies on ------------------------------------------------------

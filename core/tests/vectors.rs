@@ -561,7 +561,7 @@ fn v43_422_to_a_refresh_retries_larger_and_keeps_min_se() {
     let sent = session.refresh_request(&policy);
     let result =
         session.on_refresh_response(&policy, s(900), 422, &sent, &msg(&[("Min-SE", "3600")]));
-    let RefreshResult::Retry(retry) = result else {
+    let RefreshOutcome::Retry(retry) = result else {
         panic!("{result:?}")
     };
     assert_eq!(
@@ -579,7 +579,7 @@ fn v43_422_to_a_refresh_retries_larger_and_keeps_min_se() {
         ("Require", "timer"),
     ]);
     let result = session.on_refresh_response(&policy, s(901), 200, &retry, &ok);
-    assert_eq!(result, RefreshResult::Refreshed(Some(local(3600))));
+    assert_eq!(result, RefreshOutcome::Refreshed(Some(local(3600))));
     assert_eq!(session.refresh_at_ms(), Some(s(901 + 1800)));
     let later = session.refresh_request(&policy);
     assert_eq!(value(&later.headers, "Min-SE").unwrap(), "3600");
@@ -592,7 +592,7 @@ fn v44_v45_v46_timeout_408_481_end_the_session() {
         let mut session = refreshing_session(1800, true);
         let sent = session.refresh_request(&policy);
         let result = session.on_refresh_response(&policy, s(900), status, &sent, &msg(&[]));
-        assert_eq!(result, RefreshResult::Terminate);
+        assert_eq!(result, RefreshOutcome::Terminate);
     }
 }
 
@@ -603,7 +603,7 @@ fn v47_491_retries_after_glare_delay() {
     let sent = session.refresh_request(&policy);
     assert_eq!(sent.method, Method::Invite);
     let result = session.on_refresh_response(&policy, s(900), 491, &sent, &msg(&[]));
-    assert_eq!(result, RefreshResult::RetryAfterGlare);
+    assert_eq!(result, RefreshOutcome::RetryAfterGlare);
 }
 
 #[test]
@@ -614,7 +614,7 @@ fn v48_405_or_501_to_update_falls_back_to_reinvite_for_good() {
         let sent = session.refresh_request(&policy);
         assert_eq!(sent.method, Method::Update);
         let result = session.on_refresh_response(&policy, s(900), status, &sent, &msg(&[]));
-        let RefreshResult::Retry(retry) = result else {
+        let RefreshOutcome::Retry(retry) = result else {
             panic!("{result:?}")
         };
         assert_eq!(retry.method, Method::Invite);
@@ -629,7 +629,7 @@ fn v49_v50_v51_other_failures_leave_the_expiry_to_the_engine() {
         let mut session = refreshing_session(1800, true);
         let sent = session.refresh_request(&policy);
         let result = session.on_refresh_response(&policy, s(900), status, &sent, &msg(&[]));
-        assert_eq!(result, RefreshResult::Failed { status });
+        assert_eq!(result, RefreshOutcome::Failed { status });
         assert_eq!(session.expires_at_ms(), Some(s(1800)));
     }
 }
@@ -693,7 +693,7 @@ fn v54_our_reinvite_as_non_refresher_names_the_peer_and_restarts_bye() {
         "1800;refresher=uas"
     );
     let result = session.on_refresh_response(&policy, s(600), 200, &hold, &response);
-    assert_eq!(result, RefreshResult::Refreshed(Some(remote(1800))));
+    assert_eq!(result, RefreshOutcome::Refreshed(Some(remote(1800))));
     assert_eq!(session.bye_at_ms(ByeMargin::Rfc), Some(s(600 + 1768)));
 }
 
@@ -722,7 +722,7 @@ fn v56_refresh_2xx_without_session_expires_turns_the_timer_off() {
     let mut session = refreshing_session(1800, true);
     let sent = session.refresh_request(&policy);
     let result = session.on_refresh_response(&policy, s(900), 200, &sent, &msg(&[]));
-    assert_eq!(result, RefreshResult::Refreshed(None));
+    assert_eq!(result, RefreshOutcome::Refreshed(None));
     assert_eq!(session.next_deadline(ByeMargin::Rfc), None);
 }
 
@@ -760,7 +760,10 @@ fn proxy(policy: Policy) -> Proxy {
 
 fn forwarded(decision: ProxyRequestDecision) -> (HeaderEdits, ProxyTransaction) {
     match decision {
-        ProxyRequestDecision::Forward { edits, transaction } => (edits, transaction),
+        ProxyRequestDecision::Forward {
+            headers: edits,
+            transaction,
+        } => (edits, transaction),
         other => panic!("expected forwarding, got {other:?}"),
     }
 }
@@ -860,7 +863,7 @@ fn v67_proxy_completes_a_2xx_for_a_uac_with_support() {
     let (_, txn) = forwarded(p.on_request(Method::Invite, &msg(&[("Supported", "timer")])));
     let decision = p.on_2xx(&txn, &msg(&[("Require", "100rel")]));
     let mut response = vec![("Require".to_string(), "100rel".to_string())];
-    decision.edits.apply(&mut response);
+    decision.headers.apply(&mut response);
     assert_eq!(
         response,
         [
@@ -879,7 +882,7 @@ fn v68_proxy_leaves_a_2xx_alone_when_the_uac_lacks_support() {
     let p = proxy(Policy::RFC);
     let (_, txn) = forwarded(p.on_request(Method::Invite, &msg(&[])));
     let decision = p.on_2xx(&txn, &msg(&[]));
-    assert!(decision.edits.is_empty());
+    assert!(decision.headers.is_empty());
     assert_eq!(decision.interval, None);
 }
 
@@ -888,7 +891,7 @@ fn v69_proxy_reads_but_never_changes_the_2xx_interval() {
     let p = proxy(Policy::RFC);
     let (_, txn) = forwarded(p.on_request(Method::Invite, &msg(&[("Supported", "timer")])));
     let decision = p.on_2xx(&txn, &msg(&[("Session-Expires", "1200;refresher=uas")]));
-    assert!(decision.edits.is_empty());
+    assert!(decision.headers.is_empty());
     assert_eq!(decision.expires_at_ms(0), Some(s(1200)));
 }
 
@@ -896,7 +899,7 @@ fn v69_proxy_reads_but_never_changes_the_2xx_interval() {
 fn v70_proxy_expiry_only_frees_state() {
     // A proxy's decisions have no BYE in them: at expiry it may only drop state.
     let decision = ProxyResponseDecision {
-        edits: HeaderEdits::default(),
+        headers: HeaderEdits::default(),
         interval: Some(90),
     };
     assert_eq!(decision.expires_at_ms(0), Some(s(90)));

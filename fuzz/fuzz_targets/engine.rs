@@ -259,7 +259,7 @@ fn expect_insert(
     match result {
         Ok(()) => assert!(alive.insert(key)),
         Err(Error::DuplicateSession(k)) => assert!(k == u64::from(key) && alive.contains(&key)),
-        Err(Error::TooManySessions { max }) => {
+        Err(Error::EngineFull { max }) => {
             assert!(
                 !alive.contains(&key) && alive.len() >= max && max == engine.config().max_sessions
             )

@@ -74,11 +74,11 @@ fuzz_target!(|data: &[u8]| {
         2 => {
             let proxy = Proxy::new(policy).expect("valid policy");
             match proxy.on_request(method, &request) {
-                ProxyRequestDecision::Forward { edits, transaction } => {
+                ProxyRequestDecision::Forward { headers: edits, transaction } => {
                     check_edits(&edits, &rows);
                     if let Some((response_rows, response)) = response {
                         let decision = proxy.on_2xx(&transaction, &response);
-                        check_edits(&decision.edits, &response_rows);
+                        check_edits(&decision.headers, &response_rows);
                     }
                 }
                 ProxyRequestDecision::Reject { status, headers } => {

@@ -87,7 +87,7 @@ static void test_uac_and_session(void) {
   CHECK(status == 422);
   CHECK_OK(sst_uac_on_422(uac, r, buf, sizeof buf, &n));
   CHECK(strstr(buf, "Min-SE: 600\r\n") != NULL);
-  CHECK_IS(sst_uac_on_422(uac, r, buf, sizeof buf, &n), SST_RESULT_USELESS422); /* the same 422 again: nothing new to ask */
+  CHECK_IS(sst_uac_on_422(uac, r, buf, sizeof buf, &n), SST_RESULT_USELESS_422); /* the same 422 again: nothing new to ask */
   sst_headers_free(r);
 
   const sst_header ok[] = {ROW("Supported", "timer"), ROW("Session-Expires", "600;refresher=uac"),

@@ -28,7 +28,7 @@ def test_refresh_is_due_at_half_the_interval_then_rearms_on_2xx() -> None:
     assert engine.poll(900 * S - 1) == []
     [action] = engine.poll(900 * S)
     assert action.kind == st.ActionKind.SEND_REFRESH and action.key == 1
-    assert action.method == "UPDATE"
+    assert action.method == st.Method.UPDATE and str(action.method) == "UPDATE"
     assert ("Session-Expires", "1800;refresher=uac") in action.headers
     engine.on_refresh_response(1, 901 * S, 200, [("x", "1800;refresher=uac")])
     assert engine.poll(1800 * S) == []
@@ -43,7 +43,7 @@ def test_501_to_update_falls_back_to_reinvite() -> None:
     engine.poll(900 * S)
     engine.on_refresh_response(1, 900 * S, 501)
     [retry] = engine.poll(900 * S)
-    assert retry.method == "INVITE"
+    assert retry.method == st.Method.INVITE
 
 
 def test_unanswered_refresh_ends_with_bye() -> None:

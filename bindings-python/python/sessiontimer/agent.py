@@ -314,7 +314,9 @@ class Agent(Party):
                 if self.silent_after is not None and dialog.refreshes_sent >= self.silent_after:
                     return  # the refresher goes silent: the peer must BYE
                 dialog.refreshes_sent += 1
-                self.spawn(self.refresh(dialog, action.method or "UPDATE", action.headers))
+                self.spawn(
+                    self.refresh(dialog, str(action.method or st.Method.UPDATE), action.headers)
+                )
             elif action.kind == st.ActionKind.SEND_BYE:
                 self.spawn(self.hang_up(dialog, action.bye_reason))
 

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::header::TimerHeaders;
 use crate::outcome::{Method, Negotiated};
 use crate::policy::Policy;
-use crate::session::{RefreshRequest, RefreshResult, Session};
+use crate::session::{RefreshOutcome, RefreshRequest, Session};
 use crate::uas::{Uas, UasDecision};
 use index::Index;
 use wheel::{Entry, Links, Wheel};
@@ -316,7 +316,7 @@ impl Engine {
     pub fn with_random_source(config: EngineConfig, rng: Box<dyn RandomSource>) -> Result<Self> {
         config.policy.validate()?;
         if config.max_sessions > crate::limits::MAX_ENGINE_SESSIONS {
-            return Err(Error::TooManySessions {
+            return Err(Error::EngineFull {
                 max: config.max_sessions,
             });
         }
@@ -387,7 +387,7 @@ impl Engine {
     ///
     /// # Errors
     /// [`Error::DuplicateSession`], also while the BYE (or end) of an earlier
-    /// session under `key` waits to be polled; [`Error::TooManySessions`] past
+    /// session under `key` waits to be polled; [`Error::EngineFull`] past
     /// the cap (nothing is dropped silently).
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
         let i = self.allocate(key)?;
@@ -422,7 +422,7 @@ impl Engine {
             return Err(Error::DuplicateSession(key));
         }
         if self.len() >= self.config.max_sessions {
-            return Err(Error::TooManySessions {
+            return Err(Error::EngineFull {
                 max: self.config.max_sessions,
             });
         }
@@ -661,11 +661,11 @@ impl Engine {
         self.slots[i as usize].store(&session);
         let in_flight = self.slots[i as usize].phase == Phase::InFlight;
         match result {
-            RefreshResult::Refreshed(_) => {
+            RefreshOutcome::Refreshed(_) => {
                 tick(&mut self.counters.refreshes_succeeded);
                 self.arm_after_refresh(i);
             }
-            RefreshResult::Terminate => {
+            RefreshOutcome::Terminate => {
                 let reason = match status {
                     408 => Teardown::RefreshUnanswered,
                     _ => Teardown::RefreshRejected(status),
@@ -673,7 +673,7 @@ impl Engine {
                 self.teardown(i, now_ms, reason);
             }
             _ if !in_flight => {}
-            RefreshResult::Retry(request) => {
+            RefreshOutcome::Retry(request) => {
                 let slot = &mut self.slots[i as usize];
                 if status == 422 {
                     slot.retries_422 = slot.retries_422.saturating_add(1);
@@ -685,14 +685,14 @@ impl Engine {
                 tick(&mut self.counters.refreshes_sent);
                 self.push(i, now_ms, ActionKind::SendRefresh(request));
             }
-            RefreshResult::RetryAfterGlare => {
+            RefreshOutcome::RetryAfterGlare => {
                 let owns = session.owns_call_id();
                 let steps = if owns { 190 } else { 200 };
                 let base = if owns { 2100 } else { 0 };
                 let delay = base + 10 * rng::up_to(&mut *self.rng, steps);
                 self.retry_at(i, now_ms, session_now.saturating_add(delay), status);
             }
-            RefreshResult::Failed { status } => {
+            RefreshOutcome::Failed { status } => {
                 let slot = &mut self.slots[i as usize];
                 slot.attempts = slot.attempts.saturating_add(1);
                 if slot.attempts > self.config.max_refresh_retries {

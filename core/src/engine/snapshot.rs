@@ -60,7 +60,7 @@ pub enum SnapshotProblem {
     DuplicateKey(u64),
     /// More sessions than the engine's cap.
     #[error("more sessions than the engine's cap of {0}")]
-    TooManySessions(usize),
+    EngineFull(usize),
 }
 
 fn bad(key: u64, reason: &'static str) -> Error {
@@ -208,7 +208,7 @@ impl Engine {
     ///
     /// # Errors
     /// [`Error::Snapshot`] for bytes that are not a valid session;
-    /// [`Error::DuplicateSession`], [`Error::TooManySessions`].
+    /// [`Error::DuplicateSession`], [`Error::EngineFull`].
     pub fn restore_session(&mut self, bytes: &[u8]) -> Result<u64> {
         let mut r = Reader(bytes);
         r.header(SESSION_MAGIC)?;
@@ -265,7 +265,7 @@ impl Engine {
         engine.counters = counters_from_array(counters);
         let count = r.u32()? as usize;
         if count > config.max_sessions {
-            return Err(SnapshotProblem::TooManySessions(config.max_sessions).into());
+            return Err(SnapshotProblem::EngineFull(config.max_sessions).into());
         }
         if r.0.len() < count.saturating_mul(RECORD_LEN) {
             return Err(SnapshotProblem::Truncated.into());

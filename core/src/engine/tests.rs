@@ -417,7 +417,7 @@ fn the_session_cap_is_enforced_and_nothing_is_dropped() {
     e.establish(2, we_refresh(90, 0)).unwrap();
     assert_eq!(
         e.establish(3, we_refresh(90, 0)),
-        Err(Error::TooManySessions { max: 2 })
+        Err(Error::EngineFull { max: 2 })
     );
     e.remove(1).unwrap();
     e.establish(3, we_refresh(90, 0)).unwrap();
@@ -546,7 +546,7 @@ fn restore_refuses_damaged_bytes_without_panicking() {
     };
     assert_eq!(
         Engine::restore(capped, &bytes).unwrap_err(),
-        Error::Snapshot(SnapshotProblem::TooManySessions(3))
+        Error::Snapshot(SnapshotProblem::EngineFull(3))
     );
 }
 

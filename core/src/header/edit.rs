@@ -19,7 +19,7 @@ fn written(value: &impl std::fmt::Display) -> String {
 /// The session-timer headers one outgoing message must carry.
 ///
 /// A decision returns one of these. A host that builds the message from scratch
-/// adds [`HeaderEdits::to_pairs`]; a host that forwards or edits a message (a
+/// adds [`HeaderEdits::rows`] (or [`HeaderEdits::to_header_lines`]); a host that forwards or edits a message (a
 /// proxy, a B2BUA) calls [`HeaderEdits::apply`] on its header list. Fields left
 /// at their default leave the message alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -71,27 +71,19 @@ impl HeaderEdits {
             .chain(self.option_tags().map(|h| (h, Cow::Borrowed(TIMER_TAG))))
     }
 
-    /// [`HeaderEdits::rows`], every value owned.
-    pub fn to_pairs(&self) -> Vec<(HeaderName, String)> {
-        self.rows()
-            .map(|(name, value)| (name, value.into_owned()))
-            .collect()
-    }
-
     /// The rows as SIP header lines, `Name: value` each ending in CRLF, ready to
     /// add to a message that has none of these headers yet (RFC 3261 section 7.3).
     pub fn to_header_lines(&self) -> String {
-        self.to_pairs()
-            .iter()
+        self.rows()
             .map(|(name, value)| format!("{name}: {value}\r\n"))
             .collect()
     }
 
-    /// [`HeaderEdits::to_pairs`] with owned names, the shape [`HeaderEdits::apply`] edits.
+    /// [`HeaderEdits::rows`] as owned `(name, value)` strings, the shape
+    /// [`HeaderEdits::apply`] edits.
     pub fn to_rows(&self) -> Vec<(String, String)> {
-        self.to_pairs()
-            .into_iter()
-            .map(|(name, value)| (name.as_str().to_owned(), value))
+        self.rows()
+            .map(|(name, value)| (name.as_str().to_owned(), value.into_owned()))
             .collect()
     }
 
@@ -284,9 +276,8 @@ mod tests {
             ..Default::default()
         };
         let p: Vec<_> = e
-            .to_pairs()
-            .into_iter()
-            .map(|(n, v)| (n.as_str(), v))
+            .rows()
+            .map(|(n, v)| (n.as_str(), v.into_owned()))
             .collect();
         assert_eq!(
             p,
