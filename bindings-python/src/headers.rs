@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
-use sessiontimer::SipMessage;
+use sessiontimer::MessageSummary;
 
 use crate::enums::Method;
 use crate::errors::OrRaise;
@@ -129,9 +129,9 @@ pub fn read<'a>(headers: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, TimerHeaders>
             read_pair(&mut inner, &pair)?;
         }
     } else if let Ok(text) = headers.cast::<PyString>() {
-        return from_message(&text.to_cow()?).map(Cow::Owned);
+        return from_message(text.to_cow()?.as_bytes()).map(Cow::Owned);
     } else if let Ok(bytes) = headers.cast::<PyBytes>() {
-        return from_message(&text_of(bytes.as_bytes())).map(Cow::Owned);
+        return from_message(bytes.as_bytes()).map(Cow::Owned);
     } else if let Ok(dict) = headers.cast::<PyDict>() {
         for (name, value) in dict.iter() {
             read_entry(&mut inner, &name, &value)?;
@@ -210,22 +210,15 @@ fn read_value(
         .or_raise()
 }
 
-/// The text of a raw message given as bytes; bytes that are not UTF-8 become
-/// U+FFFD (a SIP message is UTF-8 text, RFC 3261 section 7).
-fn text_of(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
-}
-
-fn from_message(raw: &str) -> PyResult<TimerHeaders> {
-    let message = SipMessage::parse(raw).or_raise()?;
-    let method = message.status().is_none().then(|| message.method());
+/// A raw message, read by the core's one path (`MessageSummary::read`, which
+/// the C library uses too): a byte that is not UTF-8 in a session-timer header
+/// is malformed, in any other header it is never read.
+fn from_message(raw: &[u8]) -> PyResult<TimerHeaders> {
+    let read = MessageSummary::read(raw).or_raise()?;
     Ok(TimerHeaders {
-        inner: message.timer_headers().or_raise()?,
-        method,
-        status: message.status(),
+        inner: read.headers,
+        method: read.method,
+        status: read.status,
     })
 }
 
