@@ -74,7 +74,10 @@ fuzz_target!(|data: &[u8]| {
         2 => {
             let proxy = Proxy::new(policy).expect("valid policy");
             match proxy.on_request(method, &request) {
-                ProxyRequestDecision::Forward { headers: edits, transaction } => {
+                ProxyRequestDecision::Forward {
+                    headers: edits,
+                    transaction,
+                } => {
                     check_edits(&edits, &rows);
                     if let Some((response_rows, response)) = response {
                         let decision = proxy.on_2xx(&transaction, &response);
