@@ -161,41 +161,42 @@ impl From<sessiontimer::Action> for Action {
 pub struct Engine(Shared<sessiontimer::Engine>);
 
 impl Engine {
+    /// The engine's settings: each one given, or `EngineConfig::default()`'s
+    /// (the core holds every default; the binding copies none).
     fn config(
         policy: Option<Policy>,
-        max_sessions: usize,
-        refresh_jitter_ms: u32,
-        retry_delay_ms: u32,
-        max_refresh_retries: u8,
-        seed: u64,
+        max_sessions: Option<usize>,
+        refresh_jitter_ms: Option<u32>,
+        retry_delay_ms: Option<u32>,
+        max_refresh_retries: Option<u8>,
+        seed: Option<u64>,
     ) -> EngineConfig {
+        let default = EngineConfig::default();
         EngineConfig {
             policy: policy_arg(policy),
-            max_sessions,
-            refresh_jitter_ms,
-            retry_delay_ms,
-            max_refresh_retries,
-            seed,
+            max_sessions: max_sessions.unwrap_or(default.max_sessions),
+            refresh_jitter_ms: refresh_jitter_ms.unwrap_or(default.refresh_jitter_ms),
+            retry_delay_ms: retry_delay_ms.unwrap_or(default.retry_delay_ms),
+            max_refresh_retries: max_refresh_retries.unwrap_or(default.max_refresh_retries),
+            seed: seed.unwrap_or(default.seed),
         }
     }
 }
 
-/// The default seed of the engine's random source.
-const DEFAULT_SEED: u64 = 0x5e55_1017;
-
 #[pymethods]
 impl Engine {
     /// An empty engine. `policy`: the policy of every session (RFC defaults
-    /// when `None`); the rest as `EngineConfig` in the Rust core.
+    /// when `None`); the rest as `EngineConfig` in the Rust core, each left
+    /// at `None` taking the core's default.
     #[new]
-    #[pyo3(signature = (policy=None, *, max_sessions=1 << 24, refresh_jitter_ms=0, retry_delay_ms=10_000, max_refresh_retries=2, seed=DEFAULT_SEED))]
+    #[pyo3(signature = (policy=None, *, max_sessions=None, refresh_jitter_ms=None, retry_delay_ms=None, max_refresh_retries=None, seed=None))]
     fn py_new(
         policy: Option<Policy>,
-        max_sessions: usize,
-        refresh_jitter_ms: u32,
-        retry_delay_ms: u32,
-        max_refresh_retries: u8,
-        seed: u64,
+        max_sessions: Option<usize>,
+        refresh_jitter_ms: Option<u32>,
+        retry_delay_ms: Option<u32>,
+        max_refresh_retries: Option<u8>,
+        seed: Option<u64>,
     ) -> PyResult<Self> {
         let config = Engine::config(
             policy,
@@ -213,17 +214,17 @@ impl Engine {
     /// An engine rebuilt from `snapshot()` bytes, with these settings (which
     /// are the host's, not part of the snapshot).
     #[staticmethod]
-    #[pyo3(signature = (data, policy=None, *, max_sessions=1 << 24, refresh_jitter_ms=0, retry_delay_ms=10_000, max_refresh_retries=2, seed=DEFAULT_SEED))]
+    #[pyo3(signature = (data, policy=None, *, max_sessions=None, refresh_jitter_ms=None, retry_delay_ms=None, max_refresh_retries=None, seed=None))]
     #[allow(clippy::too_many_arguments)]
     fn restore(
         py: Python<'_>,
         data: &[u8],
         policy: Option<Policy>,
-        max_sessions: usize,
-        refresh_jitter_ms: u32,
-        retry_delay_ms: u32,
-        max_refresh_retries: u8,
-        seed: u64,
+        max_sessions: Option<usize>,
+        refresh_jitter_ms: Option<u32>,
+        retry_delay_ms: Option<u32>,
+        max_refresh_retries: Option<u8>,
+        seed: Option<u64>,
     ) -> PyResult<Self> {
         let config = Engine::config(
             policy,

@@ -171,7 +171,8 @@ fn main() -> Result<()> {
     let ok = rows(&headers);
     arrow(now, UAS, PROXY, "200 OK", &ok);
     arrow(now, PROXY, UAC, "200 OK", &ok);
-    alice_session.on_refresh_response(&alice, now, 200, &refresh, &read(&ok));
+    let outcome = alice_session.on_refresh_response(&alice, now, 200, &refresh, &read(&ok));
+    assert!(matches!(outcome, RefreshOutcome::Refreshed(Some(_))));
     note(
         now,
         UAC,

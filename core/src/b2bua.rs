@@ -63,6 +63,7 @@ impl SdpOrigin {
 
 /// Whether a re-INVITE or UPDATE with `body` is a pure refresh, given the `o=`
 /// of the session description in force on that leg.
+#[must_use]
 pub fn classify_refresh(
     method: Method,
     body: Option<&str>,
@@ -124,6 +125,7 @@ impl B2bua {
     /// to the caller: 503. A 2xx the outbound leg could not use (its
     /// session-timer headers malformed) is 502 (RFC 3261 section 21.5.3).
     /// Any other failure is passed on as it is.
+    #[must_use]
     pub fn inbound_status(outbound: Option<u16>) -> u16 {
         match outbound {
             None | Some(420..=422) => 503,
@@ -141,6 +143,7 @@ impl B2bua {
     /// timer when its policy originates one; otherwise it mirrors the inbound
     /// request's interval (within its own Min-SE and cap), or inserts its own when
     /// the inbound had none and `insert_on_outbound_leg` is set.
+    #[must_use]
     pub fn outbound_uac(&self, inbound_request: &TimerHeaders) -> Uac {
         let policy = self.outbound;
         let offer = match &inbound_request.session_expires {
@@ -156,6 +159,7 @@ impl B2bua {
     /// An in-dialog re-INVITE or UPDATE arrived on `leg`: consume it (answer it
     /// on this leg, restarting only this leg's timer) when the leg's policy
     /// consumes refreshes and it is a pure refresh; otherwise relay it.
+    #[must_use]
     pub fn on_in_dialog_request(
         &self,
         leg: Leg,

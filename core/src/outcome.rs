@@ -94,6 +94,7 @@ pub struct Negotiated {
 
 /// The standard reason phrase (RFC 3261 section 21, RFC 4028 section 6) of a
 /// status code this crate produces or maps to; `""` for any other.
+#[must_use]
 pub const fn reason_phrase(status: u16) -> &'static str {
     match status {
         200 => "OK",

@@ -83,6 +83,7 @@ impl Proxy {
     }
 
     /// Decides what to do with an INVITE or UPDATE (section 8.1).
+    #[must_use]
     pub fn on_request(&self, method: Method, request: &TimerHeaders) -> ProxyRequestDecision {
         let uac_supports = request.supports_timer();
         let untouched = |transaction| ProxyRequestDecision::Forward {
@@ -154,6 +155,7 @@ impl Proxy {
     }
 
     /// Decides what to do with the 2xx of a transaction (section 8.2).
+    #[must_use]
     pub fn on_2xx(
         &self,
         transaction: &ProxyTransaction,

@@ -262,6 +262,7 @@ impl Session {
     }
 
     /// The next deadline and what it is for.
+    #[must_use]
     pub fn next_deadline(&self, margin: ByeMargin) -> Option<(u64, Deadline)> {
         self.refresh_at_ms()
             .map(|t| (t, Deadline::Refresh))
@@ -273,6 +274,7 @@ impl Session {
     /// the dialog learnt one (SUB-2), Session-Expires at least that Min-SE
     /// (SUB-8) naming the current refresher (SUB-9), and UPDATE when the peer
     /// allows it and the policy does (SUB-13).
+    #[must_use]
     pub fn refresh_request(&self, policy: &Policy) -> RefreshRequest {
         let min_se = self.dialog_min_se();
         let session_expires = self.timer.map(|t| {
@@ -307,6 +309,7 @@ impl Session {
 
     /// A response arrived at `now_ms` to a refresh (or any re-INVITE or UPDATE)
     /// we sent as `sent`. A transaction timeout is reported as 408.
+    #[must_use]
     pub fn on_refresh_response(
         &mut self,
         policy: &Policy,
@@ -348,6 +351,7 @@ impl Session {
     /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision, given the
     /// timer in force. Records the peer's support and Min-SE (SUB-2). Call
     /// [`Session::apply`] with the decision's timer when the 2xx is sent.
+    #[must_use]
     pub fn answer(&mut self, uas: &Uas, method: Method, request: &TimerHeaders) -> UasDecision {
         if method.is_refresh() {
             self.note_peer(request);

@@ -83,6 +83,7 @@ impl Uac {
     /// The session-timer headers of the INVITE to send now: the initial one, or
     /// the retry after a 422 or 420 (same Call-ID, CSeq + 1: RFC 4028 section 7.3,
     /// RFC 3261 section 8.1.3.5; the host keeps those).
+    #[must_use]
     pub fn request(&self) -> HeaderEdits {
         if !self.policy.mode.supports() {
             return HeaderEdits::default();
@@ -156,6 +157,7 @@ impl Uac {
     /// A 420 arrived: if it lists `timer` as unsupported and we required it, the
     /// retry's headers without `Require: timer` (RFC 3261 section 8.1.3.5,
     /// checklist V58, anchors A17); otherwise `None` (nothing to retry).
+    #[must_use]
     pub fn on_420(&mut self, response: &TimerHeaders) -> Option<HeaderEdits> {
         let sent = self.request();
         if !(response.unsupported_timer && sent.require_timer) {
@@ -166,6 +168,7 @@ impl Uac {
     }
 
     /// Reads the 2xx to our INVITE: the timer in force (section 7.2).
+    #[must_use]
     pub fn on_2xx(&self, response: &TimerHeaders) -> Option<Negotiated> {
         read_2xx(
             &self.policy,
@@ -177,6 +180,7 @@ impl Uac {
 
     /// The dialog's session state once the 2xx arrived at `now_ms`. The Min-SE
     /// learnt from 422s before the dialog existed is cleared (section 7.4 SUB-5).
+    #[must_use]
     pub fn establish(&self, response: &TimerHeaders, now_ms: u64) -> Session {
         let mut session = Session::new(self.request().require_timer);
         session.set_owns_call_id(true);

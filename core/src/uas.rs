@@ -118,6 +118,7 @@ impl Uas {
 
     /// Decides the answer to a request. `dialog` is the timer in force on the
     /// dialog for a mid-dialog request (`None` for an initial INVITE).
+    #[must_use]
     pub fn decide(
         &self,
         method: Method,

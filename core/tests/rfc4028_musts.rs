@@ -604,7 +604,7 @@ fn rfc4028_s10_only_a_2xx_extends_the_session() {
     for status in [422, 491, 500, 401] {
         let mut session = refreshing();
         let sent = session.refresh_request(&Policy::RFC);
-        session.on_refresh_response(
+        let _failed_or_retried = session.on_refresh_response(
             &Policy::RFC,
             s(900),
             status,

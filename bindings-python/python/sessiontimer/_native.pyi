@@ -520,22 +520,22 @@ class Engine:
         cls,
         policy: Policy | None = None,
         *,
-        max_sessions: int = ...,
-        refresh_jitter_ms: int = 0,
-        retry_delay_ms: int = 10000,
-        max_refresh_retries: int = 2,
-        seed: int = ...,
+        max_sessions: int | None = None,
+        refresh_jitter_ms: int | None = None,
+        retry_delay_ms: int | None = None,
+        max_refresh_retries: int | None = None,
+        seed: int | None = None,
     ) -> Engine: ...
     @staticmethod
     def restore(
         data: bytes,
         policy: Policy | None = None,
         *,
-        max_sessions: int = ...,
-        refresh_jitter_ms: int = 0,
-        retry_delay_ms: int = 10000,
-        max_refresh_retries: int = 2,
-        seed: int = ...,
+        max_sessions: int | None = None,
+        refresh_jitter_ms: int | None = None,
+        retry_delay_ms: int | None = None,
+        max_refresh_retries: int | None = None,
+        seed: int | None = None,
     ) -> Engine: ...
     @property
     def policy(self) -> Policy: ...

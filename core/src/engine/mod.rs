@@ -94,6 +94,7 @@ impl Teardown {
     /// `SIP;cause=408;text="No session refresh received"`; `None` when no BYE
     /// goes out (the host removed the session). The cause of a rejected
     /// refresh is the status it got.
+    #[must_use]
     pub fn bye_reason(self) -> Option<String> {
         let (cause, text) = match self {
             Teardown::NoRefreshReceived => (408, "No session refresh received"),
@@ -739,6 +740,7 @@ impl Engine {
     /// runs. Never later than the earliest deadline: exact when that deadline
     /// falls in the wheel's current 64 ms window, otherwise the start of its wheel
     /// slot; an action already waiting gives its (past) due time. Constant time.
+    #[must_use]
     pub fn next_deadline(&self) -> Option<u64> {
         match self.actions.front() {
             Some(action) => Some(action.at_ms),
@@ -763,6 +765,7 @@ impl Engine {
     /// The action [`Engine::poll`] would return, left in place: a host that
     /// cannot act on it yet (its buffer is too small) polls it later. An
     /// action left here is dropped by [`Engine::remove`] of its key.
+    #[must_use]
     pub fn peek(&mut self, now_ms: u64) -> Option<&Action> {
         if self.make_due(now_ms) {
             self.actions.front()
