@@ -13,6 +13,9 @@ section "clippy (-D warnings)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
+section "docs (cargo doc --workspace --no-deps, warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
+
 section "rust tests (all features)"
 cargo test --workspace --all-features
 

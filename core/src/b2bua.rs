@@ -92,6 +92,22 @@ pub enum InDialogAction {
 }
 
 /// A B2BUA's two leg policies.
+///
+/// ```
+/// use sessiontimer::{B2bua, Mode, Policy, TimerHeaders};
+///
+/// // The inbound caller asks for 90 s; an outbound leg that does not
+/// // originate timers of its own mirrors it (within its own policy), and
+/// // each leg then runs its own session (section 4).
+/// let outbound = Policy { mode: Mode::Accept, ..Policy::RFC };
+/// let b2bua = B2bua::new(Policy::RFC, outbound)?;
+/// let inbound = TimerHeaders::parse([("Supported", "timer"), ("Session-Expires", "90")])?;
+/// let outbound = b2bua.outbound_uac(&inbound);
+/// assert_eq!(outbound.request().session_expires.unwrap().interval, 90);
+/// // A 422 the outbound leg could not follow is not the caller's business.
+/// assert_eq!(B2bua::inbound_status(Some(422)), 503);
+/// # Ok::<(), sessiontimer::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct B2bua {
     inbound: Policy,

@@ -61,6 +61,23 @@ impl ProxyResponseDecision {
 
 /// A proxy with its policy: `session_expires` is the interval it inserts,
 /// `min_se` its minimum, the cap the most it lets through.
+///
+/// ```
+/// use sessiontimer::{Method, Policy, Proxy, ProxyRequestDecision, TimerHeaders};
+///
+/// let proxy = Proxy::new(Policy { max_session_expires: Some(1800), ..Policy::RFC })?;
+/// let invite = TimerHeaders::parse([("Supported", "timer"), ("Session-Expires", "3600")])?;
+/// let ProxyRequestDecision::Forward { headers, transaction } =
+///     proxy.on_request(Method::Invite, &invite)
+/// else {
+///     unreachable!()
+/// };
+/// // Lowered to the proxy's maximum (section 8.1); the 2xx is read with `transaction`.
+/// assert_eq!(headers.session_expires.unwrap().interval, 1800);
+/// let ok = TimerHeaders::parse([("Session-Expires", "1800;refresher=uac")])?;
+/// assert_eq!(proxy.on_2xx(&transaction, &ok).interval, Some(1800));
+/// # Ok::<(), sessiontimer::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Proxy {
     policy: Policy,

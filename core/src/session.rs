@@ -60,6 +60,22 @@ pub enum RefreshOutcome {
 }
 
 /// One dialog's session-timer state.
+///
+/// ```
+/// use sessiontimer::{Method, Negotiated, Policy, RefreshOutcome, Session, Side, TimerHeaders};
+///
+/// // We refresh a 1800 s session whose 2xx came in at t = 0.
+/// let timer = Negotiated { interval: 1800, refresher: Side::Local };
+/// let mut session = Session::started(Some(timer), 0)?;
+/// assert_eq!(session.refresh_at_ms(), Some(900_000)); // half the interval
+/// let refresh = session.refresh_request(&Policy::RFC);
+/// assert_eq!(refresh.method, Method::Invite); // the peer never allowed UPDATE
+/// let ok = TimerHeaders::parse([("Session-Expires", "1800;refresher=uac")])?;
+/// let outcome = session.on_refresh_response(&Policy::RFC, 900_000, 200, &refresh, &ok);
+/// assert!(matches!(outcome, RefreshOutcome::Refreshed(Some(_))));
+/// assert_eq!(session.refresh_at_ms(), Some(1_800_000));
+/// # Ok::<(), sessiontimer::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Session {
     timer: Option<Negotiated>,

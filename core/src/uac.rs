@@ -11,6 +11,21 @@ use crate::policy::{Mode, Policy, RefresherPreference, RFC_MIN_SE};
 use crate::session::Session;
 
 /// The client side of an initial INVITE, with the 422 history of its Call-ID.
+///
+/// ```
+/// use sessiontimer::{Policy, Side, TimerHeaders, Uac};
+///
+/// let mut uac = Uac::new(Policy { session_expires: 90, ..Policy::RFC })?;
+/// assert_eq!(uac.request().session_expires.unwrap().interval, 90);
+/// // 422 with Min-SE 120: the retry asks for 120 and says Min-SE 120 (section 7.4).
+/// let retry = uac.on_422(&TimerHeaders::parse([("Min-SE", "120")])?)?;
+/// assert_eq!((retry.session_expires.unwrap().interval, retry.min_se), (120, Some(120)));
+/// // The 2xx: the callee refreshes; the dialog's session keeps what it said.
+/// let ok = TimerHeaders::parse([("Session-Expires", "120;refresher=uas"), ("Supported", "timer")])?;
+/// let session = uac.establish(&ok, 0);
+/// assert_eq!(session.timer().unwrap().refresher, Side::Remote);
+/// # Ok::<(), sessiontimer::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uac {
     policy: Policy,

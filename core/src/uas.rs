@@ -35,6 +35,18 @@ pub enum UasDecision {
 }
 
 /// A UAS with its policy.
+///
+/// ```
+/// use sessiontimer::{Method, Policy, TimerHeaders, Uas, UasDecision};
+///
+/// let uas = Uas::new(Policy { min_se: 600, ..Policy::RFC })?;
+/// let small = TimerHeaders::parse([("Supported", "timer"), ("Session-Expires", "300")])?;
+/// let UasDecision::Reject { status, headers } = uas.decide(Method::Invite, &small, None) else {
+///     unreachable!()
+/// };
+/// assert_eq!((status, headers.min_se), (422, Some(600))); // section 9
+/// # Ok::<(), sessiontimer::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Uas {
     policy: Policy,

@@ -279,6 +279,22 @@ impl Slot {
 }
 
 /// Many sessions' timers and refresh lifecycles.
+///
+/// ```
+/// use sessiontimer::{ActionKind, Engine, EngineConfig, Negotiated, Session, Side, Teardown};
+///
+/// let mut engine = Engine::new(EngineConfig::default())?;
+/// // A dialog whose peer refreshes every 90 s; its 2xx went out at t = 0.
+/// let timer = Negotiated { interval: 90, refresher: Side::Remote };
+/// engine.establish(7, Session::started(Some(timer), 0)?)?;
+/// // The host sleeps until next_deadline() and polls; the peer stays silent.
+/// let due = engine.next_deadline().expect("a timer runs");
+/// let action = engine.poll(60_000).expect("the BYE is due");
+/// assert!(due <= action.at_ms);
+/// assert_eq!(action.kind, ActionKind::SendBye(Teardown::NoRefreshReceived));
+/// assert!(engine.is_empty());
+/// # Ok::<(), sessiontimer::Error>(())
+/// ```
 pub struct Engine {
     config: EngineConfig,
     slots: Vec<Slot>,

@@ -156,7 +156,7 @@ impl Param {
     /// becomes one space (RFC 3261 section 7.3.1).
     ///
     /// # Errors
-    /// [`HeaderProblem::BadParameter`] when either is not RFC 3261 grammar.
+    /// [`crate::HeaderProblem::BadParameter`] when either is not RFC 3261 grammar.
     pub fn new(name: &str, value: Option<&str>) -> Result<Param, crate::HeaderProblem> {
         let bad = || crate::HeaderProblem::BadParameter {
             param: printable(name, value),
