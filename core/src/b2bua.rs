@@ -4,14 +4,15 @@
 //! Two helpers are specific to a B2BUA:
 //! - the outbound INVITE can carry Session-Expires even when the inbound one had
 //!   none (Cisco CUBE's `session refresh`);
-//! - a classifier says whether an in-dialog re-INVITE or UPDATE is a pure
-//!   refresh, so the host can answer it on its own leg instead of relaying it
-//!   (what CUBE calls consumption).
+//! - whether an in-dialog re-INVITE or UPDATE is a pure refresh
+//!   ([`classify_refresh`], in [`crate::sdp`]) decides whether the host answers
+//!   it on its own leg instead of relaying it (what CUBE calls consumption).
 
 use crate::header::TimerHeaders;
-use crate::outcome::Method;
 use crate::policy::Policy;
+pub use crate::sdp::{classify_refresh, RefreshKind, SdpOrigin};
 use crate::session::Session;
+use crate::sip::Method;
 use crate::uac::Uac;
 use crate::uas::{Uas, UasDecision};
 
@@ -22,63 +23,6 @@ pub enum Leg {
     Inbound,
     /// The dialog with the callee; we are its UAC.
     Outbound,
-}
-
-/// What an in-dialog re-INVITE or UPDATE does to the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RefreshKind {
-    /// No body, or an SDP whose `o=` session id and version are unchanged
-    /// (RFC 4028 section 7.4 SUB-16): only a refresh.
-    PureRefresh,
-    /// A new offer, or one we cannot compare: the other leg must see it.
-    SessionChange,
-}
-
-/// The session id and version of an SDP `o=` line (RFC 4566 section 5.2).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SdpOrigin {
-    /// `<sess-id>`.
-    pub session_id: String,
-    /// `<sess-version>`, as written.
-    pub version: String,
-}
-
-impl SdpOrigin {
-    /// Reads the first `o=` line of an SDP body.
-    pub fn parse(sdp: &str) -> Option<SdpOrigin> {
-        let line = sdp
-            .lines()
-            .map(|l| l.trim_end_matches('\r'))
-            .find_map(|l| l.strip_prefix("o="))?;
-        let fields: Vec<&str> = line.split_ascii_whitespace().collect();
-        match fields.as_slice() {
-            [_user, id, version, _net, _addr_type, _addr] => Some(SdpOrigin {
-                session_id: (*id).to_owned(),
-                version: (*version).to_owned(),
-            }),
-            _ => None,
-        }
-    }
-}
-
-/// Whether a re-INVITE or UPDATE with `body` is a pure refresh, given the `o=`
-/// of the session description in force on that leg.
-#[must_use]
-pub fn classify_refresh(
-    method: Method,
-    body: Option<&str>,
-    in_force: Option<&SdpOrigin>,
-) -> RefreshKind {
-    if !method.is_refresh() {
-        return RefreshKind::SessionChange;
-    }
-    match body.map(str::trim).filter(|b| !b.is_empty()) {
-        None => RefreshKind::PureRefresh,
-        Some(sdp) => match (SdpOrigin::parse(sdp), in_force) {
-            (Some(origin), Some(current)) if origin == *current => RefreshKind::PureRefresh,
-            _ => RefreshKind::SessionChange,
-        },
-    }
 }
 
 /// What to do with an in-dialog re-INVITE or UPDATE on one leg.

@@ -47,7 +47,9 @@ pub mod policy;
 pub mod proxy;
 #[cfg(feature = "rsip")]
 pub mod rsip_adapter;
+pub mod sdp;
 pub mod session;
+mod sip;
 pub mod uac;
 pub mod uas;
 
@@ -56,14 +58,16 @@ pub mod uas;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-pub use b2bua::{classify_refresh, B2bua, InDialogAction, Leg, RefreshKind, SdpOrigin};
+pub use b2bua::{B2bua, InDialogAction, Leg};
 pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Refreshed, Teardown};
 pub use error::{Error, ErrorKind, HeaderProblem, PolicyProblem, Result};
 pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
 pub use message::{MessageSummary, SipMessage, StartLine};
-pub use outcome::{reason_phrase, Method, Negotiated, Role, Side};
+pub use outcome::{Negotiated, Role, Side};
 pub use policy::{ByeMargin, Mode, Policy, RefreshMethod, RefresherPreference, PRESETS};
 pub use proxy::{Proxy, ProxyRequestDecision, ProxyResponseDecision, ProxyTransaction};
+pub use sdp::{classify_refresh, RefreshKind, SdpOrigin};
 pub use session::{Deadline, RefreshOutcome, RefreshRequest, Session};
+pub use sip::{reason_phrase, Method};
 pub use uac::Uac;
 pub use uas::{Uas, UasDecision};

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use crate::error::{Error, HeaderProblem, Result};
 use crate::header::TimerHeaders;
 use crate::limits::MAX_HEADER_SECTION_LEN;
-use crate::outcome::Method;
+use crate::sip::Method;
 
 /// The first line of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

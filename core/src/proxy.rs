@@ -7,8 +7,8 @@
 //! [`crate::Mode::Off`], which leaves every message untouched.
 
 use crate::header::{HeaderEdits, Refresher, SessionExpires, TimerHeaders};
-use crate::outcome::Method;
 use crate::policy::Policy;
+use crate::sip::Method;
 
 /// What a proxy must remember about a request for the length of its
 /// transaction (section 8.1, PX-17 and PX-18).

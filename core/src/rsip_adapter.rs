@@ -7,7 +7,7 @@
 //! These adapters classify every row by name themselves, so both forms count.
 
 use crate::header::{HeaderName, TimerHeaders};
-use crate::outcome::Method;
+use crate::sip::Method;
 use rsip::headers::UntypedHeader;
 use rsip::Header;
 

@@ -6,9 +6,10 @@
 //! refresher chosen by Table 2.
 
 use crate::header::{HeaderEdits, Refresher, SessionExpires, TimerHeaders};
-use crate::outcome::{Method, Negotiated, Role, Side};
+use crate::outcome::{Negotiated, Role, Side};
 use crate::policy::{Mode, Policy, RefresherPreference};
 use crate::session::Session;
+use crate::sip::Method;
 
 /// What a UAS answers to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,7 @@
 
 mod index;
 mod rng;
-mod snapshot;
+pub(crate) mod snapshot;
 mod wheel;
 
 use std::collections::VecDeque;
@@ -29,9 +29,10 @@ use std::collections::VecDeque;
 use crate::b2bua::{B2bua, InDialogAction, Leg, RefreshKind};
 use crate::error::{Error, Result};
 use crate::header::TimerHeaders;
-use crate::outcome::{Method, Negotiated};
+use crate::outcome::Negotiated;
 use crate::policy::Policy;
 use crate::session::{RefreshOutcome, RefreshRequest, Session};
+use crate::sip::Method;
 use crate::uas::{Uas, UasDecision};
 use index::Index;
 use wheel::{Entry, Links, Wheel};

@@ -17,14 +17,15 @@
 use super::{Counters, Engine, EngineConfig, Phase, Slot};
 use crate::engine::wheel::{Links, Wheel};
 use crate::error::{Error, Result};
-use crate::session::{Session, FLAG_LOCAL_REFRESHER, SESSION_FLAGS};
+use crate::session::{FLAG_LOCAL_REFRESHER, SESSION_FLAGS};
 
 /// The snapshot format version this build writes and reads.
 pub const SNAPSHOT_VERSION: u8 = 1;
 
 const SESSION_MAGIC: &[u8; 4] = b"SSTS";
 const ENGINE_MAGIC: &[u8; 4] = b"SSTE";
-const DIALOG_MAGIC: &[u8; 4] = b"SSTD";
+/// The magic of a dialog's [`Session`] alone ([`Session::to_bytes`]).
+pub(crate) const DIALOG_MAGIC: &[u8; 4] = b"SSTD";
 const RECORD_LEN: usize = 36;
 const COUNTERS: usize = 9;
 
@@ -68,10 +69,10 @@ fn bad(key: u64, reason: &'static str) -> Error {
 }
 
 /// A reader over bytes that fails with `Truncated` instead of panicking.
-struct Reader<'a>(&'a [u8]);
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if self.0.len() < n {
             return Err(SnapshotProblem::Truncated.into());
         }
@@ -80,25 +81,25 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let mut out = [0; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
-    fn u8(&mut self) -> Result<u8> {
+    pub(crate) fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
 
-    fn u32(&mut self) -> Result<u32> {
+    pub(crate) fn u32(&mut self) -> Result<u32> {
         self.array().map(u32::from_le_bytes)
     }
 
-    fn u64(&mut self) -> Result<u64> {
+    pub(crate) fn u64(&mut self) -> Result<u64> {
         self.array().map(u64::from_le_bytes)
     }
 
-    fn header(&mut self, magic: &[u8; 4]) -> Result<()> {
+    pub(crate) fn header(&mut self, magic: &[u8; 4]) -> Result<()> {
         if self.take(4).ok() != Some(magic.as_slice()) {
             return Err(SnapshotProblem::BadMagic.into());
         }
@@ -108,7 +109,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn finish(&self) -> Result<()> {
+    pub(crate) fn finish(&self) -> Result<()> {
         if self.0.is_empty() {
             Ok(())
         } else {
@@ -282,56 +283,6 @@ impl Engine {
         }
         r.finish()?;
         Ok(engine)
-    }
-}
-
-impl Session {
-    /// The session as 22 bytes (`SSTD` layout in this module's docs), for a
-    /// host that keeps one dialog's state outside an engine.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let (refreshed_at, interval, dialog_min_se, flags) = self.pack();
-        let mut out = Vec::with_capacity(22);
-        out.extend_from_slice(DIALOG_MAGIC);
-        out.push(SNAPSHOT_VERSION);
-        out.extend_from_slice(&refreshed_at.to_le_bytes());
-        out.extend_from_slice(&interval.to_le_bytes());
-        out.extend_from_slice(&dialog_min_se.to_le_bytes());
-        out.push(flags);
-        out
-    }
-
-    /// A session from [`Session::to_bytes`], every field checked.
-    ///
-    /// # Errors
-    /// [`Error::Snapshot`] for bytes that are not a valid session.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Session> {
-        let mut r = Reader(bytes);
-        r.header(DIALOG_MAGIC)?;
-        let refreshed_at = r.u64()?;
-        let interval = r.u32()?;
-        let dialog_min_se = r.u32()?;
-        let flags = r.u8()?;
-        r.finish()?;
-        let problem = if flags & !SESSION_FLAGS != 0 {
-            Some("unknown flag bits")
-        } else if interval != 0 && interval < crate::policy::RFC_MIN_SE {
-            Some("interval below 90 s")
-        } else if dialog_min_se != 0 && dialog_min_se < crate::policy::RFC_MIN_SE {
-            Some("dialog Min-SE below 90 s")
-        } else if interval == 0 && flags & FLAG_LOCAL_REFRESHER != 0 {
-            Some("a refresher without a timer")
-        } else {
-            None
-        };
-        match problem {
-            Some(reason) => Err(SnapshotProblem::BadSession(reason).into()),
-            None => Ok(Session::unpack((
-                refreshed_at,
-                interval,
-                dialog_min_se,
-                flags,
-            ))),
-        }
     }
 }
 

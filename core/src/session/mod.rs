@@ -9,9 +9,12 @@
 //! 2xx to an INVITE or UPDATE on the dialog restarts both, whoever sent it and
 //! whatever it was for (section 7.2 UAC-R-12).
 
+mod bytes;
+
 use crate::header::{HeaderEdits, SessionExpires, TimerHeaders};
-use crate::outcome::{Method, Negotiated, Role, Side};
+use crate::outcome::{Negotiated, Role, Side};
 use crate::policy::{ByeMargin, Policy, RefreshMethod, RFC_MIN_SE};
+use crate::sip::Method;
 use crate::uac::read_2xx;
 use crate::uas::{Uas, UasDecision};
 
