@@ -15,7 +15,7 @@ import pytest
 
 import sessiontimer as st
 from sessiontimer import agent as agent_module
-from sessiontimer import cli
+from sessiontimer import cli, transport
 from sessiontimer.agent import Agent, Clock, Event, RelayProxy
 from sessiontimer.b2bua import BackToBack
 from sessiontimer.sip import Message, token
@@ -233,7 +233,7 @@ def test_review_9_the_b2bua_always_answers_the_caller() -> None:
 
 
 def test_review_10_no_ack_for_our_own_timer_b_408(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(agent_module, "TRANSACTION_TIMEOUT", 1.0)
+    monkeypatch.setattr(transport, "TRANSACTION_TIMEOUT", 1.0)
 
     async def scenario() -> None:
         silent = RawPeer()

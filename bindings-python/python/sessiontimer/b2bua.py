@@ -20,8 +20,9 @@ from collections.abc import Callable
 
 import sessiontimer as st
 
-from .agent import Address, Agent, Clock, Dialog, Event
 from .sip import Message, param
+from .transport import Address, Clock, Event
+from .ua import Agent, Dialog
 
 
 class Leg(Agent):

@@ -21,9 +21,11 @@ from typing import Any
 
 import sessiontimer as st
 
-from .agent import Agent, Clock, Dialog, Event, RelayProxy
 from .b2bua import BackToBack
+from .proxy import RelayProxy
 from .sip import Message, canonical
+from .transport import Clock, Event
+from .ua import Agent, Dialog
 
 # ---- the ladder ------------------------------------------------------------------------
 
