@@ -47,11 +47,20 @@ __all__ = [
 __version__: str
 PRESETS: list[str]
 
-def reason_phrase(status: int) -> str: ...
-def _error_classes() -> list[str]: ...
+def reason_phrase(status: int) -> str:
+    """The reason phrase of a status code."""
+
+def _error_classes() -> list[str]:
+    """The class name of every kind of core error, in `ErrorKind::ALL`'s order:
+    the test that guards the mirror compares it with the package's classes.
+    """
+
 def classify_refresh(
     method: Method | str, body: str | None = None, in_force: str | None = None
-) -> RefreshKind: ...
+) -> RefreshKind:
+    """Whether a re-INVITE or UPDATE with SDP `body` only refreshes the session,
+    given the SDP in force on that leg (`o=` lines compared).
+    """
 
 @final
 class Mode:
@@ -63,7 +72,8 @@ class Mode:
     REQUIRED: ClassVar[Mode]
     ALWAYS: ClassVar[Mode]
     @staticmethod
-    def from_str(text: str) -> Mode: ...
+    def from_str(text: str) -> Mode:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -78,7 +88,8 @@ class RefresherPreference:
     UAC: ClassVar[RefresherPreference]
     UAS: ClassVar[RefresherPreference]
     @staticmethod
-    def from_str(text: str) -> RefresherPreference: ...
+    def from_str(text: str) -> RefresherPreference:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -90,7 +101,8 @@ class RefreshMethod:
     AUTO: ClassVar[RefreshMethod]
     REINVITE_ONLY: ClassVar[RefreshMethod]
     @staticmethod
-    def from_str(text: str) -> RefreshMethod: ...
+    def from_str(text: str) -> RefreshMethod:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -103,7 +115,8 @@ class ByeMargin:
     ONE_TENTH: ClassVar[ByeMargin]
     NONE: ClassVar[ByeMargin]
     @staticmethod
-    def from_str(text: str) -> ByeMargin: ...
+    def from_str(text: str) -> ByeMargin:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -115,7 +128,8 @@ class Side:
     LOCAL: ClassVar[Side]
     REMOTE: ClassVar[Side]
     @staticmethod
-    def from_str(text: str) -> Side: ...
+    def from_str(text: str) -> Side:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -128,7 +142,8 @@ class Method:
     UPDATE: ClassVar[Method]
     OTHER: ClassVar[Method]
     @staticmethod
-    def from_str(text: str) -> Method: ...
+    def from_str(text: str) -> Method:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -140,7 +155,8 @@ class Leg:
     INBOUND: ClassVar[Leg]
     OUTBOUND: ClassVar[Leg]
     @staticmethod
-    def from_str(text: str) -> Leg: ...
+    def from_str(text: str) -> Leg:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -152,7 +168,8 @@ class RefreshKind:
     PURE_REFRESH: ClassVar[RefreshKind]
     SESSION_CHANGE: ClassVar[RefreshKind]
     @staticmethod
-    def from_str(text: str) -> RefreshKind: ...
+    def from_str(text: str) -> RefreshKind:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -165,7 +182,8 @@ class ActionKind:
     SEND_BYE: ClassVar[ActionKind]
     SESSION_ENDED: ClassVar[ActionKind]
     @staticmethod
-    def from_str(text: str) -> ActionKind: ...
+    def from_str(text: str) -> ActionKind:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -181,7 +199,8 @@ class Teardown:
     EXPIRED: ClassVar[Teardown]
     REMOVED_BY_HOST: ClassVar[Teardown]
     @staticmethod
-    def from_str(text: str) -> Teardown: ...
+    def from_str(text: str) -> Teardown:
+        """The member for a text name (case-insensitive)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -195,23 +214,32 @@ class TimerHeaders:
 
     def __new__(cls, headers: _HeadersLike) -> TimerHeaders: ...
     @property
-    def session_expires(self) -> int | None: ...
+    def session_expires(self) -> int | None:
+        """Session-Expires in seconds, if present."""
     @property
-    def refresher(self) -> str | None: ...
+    def refresher(self) -> str | None:
+        """The `refresher` parameter (`"uac"` or `"uas"`), if present."""
     @property
-    def min_se(self) -> int | None: ...
+    def min_se(self) -> int | None:
+        """Min-SE as written, if present."""
     @property
-    def supports_timer(self) -> bool: ...
+    def supports_timer(self) -> bool:
+        """`timer` in Supported or Require."""
     @property
-    def require_timer(self) -> bool: ...
+    def require_timer(self) -> bool:
+        """`timer` in Require."""
     @property
-    def unsupported_timer(self) -> bool: ...
+    def unsupported_timer(self) -> bool:
+        """`timer` in Unsupported."""
     @property
-    def allow_update(self) -> bool | None: ...
+    def allow_update(self) -> bool | None:
+        """Whether Allow lists UPDATE (`None` without Allow)."""
     @property
-    def method(self) -> Method | None: ...
+    def method(self) -> Method | None:
+        """The method of a raw request message."""
     @property
-    def status(self) -> int | None: ...
+    def status(self) -> int | None:
+        """The status code of a raw response message."""
     def __eq__(self, value: object, /) -> bool: ...
 
 _HeadersLike: TypeAlias = (
@@ -239,33 +267,51 @@ class Policy:
         bye_margin: ByeMargin | str = ...,
     ) -> Policy: ...
     @staticmethod
-    def preset(name: str, **settings: Any) -> Policy: ...
-    def replace(self, **settings: Any) -> Policy: ...
+    def preset(name: str, **settings: Any) -> Policy:
+        """A vendor preset by name (`PRESETS`), with any setting overridden."""
+    def replace(self, **settings: Any) -> Policy:
+        """A copy with the given settings changed."""
     @property
-    def mode(self) -> Mode: ...
+    def mode(self) -> Mode:
+        """Whether and how much we want timers."""
     @property
-    def session_expires(self) -> int: ...
+    def session_expires(self) -> int:
+        """The interval we ask for or insert, in seconds."""
     @property
-    def min_se(self) -> int: ...
+    def min_se(self) -> int:
+        """The smallest interval we accept (our Min-SE)."""
     @property
-    def max_session_expires(self) -> int | None: ...
+    def max_session_expires(self) -> int | None:
+        """The largest interval we accept from a peer, and the furthest a 422 is
+        followed (`None`: `session_expires` caps what we accept; a 422 is
+        followed up to a day, or `session_expires` if larger).
+        """
     @property
-    def refresher(self) -> RefresherPreference: ...
+    def refresher(self) -> RefresherPreference:
+        """Who should refresh when the choice is ours."""
     @property
-    def refresh_method(self) -> RefreshMethod: ...
+    def refresh_method(self) -> RefreshMethod:
+        """How refreshes are sent."""
     @property
-    def max_422_retries(self) -> int: ...
+    def max_422_retries(self) -> int:
+        """How many 422 responses a UAC answers with a retry."""
     @property
-    def raise_unsupported_interval(self) -> bool: ...
+    def raise_unsupported_interval(self) -> bool:
+        """As UAS, raise a too-small interval from a timer-unaware UAC (erratum 1687)."""
     @property
-    def insert_on_outbound_leg(self) -> bool: ...
+    def insert_on_outbound_leg(self) -> bool:
+        """As B2BUA, add Session-Expires to the outbound INVITE."""
     @property
-    def consume_refreshes(self) -> bool: ...
+    def consume_refreshes(self) -> bool:
+        """As B2BUA, answer pure refreshes on their own leg."""
     @property
-    def bye_margin(self) -> ByeMargin: ...
+    def bye_margin(self) -> ByeMargin:
+        """When the non-refresher sends BYE."""
     @property
-    def cap(self) -> int: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def cap(self) -> int:
+        """The largest interval this policy accepts."""
+    def to_dict(self) -> dict[str, Any]:
+        """Every setting, as keyword arguments for `Policy(**settings)`."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -276,9 +322,11 @@ class Negotiated:
 
     def __new__(cls, interval: int, refresher: Side | str) -> Negotiated: ...
     @property
-    def interval(self) -> int: ...
+    def interval(self) -> int:
+        """The interval in seconds."""
     @property
-    def refresher(self) -> Side: ...
+    def refresher(self) -> Side:
+        """Who refreshes: us or the peer."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -289,11 +337,14 @@ class Accept:
 
     def __new__(cls, headers: _Rows, timer: Negotiated | None = None) -> Accept: ...
     @property
-    def headers(self) -> _Rows: ...
+    def headers(self) -> _Rows:
+        """Session-timer headers of the 2xx."""
     @property
-    def timer(self) -> Negotiated | None: ...
+    def timer(self) -> Negotiated | None:
+        """The timer in force once the 2xx is sent."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """Always 200."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -302,11 +353,14 @@ class Reject:
 
     def __new__(cls, status: int, headers: _Rows) -> Reject: ...
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The response code."""
     @property
-    def headers(self) -> _Rows: ...
+    def headers(self) -> _Rows:
+        """Session-timer headers of the response."""
     @property
-    def reason(self) -> str: ...
+    def reason(self) -> str:
+        """The reason phrase of `status`."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -324,11 +378,14 @@ class RefreshRequest:
     """A re-INVITE or UPDATE to send on a dialog, with its session-timer headers."""
 
     @property
-    def method(self) -> Method: ...
+    def method(self) -> Method:
+        """UPDATE or INVITE."""
     @property
-    def headers(self) -> _Rows: ...
+    def headers(self) -> _Rows:
+        """Session-timer headers of the request."""
     @property
-    def interval(self) -> int | None: ...
+    def interval(self) -> int | None:
+        """Session-Expires of the request, if any."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -336,13 +393,17 @@ class RefreshOutcome:
     """The outcome of a response to a refresh we sent."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """`"refreshed"`, `"retry"`, `"retry_after_glare"`, `"terminate"` or `"failed"`."""
     @property
-    def timer(self) -> Negotiated | None: ...
+    def timer(self) -> Negotiated | None:
+        """After `"refreshed"`: the timer now in force."""
     @property
-    def retry(self) -> RefreshRequest | None: ...
+    def retry(self) -> RefreshRequest | None:
+        """After `"retry"`: the request to send now."""
     @property
-    def status(self) -> int | None: ...
+    def status(self) -> int | None:
+        """After `"failed"`: the status code."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -351,21 +412,35 @@ class Session:
 
     def __new__(cls, require_timer: bool = False, owns_call_id: bool = False) -> Session: ...
     @property
-    def timer(self) -> Negotiated | None: ...
+    def timer(self) -> Negotiated | None:
+        """The timer in force, if any."""
     @property
-    def refreshed_at_ms(self) -> int: ...
+    def refreshed_at_ms(self) -> int:
+        """When the last successful refresh happened."""
     @property
-    def dialog_min_se(self) -> int | None: ...
+    def dialog_min_se(self) -> int | None:
+        """The Min-SE learnt on this dialog, if any."""
     @property
-    def peer_supports_timer(self) -> bool: ...
+    def peer_supports_timer(self) -> bool:
+        """Whether the peer has shown support for timers."""
     @property
-    def owns_call_id(self) -> bool: ...
-    def apply(self, timer: Negotiated | None, now_ms: int) -> None: ...
-    def note_peer(self, message: _HeadersLike) -> None: ...
-    def expires_at_ms(self) -> int | None: ...
-    def refresh_at_ms(self) -> int | None: ...
-    def bye_at_ms(self, margin: ByeMargin | str | None = None) -> int | None: ...
-    def refresh_request(self, policy: Policy | None = None) -> RefreshRequest: ...
+    def owns_call_id(self) -> bool:
+        """Whether we placed the call."""
+    def apply(self, timer: Negotiated | None, now_ms: int) -> None:
+        """A 2xx to an INVITE or UPDATE was sent or received at `now_ms`: the timer
+        becomes `timer` and restarts. A timer below 90 s raises
+        `InvalidIntervalError` and changes nothing.
+        """
+    def note_peer(self, message: _HeadersLike) -> None:
+        """Records what a message from the peer shows (timer support, UPDATE in Allow)."""
+    def expires_at_ms(self) -> int | None:
+        """When the session expires, if a timer runs."""
+    def refresh_at_ms(self) -> int | None:
+        """When we must refresh, if we are the refresher."""
+    def bye_at_ms(self, margin: ByeMargin | str | None = None) -> int | None:
+        """When we must send BYE, if the peer is the refresher."""
+    def refresh_request(self, policy: Policy | None = None) -> RefreshRequest:
+        """The refresh to send now (or any re-INVITE or UPDATE on the dialog)."""
     def on_refresh_response(
         self,
         sent: RefreshRequest,
@@ -373,13 +448,19 @@ class Session:
         status: int,
         response: _HeadersLike | None = None,
         policy: Policy | None = None,
-    ) -> RefreshOutcome: ...
+    ) -> RefreshOutcome:
+        """A final response to `sent` arrived at `now_ms` (a timeout is 408)."""
     def answer(
         self, uas: Uas, request: _HeadersLike, method: _MethodLike | None = None
-    ) -> _UasDecision: ...
-    def to_bytes(self) -> bytes: ...
+    ) -> _UasDecision:
+        """A mid-dialog INVITE or UPDATE from the peer: the UAS decision given the
+        timer in force. Call `apply` with its timer when the 2xx is sent.
+        """
+    def to_bytes(self) -> bytes:
+        """The session as 22 bytes."""
     @staticmethod
-    def from_bytes(data: bytes) -> Session: ...
+    def from_bytes(data: bytes) -> Session:
+        """A session from `to_bytes`, every field checked."""
     def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
@@ -389,16 +470,26 @@ class Uac:
 
     def __new__(cls, policy: Policy | None = None, offer: int | None = None) -> Uac: ...
     @property
-    def policy(self) -> Policy: ...
+    def policy(self) -> Policy:
+        """The policy."""
     @property
-    def retries(self) -> int: ...
+    def retries(self) -> int:
+        """How many 422 retries were sent."""
     @property
-    def offered_interval(self) -> int | None: ...
-    def request(self) -> _Rows: ...
-    def on_422(self, response: _HeadersLike) -> _Rows: ...
-    def on_420(self, response: _HeadersLike) -> _Rows | None: ...
-    def on_2xx(self, response: _HeadersLike) -> Negotiated | None: ...
-    def establish(self, response: _HeadersLike, now_ms: int) -> Session: ...
+    def offered_interval(self) -> int | None:
+        """The Session-Expires of the current request, if any."""
+    def request(self) -> _Rows:
+        """Session-timer headers of the (next) INVITE."""
+    def on_422(self, response: _HeadersLike) -> _Rows:
+        """A 422 arrived: the headers of the retried INVITE (section 7.3)."""
+    def on_420(self, response: _HeadersLike) -> _Rows | None:
+        """A 420 naming `timer` arrived: the headers of a retry without
+        `Require: timer`, or `None` when retrying is pointless.
+        """
+    def on_2xx(self, response: _HeadersLike) -> Negotiated | None:
+        """The timer a 2xx to our INVITE settles on (`None`: no expiration)."""
+    def establish(self, response: _HeadersLike, now_ms: int) -> Session:
+        """The dialog's session once the 2xx arrived at `now_ms`."""
 
 @final
 class Uas:
@@ -406,16 +497,25 @@ class Uas:
 
     def __new__(cls, policy: Policy | None = None) -> Uas: ...
     @property
-    def policy(self) -> Policy: ...
+    def policy(self) -> Policy:
+        """The policy."""
     def decide(
         self,
         request: _HeadersLike,
         method: _MethodLike | None = None,
         current: Negotiated | None = None,
-    ) -> _UasDecision: ...
-    def establish(
-        self, request: _HeadersLike, timer: Negotiated | None, now_ms: int
-    ) -> Session: ...
+    ) -> _UasDecision:
+        """The answer to a request: `Accept`, `Reject` or `NotARefresh`. `method`
+        defaults to the raw message's, else INVITE; `current` is the timer in
+        force for a mid-dialog request.
+        """
+    def establish(self, request: _HeadersLike, timer: Negotiated | None, now_ms: int) -> Session:
+        """The dialog's session once the 2xx to the initial `request` went out at
+        `now_ms`, with the `timer` of the `Accept` for it. What the request
+        showed is kept (timer support, UPDATE in Allow, its Min-SE), so the
+        session refreshes by UPDATE when the peer allows it. Hand it to
+        `Engine.establish`.
+        """
 
 @final
 class ProxyTransaction:
@@ -425,11 +525,14 @@ class ProxyTransaction:
         cls, requested: bool, uac_supports: bool, interval: int | None = None
     ) -> ProxyTransaction: ...
     @property
-    def requested(self) -> bool: ...
+    def requested(self) -> bool:
+        """Whether the forwarded request asked for a session timer."""
     @property
-    def uac_supports(self) -> bool: ...
+    def uac_supports(self) -> bool:
+        """Whether the UAC supports timers."""
     @property
-    def interval(self) -> int | None: ...
+    def interval(self) -> int | None:
+        """The interval forwarded, if any."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -439,10 +542,13 @@ class Forward:
     """Forward the request with these headers set, and keep ``transaction``."""
 
     @property
-    def headers(self) -> _Rows: ...
+    def headers(self) -> _Rows:
+        """Session-timer headers to set on the forwarded request."""
     @property
-    def transaction(self) -> ProxyTransaction: ...
-    def apply(self, rows: _Rows) -> _Rows: ...
+    def transaction(self) -> ProxyTransaction:
+        """State to keep until the final response."""
+    def apply(self, rows: _Rows) -> _Rows:
+        """The request's header pairs `rows` as they must be forwarded."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -450,11 +556,17 @@ class ProxyResponse:
     """What a proxy does with a 2xx: these headers, and the session interval."""
 
     @property
-    def headers(self) -> _Rows: ...
+    def headers(self) -> _Rows:
+        """Session-timer headers to set on the forwarded 2xx."""
     @property
-    def interval(self) -> int | None: ...
-    def expires_at_ms(self, forwarded_at_ms: int) -> int | None: ...
-    def apply(self, rows: _Rows) -> _Rows: ...
+    def interval(self) -> int | None:
+        """The session interval, `None` when the session does not expire."""
+    def expires_at_ms(self, forwarded_at_ms: int) -> int | None:
+        """When the proxy may drop the dialog's state, for a 2xx forwarded at
+        `forwarded_at_ms` (section 8.3).
+        """
+    def apply(self, rows: _Rows) -> _Rows:
+        """The 2xx's header pairs `rows` as they must be forwarded."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -463,11 +575,14 @@ class Proxy:
 
     def __new__(cls, policy: Policy | None = None) -> Proxy: ...
     @property
-    def policy(self) -> Policy: ...
+    def policy(self) -> Policy:
+        """The policy."""
     def on_request(
         self, request: _HeadersLike, method: _MethodLike | None = None
-    ) -> Forward | Reject: ...
-    def on_2xx(self, transaction: ProxyTransaction, response: _HeadersLike) -> ProxyResponse: ...
+    ) -> Forward | Reject:
+        """A request to forward: `Forward`, or `Reject` (422)."""
+    def on_2xx(self, transaction: ProxyTransaction, response: _HeadersLike) -> ProxyResponse:
+        """The 2xx of a transaction to forward."""
 
 @final
 class B2bua:
@@ -475,10 +590,18 @@ class B2bua:
 
     def __new__(cls, inbound: Policy | None = None, outbound: Policy | None = None) -> B2bua: ...
     @staticmethod
-    def inbound_status(outbound: int | None) -> int: ...
-    def policy(self, leg: Leg | str) -> Policy: ...
-    def inbound_uas(self) -> Uas: ...
-    def outbound_uac(self, inbound_request: _HeadersLike) -> Uac: ...
+    def inbound_status(outbound: int | None) -> int:
+        """The final status the inbound caller gets when the outbound INVITE
+        failed with `outbound` (`None`: no response): 503 for a session-timer
+        failure of the outbound leg alone (420, 421, 422) or no response, 502
+        for a 2xx that could not be used, any other status as it is.
+        """
+    def policy(self, leg: Leg | str) -> Policy:
+        """The policy of `leg`."""
+    def inbound_uas(self) -> Uas:
+        """The UAS answering the inbound INVITE."""
+    def outbound_uac(self, inbound_request: _HeadersLike) -> Uac:
+        """The UAC of the outbound INVITE, given the inbound INVITE."""
     def on_in_dialog_request(
         self,
         leg: Leg | str,
@@ -486,30 +609,46 @@ class B2bua:
         request: _HeadersLike,
         kind: RefreshKind | str,
         method: _MethodLike | None = None,
-    ) -> _UasDecision | None: ...
+    ) -> _UasDecision | None:
+        """An in-dialog re-INVITE or UPDATE on `leg`: the decision when the leg
+        consumes it (answer it there), `None` to relay it to the other leg.
+        """
 
 @final
 class Action:
     """One thing the host must do now."""
 
     @property
-    def key(self) -> int: ...
+    def key(self) -> int:
+        """The session's key."""
     @property
-    def at_ms(self) -> int: ...
+    def at_ms(self) -> int:
+        """When it was due."""
     @property
-    def kind(self) -> ActionKind: ...
+    def kind(self) -> ActionKind:
+        """What to do."""
     @property
-    def refresh(self) -> RefreshRequest | None: ...
+    def refresh(self) -> RefreshRequest | None:
+        """For `SEND_REFRESH`: the request to send."""
     @property
-    def reason(self) -> Teardown | None: ...
+    def reason(self) -> Teardown | None:
+        """For `SEND_BYE` and `SESSION_ENDED`: why."""
     @property
-    def status(self) -> int | None: ...
+    def status(self) -> int | None:
+        """For `Teardown.REFRESH_REJECTED`: the status code."""
     @property
-    def bye_reason(self) -> str | None: ...
+    def bye_reason(self) -> str | None:
+        """For `SEND_BYE`: the BYE's `Reason` header (RFC 3326), as the library
+        words it for the teardown.
+        """
     @property
-    def method(self) -> Method | None: ...
+    def method(self) -> Method | None:
+        """The refresh's method (`Method.UPDATE` or `Method.INVITE`; `str()` of
+        it is the SIP name), if any: the same as `refresh.method`.
+        """
     @property
-    def headers(self) -> _Rows: ...
+    def headers(self) -> _Rows:
+        """The refresh's session-timer headers (empty for a teardown)."""
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -536,28 +675,62 @@ class Engine:
         retry_delay_ms: int | None = None,
         max_refresh_retries: int | None = None,
         seed: int | None = None,
-    ) -> Engine: ...
+    ) -> Engine:
+        """An engine rebuilt from `snapshot()` bytes, with these settings (which
+        are the host's, not part of the snapshot).
+        """
     @property
-    def policy(self) -> Policy: ...
-    def settings(self) -> dict[str, Any]: ...
-    def reserve(self, additional: int) -> None: ...
+    def policy(self) -> Policy:
+        """The policy of every session."""
+    def settings(self) -> dict[str, Any]:
+        """Every setting, as keyword arguments for `Engine(**settings)`."""
+    def reserve(self, additional: int) -> None:
+        """Reserves room for `additional` more sessions, at most up to
+        `max_sessions`; `OutOfMemoryError` when the memory cannot be had.
+        """
     def __len__(self) -> int: ...
     def __contains__(self, key: int, /) -> bool: ...
     @property
-    def counters(self) -> dict[str, int]: ...
-    def session(self, key: int) -> Session | None: ...
+    def counters(self) -> dict[str, int]:
+        """The counters of what the engine did, by name."""
+    def session(self, key: int) -> Session | None:
+        """The session under `key`, if any (a copy)."""
     @overload
-    def establish(self, key: int, session: Session, now_ms: None = None) -> None: ...
+    def establish(self, key: int, session: Session, now_ms: None = None) -> None:
+        """Starts tracking a dialog's session under `key`: a `Session`, or the
+        `Negotiated` timer (or `None`) a decision settled on with `now_ms`, when
+        its 2xx went out or came in.
+        """
     @overload
-    def establish(self, key: int, session: Negotiated | None, now_ms: int) -> None: ...
-    def establish_proxy(self, key: int, interval: int, now_ms: int) -> None: ...
-    def refreshed(self, key: int, now_ms: int, timer: Negotiated | None) -> None: ...
+    def establish(self, key: int, session: Negotiated | None, now_ms: int) -> None:
+        """Starts tracking a dialog's session under `key`: a `Session`, or the
+        `Negotiated` timer (or `None`) a decision settled on with `now_ms`, when
+        its 2xx went out or came in.
+        """
+    def establish_proxy(self, key: int, interval: int, now_ms: int) -> None:
+        """Starts tracking a proxy's view of a session: the interval of the 2xx it
+        forwarded at `now_ms`. It ends with `SESSION_ENDED`, never BYE.
+        """
+    def refreshed(self, key: int, now_ms: int, timer: Negotiated | None) -> None:
+        """A 2xx to an INVITE or UPDATE on the dialog was sent or received at
+        `now_ms`: the timer becomes `timer` and restarts.
+        """
     def refreshed_batch(
         self, reports: Iterable[tuple[int, int, Negotiated | None]]
-    ) -> list[tuple[int, SessionTimerError]]: ...
+    ) -> list[tuple[int, SessionTimerError]]:
+        """Many `refreshed` reports at once, in order, each a `(key, now_ms,
+        timer)` tuple, applied with the interpreter released. The engine
+        overlaps the lookups of a batch, which pays when sessions outgrow the
+        CPU's caches (a million); with fewer, building the tuples costs about
+        what the calls save. Returns `(position, error)` for each report that
+        failed (an unknown key: `UnknownSessionError`); the others apply.
+        """
     def answer(
         self, key: int, request: _HeadersLike, method: _MethodLike | None = None
-    ) -> _UasDecision: ...
+    ) -> _UasDecision:
+        """A mid-dialog INVITE or UPDATE from the peer: the UAS decision. Call
+        `refreshed` with its timer when the 2xx is sent.
+        """
     def on_in_dialog_request(
         self,
         key: int,
@@ -566,14 +739,28 @@ class Engine:
         request: _HeadersLike,
         kind: RefreshKind | str,
         method: _MethodLike | None = None,
-    ) -> _UasDecision | None: ...
+    ) -> _UasDecision | None:
+        """A mid-dialog INVITE or UPDATE on one leg of `b2bua`, whose session this
+        engine holds: the decision when the leg consumes it (answer it there,
+        then call `refreshed`), `None` to relay it to the other leg.
+        """
     def on_refresh_response(
         self, key: int, now_ms: int, status: int, response: _HeadersLike | None = None
-    ) -> None: ...
-    def remove(self, key: int) -> Session: ...
-    def next_deadline(self) -> int | None: ...
-    def poll(self, now_ms: int, limit: int | None = None) -> list[Action]: ...
-    def snapshot(self) -> bytes: ...
-    def snapshot_session(self, key: int) -> bytes: ...
-    def restore_session(self, data: bytes) -> int: ...
+    ) -> None:
+        """The final response to a refresh arrived at `now_ms` (a timeout is 408)."""
+    def remove(self, key: int) -> Session:
+        """Forgets the session under `key`, returning it."""
+    def next_deadline(self) -> int | None:
+        """When to call `poll` next (a lower bound), `None` when no timer runs."""
+    def poll(self, now_ms: int, limit: int | None = None) -> list[Action]:
+        """The actions due at or before `now_ms`, in deadline order (at most
+        `limit` of them; the rest stay due). Actions hold no Python objects, so
+        the cyclic collector does not track them.
+        """
+    def snapshot(self) -> bytes:
+        """The whole engine as bytes (poll first: unpolled actions are not kept)."""
+    def snapshot_session(self, key: int) -> bytes:
+        """The session under `key` as bytes, its deadline included."""
+    def restore_session(self, data: bytes) -> int:
+        """Takes over a session from `snapshot_session` bytes, returning its key."""
     def __reduce__(self) -> tuple[Any, ...]: ...
