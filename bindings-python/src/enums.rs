@@ -10,13 +10,13 @@ use pyo3::types::PyString;
 macro_rules! mirror_enum {
     (
         $(#[$doc:meta])*
-        $name:ident => $core:ty {
+        $name:ident => $core:ty $([$flag:ident])? {
             $($variant:ident = $py:literal, $text:literal => $core_variant:path),+ $(,)?
         }
     ) => {
         py_enum! {
             $(#[$doc])*
-            $name { $($variant = $py, $text),+ }
+            $name $([$flag])? { $($variant = $py, $text),+ }
         }
 
         impl From<$name> for $core {
@@ -41,7 +41,7 @@ macro_rules! mirror_enum {
 macro_rules! py_enum {
     (
         $(#[$doc:meta])*
-        $name:ident { $($variant:ident = $py:literal, $text:literal),+ $(,)? }
+        $name:ident $([$flag:ident])? { $($variant:ident = $py:literal, $text:literal),+ $(,)? }
     ) => {
         $(#[$doc])*
         #[pyclass(eq, frozen, hash, from_py_object, module = "sessiontimer")]
@@ -57,6 +57,7 @@ macro_rules! py_enum {
         impl Named for $name {
             const TYPE: &'static str = stringify!($name);
             const ALL: &'static [(&'static str, Self)] = &[$(($text, $name::$variant)),+];
+            $(const CASE_SENSITIVE: bool = { let _ = stringify!($flag); true };)?
         }
 
         #[pymethods]
@@ -76,7 +77,8 @@ macro_rules! py_enum {
                 Ok((getattr, pyo3::types::PyTuple::new(py, [class.into_any(), name.into_any()])?))
             }
 
-            /// The member for a text name (case-insensitive).
+            /// The member for a text name: any case, except a method's, which
+            /// is case-sensitive as in the core (RFC 3261 section 7.1).
             #[staticmethod]
             fn from_str(text: &str) -> PyResult<Self> {
                 Self::parse(text)
@@ -100,6 +102,9 @@ pub trait Named: Copy + 'static + for<'a, 'py> FromPyObject<'a, 'py> {
     /// Every member with its text name.
     const ALL: &'static [(&'static str, Self)];
 
+    /// Whether text names match in their exact case only (a SIP method).
+    const CASE_SENSITIVE: bool = false;
+
     /// The member's text name.
     fn text(self) -> &'static str
     where
@@ -111,11 +116,11 @@ pub trait Named: Copy + 'static + for<'a, 'py> FromPyObject<'a, 'py> {
             .map_or("", |(t, _)| t)
     }
 
-    /// The member named `text` (case-insensitive), or `ValueError`.
+    /// The member named `text` (in any case unless `CASE_SENSITIVE`), or `ValueError`.
     fn parse(text: &str) -> PyResult<Self> {
         Self::ALL
             .iter()
-            .find(|(t, _)| t.eq_ignore_ascii_case(text))
+            .find(|(t, _)| *t == text || (!Self::CASE_SENSITIVE && t.eq_ignore_ascii_case(text)))
             .map(|(_, m)| *m)
             .ok_or_else(|| {
                 let names: Vec<&str> = Self::ALL.iter().map(|(t, _)| *t).collect();
@@ -185,7 +190,7 @@ mirror_enum! {
 
 mirror_enum! {
     /// A request method, as far as session timers care.
-    Method => sessiontimer::Method {
+    Method => sessiontimer::Method [case_sensitive] {
         Invite = "INVITE", "INVITE" => sessiontimer::Method::Invite,
         Update = "UPDATE", "UPDATE" => sessiontimer::Method::Update,
         Other = "OTHER", "OTHER" => sessiontimer::Method::Other,

@@ -238,3 +238,13 @@ def test_rfc4028_s7_4_uas_establish_keeps_what_the_invite_said() -> None:
     assert refresh.method == st.Method.UPDATE and ("Min-SE", "600") in refresh.headers
     with pytest.raises(st.InvalidIntervalError):
         uas.establish(invite, st.Negotiated(30, st.Side.LOCAL), 0)
+
+
+def test_rfc3261_s7_1_a_method_name_is_case_sensitive_everywhere() -> None:
+    """One rule, the core's: `Method.from_str` and a method given as text agree."""
+    assert st.Method.from_str("UPDATE") == st.Method.UPDATE
+    with pytest.raises(ValueError):
+        st.Method.from_str("update")
+    decision = st.Uas().decide([("Supported", "timer"), ("Session-Expires", "1800")], "invite")
+    assert isinstance(decision, st.NotARefresh)  # "invite" is not INVITE
+    assert st.Mode.from_str("required") == st.Mode.REQUIRED  # other names: any case

@@ -73,7 +73,9 @@ class Mode:
     ALWAYS: ClassVar[Mode]
     @staticmethod
     def from_str(text: str) -> Mode:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -89,7 +91,9 @@ class RefresherPreference:
     UAS: ClassVar[RefresherPreference]
     @staticmethod
     def from_str(text: str) -> RefresherPreference:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -102,7 +106,9 @@ class RefreshMethod:
     REINVITE_ONLY: ClassVar[RefreshMethod]
     @staticmethod
     def from_str(text: str) -> RefreshMethod:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -116,7 +122,9 @@ class ByeMargin:
     NONE: ClassVar[ByeMargin]
     @staticmethod
     def from_str(text: str) -> ByeMargin:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -129,7 +137,9 @@ class Side:
     REMOTE: ClassVar[Side]
     @staticmethod
     def from_str(text: str) -> Side:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -143,7 +153,9 @@ class Method:
     OTHER: ClassVar[Method]
     @staticmethod
     def from_str(text: str) -> Method:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -156,7 +168,9 @@ class Leg:
     OUTBOUND: ClassVar[Leg]
     @staticmethod
     def from_str(text: str) -> Leg:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -169,7 +183,9 @@ class RefreshKind:
     SESSION_CHANGE: ClassVar[RefreshKind]
     @staticmethod
     def from_str(text: str) -> RefreshKind:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -183,7 +199,9 @@ class ActionKind:
     SESSION_ENDED: ClassVar[ActionKind]
     @staticmethod
     def from_str(text: str) -> ActionKind:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
@@ -200,7 +218,9 @@ class Teardown:
     REMOVED_BY_HOST: ClassVar[Teardown]
     @staticmethod
     def from_str(text: str) -> Teardown:
-        """The member for a text name (case-insensitive)."""
+        """The member for a text name: any case, except a method's, which
+        is case-sensitive as in the core (RFC 3261 section 7.1).
+        """
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
