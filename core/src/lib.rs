@@ -10,12 +10,33 @@
 //! - [`header`]: parse Session-Expires (`x`), Min-SE, `timer` in
 //!   Supported (`k`), Require, Proxy-Require, UPDATE in Allow; write them strictly.
 //! - [`policy`]: the knobs, RFC defaults and vendor presets (data).
-//! - [`uac`], [`uas`], [`proxy`], [`b2bua`]: one module per role.
-//! - [`session`]: one dialog's state and deadlines.
+//! - [`uac`], [`uas`], [`proxy`], [`b2bua`]: one module per role; [`sdp`]:
+//!   whether a re-INVITE is a pure refresh.
+//! - [`session`]: one dialog's state and deadlines, and its bytes.
 //! - [`engine`]: many sessions' timers (a hierarchical timing wheel) and their
 //!   refresh lifecycle, with snapshots.
-//! - [`message`]: splitting a raw SIP message into start line, headers and body.
+//! - [`message`]: splitting a raw SIP message into start line, headers and
+//!   body, and [`MessageSummary::read`], the one path from raw bytes.
 //! - [`error`]: typed errors.
+//!
+//! ## How the documentation cites its sources
+//!
+//! - "section N" is a section of RFC 4028; other RFCs are named ("RFC 3261
+//!   section 12.1").
+//! - Requirement ids number the RFC's own requirements in the order it states
+//!   them within a section: `G-` general (sections 4 to 6), `UAC-I-` a UAC's
+//!   initial request and `UAC-R-` its reading of the response (section 7),
+//!   `SUB-` subsequent requests on the dialog (section 7.4), `PX-` a proxy
+//!   (section 8), `UAS-` a UAS (section 9), `RF-` refresh and expiry
+//!   (section 10). `Table 2` is RFC 4028's table of who refreshes.
+//! - `P1`–`P19` (parser) and `V01`–`V81` (negotiation and timers) are test
+//!   vectors of the project's RFC 4028 checklist; the tests named after them
+//!   (`checklist_p5_…` in `src/header/parse.rs`, `v59_…` in
+//!   `tests/vectors.rs`) state each case in their comments.
+//! - "anchors 3.N" and `A`-numbers are bugs users of other implementations
+//!   (PJSIP, sofia-sip, Kamailio, reSIProcate, Cisco CUBE, Dialogic IMG)
+//!   reported; each is a regression test here (`src/engine/tests.rs`,
+//!   `tests/rfc4028_musts.rs`) that says what went wrong there.
 //!
 //! ```
 //! use sessiontimer::{Method, Policy, Side, Uas, UasDecision};
