@@ -12,8 +12,12 @@ version=$(cargo metadata --no-deps --format-version 1 |
 cargo build -q --release -p sessiontimer-c
 install -d "$prefix/lib/pkgconfig" "$prefix/include"
 install -m 0644 target/release/libsessiontimer.a "$prefix/lib/"
+# The real file carries the release; the SONAME link (what programs load) and
+# the development link (what -lsessiontimer finds) point at it.
+soname=$(readelf -d target/release/libsessiontimer.so | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 install -m 0755 target/release/libsessiontimer.so "$prefix/lib/libsessiontimer.so.$version"
-ln -sf "libsessiontimer.so.$version" "$prefix/lib/libsessiontimer.so"
+ln -sf "libsessiontimer.so.$version" "$prefix/lib/$soname"
+ln -sf "$soname" "$prefix/lib/libsessiontimer.so"
 install -m 0644 include/sessiontimer.h "$prefix/include/"
 cat > "$prefix/lib/pkgconfig/sessiontimer.pc" <<PC
 prefix=$prefix

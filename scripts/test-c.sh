@@ -17,6 +17,11 @@ fi
 
 cargo build -q --release -p sessiontimer-c
 lib=target/release
+# The shared library names its ABI (SONAME libsessiontimer.so.0); programs
+# linked against it load that name, so the build directory gets the link too.
+readelf -d "$lib/libsessiontimer.so" | grep -q 'Library soname: \[libsessiontimer.so.0\]' ||
+  { echo "libsessiontimer.so has no SONAME libsessiontimer.so.0" >&2; exit 1; }
+ln -sf libsessiontimer.so "$lib/libsessiontimer.so.0"
 out=target/c-tests
 mkdir -p "$out"
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -g -Iinclude)
@@ -49,6 +54,10 @@ gcc "${cflags[@]}" bindings-c/examples/quickstart.c $(pkg-config --cflags --libs
 gcc "${cflags[@]}" bindings-c/examples/quickstart.c $(pkg-config --cflags sessiontimer) \
   "$prefix/lib/libsessiontimer.a" $(pkg-config --static --libs-only-l sessiontimer | sed 's/-lsessiontimer//') \
   -o "$out/quickstart-static"
+# The program records the ABI's name, not the release's, and the prefix holds
+# the real file and both links.
+readelf -d "$out/quickstart-shared" | grep -q 'Shared library: \[libsessiontimer.so.0\]'
+test -L "$prefix/lib/libsessiontimer.so" && test -L "$prefix/lib/libsessiontimer.so.0"
 valgrind -q --leak-check=full --error-exitcode=1 "$out/quickstart-shared" | grep -q "refresher=uac"
 valgrind -q --leak-check=full --error-exitcode=1 "$out/quickstart-static" | grep -q "action 1, reason 1"
 echo "== the example UAS host against SIPp over loopback UDP: 422, retry, 200, BYE"
