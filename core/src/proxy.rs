@@ -179,10 +179,12 @@ impl Proxy {
         response: &TimerHeaders,
     ) -> ProxyResponseDecision {
         match (&response.session_expires, transaction.interval) {
-            // PX-22, PX-24: a 2xx with Session-Expires passes unchanged.
+            // PX-22, PX-24: a 2xx with Session-Expires passes unchanged; a value
+            // below 90 (0 included) breaks section 4 and counts as 90, as a
+            // UAC reads it, so the interval is always one an engine takes.
             (Some(se), _) => ProxyResponseDecision {
                 headers: HeaderEdits::default(),
-                interval: Some(se.interval),
+                interval: Some(se.interval.max(crate::policy::RFC_MIN_SE)),
             },
             // PX-21: the UAS ignored the timer, the UAC can refresh: tell it to.
             (None, Some(interval)) if transaction.requested && transaction.uac_supports => {

@@ -581,3 +581,20 @@ fn fuzz_an_answer_at_a_clock_behind_the_session_is_stamped_with_the_host_clock()
         }]
     );
 }
+
+#[test]
+fn review_2_a_proxy_reads_a_2xx_below_90_as_90_so_its_engine_takes_it() {
+    // A UAS's 2xx with Session-Expires 0 or 30 (section 4: never below 90):
+    // the interval the proxy reports is one `establish_proxy` accepts.
+    let proxy = Proxy::new(Policy::RFC).unwrap();
+    let transaction = ProxyTransaction::default();
+    let mut engine = Engine::new(EngineConfig::default()).unwrap();
+    for (key, value) in [(1, "0"), (2, "30;refresher=uac")] {
+        let decision = proxy.on_2xx(&transaction, &msg(&[("Session-Expires", value)]));
+        assert_eq!(decision.interval, Some(90));
+        assert!(decision.headers.is_empty(), "the 2xx passes unchanged");
+        engine
+            .establish_proxy(key, decision.interval.unwrap(), 0)
+            .unwrap();
+    }
+}

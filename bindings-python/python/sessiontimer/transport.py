@@ -131,7 +131,11 @@ class Party(asyncio.DatagramProtocol):
             return
         future = self.pending.get(message.branch)
         if future is None:
-            if self.on_stray_response(message, source):
+            try:
+                taken = self.on_stray_response(message, source)
+            except Exception:  # a response cannot be answered: one that fails here is dropped
+                taken = False
+            if taken:
                 self.heard(message, source)
             return
         self.heard(message, source)
