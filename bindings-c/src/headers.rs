@@ -39,9 +39,12 @@ pub extern "C" fn sst_headers_new(
         let mut inner = TimerHeaders::default();
         for row in array(rows, count, "rows")? {
             let name = bytes(row.name.cast(), row.name_len, "header name")?;
-            if core_st::HeaderName::classify(&String::from_utf8_lossy(name)).is_some() {
+            let header = std::str::from_utf8(name)
+                .ok()
+                .and_then(core_st::HeaderName::classify);
+            if let Some(header) = header {
                 let value = bytes(row.value.cast(), row.value_len, "header value")?;
-                inner.read_bytes(name, value).or_code()?;
+                inner.read_bytes(header, value).or_code()?;
             }
         }
         hand_out(

@@ -139,8 +139,10 @@ impl MessageSummary {
     /// As [`SipMessage::parse`] and [`TimerHeaders::parse`];
     /// [`HeaderProblem::NotUtf8`].
     pub fn read(raw: &[u8]) -> Result<MessageSummary> {
-        let utf8 = std::str::from_utf8(raw).is_ok();
-        let text = String::from_utf8_lossy(raw);
+        let (text, utf8) = match std::str::from_utf8(raw) {
+            Ok(text) => (Cow::Borrowed(text), true),
+            Err(_) => (String::from_utf8_lossy(raw), false),
+        };
         let message = SipMessage::parse(&text)?;
         let mut headers = TimerHeaders::default();
         for (name, value) in &message.headers {

@@ -55,7 +55,7 @@ class Leg(Agent):
         assert self.other is not None and self.target is not None, "an inbound leg"
         self.send(request.response(100, "Trying"), dialog.peer)
         to, uri = self.target
-        theirs = await self.other.call(to, uri, self.b2bua.outbound_uac(request.headers))
+        theirs = await self.other.call(to, uri, self.b2bua.outbound_uac(request.timer_headers()))
         if theirs is not None:
             self.pair(dialog, theirs)
             return None
@@ -75,7 +75,7 @@ class Leg(Agent):
         """Consumed or relayed, as the library says for this leg."""
         kind = st.classify_refresh(request.method, request.body or None, dialog.remote_sdp or None)
         decision = self.engine.on_in_dialog_request(
-            dialog.key, self.b2bua, self.side, request.headers, kind, request.method
+            dialog.key, self.b2bua, self.side, request.timer_headers(), kind, request.method
         )
         if decision is not None:
             self.respond_refresh(dialog, request, source, decision)
@@ -93,7 +93,7 @@ class Leg(Agent):
             theirs.sdp_version += 1  # a new offer on this leg is a new offer on that one
         response = await self.other.refresh(theirs, request.method, self.other.refresh_rows(theirs))
         if 200 <= response.status < 300 and dialog.key in self.engine:
-            decision = self.engine.answer(dialog.key, request.headers, request.method)
+            decision = self.engine.answer(dialog.key, request.timer_headers(), request.method)
             self.respond_refresh(dialog, request, source, decision)
         else:
             status = response.status if response.status >= 300 else 500

@@ -52,7 +52,7 @@ class RelayProxy(Party):
             return  # the ACK of our own 422
         transaction = None
         if request.method in ("INVITE", "UPDATE"):
-            decision = self.proxy.on_request(request.headers, request.method)
+            decision = self.proxy.on_request(request.timer_headers(), request.method)
             if isinstance(decision, st.Reject):
                 response = request.response(decision.status, decision.reason, token(4))
                 response.headers += decision.headers

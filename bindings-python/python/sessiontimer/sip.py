@@ -11,6 +11,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+import sessiontimer as st
+
 COMPACT = {
     "i": "call-id",
     "m": "contact",
@@ -75,6 +77,14 @@ class Message:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: str = ""
     local: bool = False
+    parsed: st.TimerHeaders | None = field(default=None, repr=False, compare=False)
+
+    def timer_headers(self) -> st.TimerHeaders:
+        """The session-timer headers, parsed once (by the library) for every
+        decision on this message: read them before editing its headers."""
+        if self.parsed is None:
+            self.parsed = st.TimerHeaders(self.headers)
+        return self.parsed
 
     @classmethod
     def parse(cls, data: bytes) -> Message:

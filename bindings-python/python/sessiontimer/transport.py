@@ -157,7 +157,7 @@ class Party(asyncio.DatagramProtocol):
         try:
             if problem is None:
                 if request.method in ("INVITE", "UPDATE"):
-                    st.TimerHeaders(request.headers)  # a parse error (400) comes first
+                    request.timer_headers()  # a parse error (400) comes first
                 self.on_request(request, source)
                 return
         except st.MalformedHeaderError as error:

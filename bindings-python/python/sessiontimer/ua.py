@@ -286,7 +286,7 @@ class Agent(Party):
 
     def answer_invite(self, request: Message, source: Address) -> None:
         """A new call: the library decides 2xx or 422/420/421 (section 9)."""
-        decision = self.uas.decide(request.headers, "INVITE")
+        decision = self.uas.decide(request.timer_headers(), "INVITE")
         tag = token(4)
         if isinstance(decision, st.Reject):
             response = request.response(decision.status, decision.reason, tag)
@@ -333,7 +333,7 @@ class Agent(Party):
         response.headers += [("Contact", self.contact()), ("Allow", ALLOW), *decision.headers]
         response.headers.append(("Content-Type", "application/sdp"))
         response.body = self.offer_sdp(dialog)
-        session = self.uas.establish(request.headers, decision.timer, self.clock.now_ms())
+        session = self.uas.establish(request.timer_headers(), decision.timer, self.clock.now_ms())
         self.engine.establish(dialog.key, session)
         self.rearm()
         self.answer(request, source, response)
@@ -343,7 +343,7 @@ class Agent(Party):
     def answer_refresh(self, dialog: Dialog, request: Message, source: Address) -> None:
         """A re-INVITE or UPDATE on the dialog: answered as the engine decides;
         a 2xx restarts the timer (sections 9 and 10)."""
-        decision = self.engine.answer(dialog.key, request.headers, request.method)
+        decision = self.engine.answer(dialog.key, request.timer_headers(), request.method)
         self.respond_refresh(dialog, request, source, decision)
 
     def respond_refresh(

@@ -422,10 +422,7 @@ impl Engine {
     /// # Errors
     /// As [`Engine::establish`]; [`Error::IntervalBelowMinimum`] below 90 s.
     pub fn establish_proxy(&mut self, key: u64, interval: u32, now_ms: u64) -> Result<()> {
-        crate::session::check_interval(Some(Negotiated {
-            interval,
-            refresher: crate::Side::Remote,
-        }))?;
+        crate::session::check_seconds(interval)?;
         let i = self.allocate(key)?;
         let slot = &mut self.slots[i as usize];
         slot.refreshed_at = now_ms;

@@ -304,19 +304,14 @@ impl TimerHeaders {
         Ok(())
     }
 
-    /// Reads one header row given as bytes: a name that is not UTF-8 is no
-    /// header this crate reads and is skipped; a session-timer value that is
-    /// not UTF-8 is malformed (400, [`HeaderProblem::NotUtf8`]).
+    /// [`TimerHeaders::read`] of a value given as bytes: one that is not
+    /// UTF-8 is malformed (400, [`HeaderProblem::NotUtf8`]). A row whose name
+    /// is not UTF-8 is no header this crate reads ([`HeaderName::classify`]
+    /// of its text finds none), so its value need not be read at all.
     ///
     /// # Errors
     /// As [`TimerHeaders::read`].
-    pub fn read_bytes(&mut self, name: &[u8], value: &[u8]) -> crate::Result<()> {
-        let Some(header) = std::str::from_utf8(name)
-            .ok()
-            .and_then(HeaderName::classify)
-        else {
-            return Ok(());
-        };
+    pub fn read_bytes(&mut self, header: HeaderName, value: &[u8]) -> crate::Result<()> {
         match std::str::from_utf8(value) {
             Ok(value) => self.read(header, value),
             Err(_) => Err(Error::malformed(header, HeaderProblem::NotUtf8)),

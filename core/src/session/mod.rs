@@ -99,12 +99,15 @@ pub struct Session {
 
 /// Refuses a host-given timer below RFC 4028's floor of 90 s.
 pub(crate) fn check_interval(timer: Option<Negotiated>) -> crate::Result<()> {
-    match timer {
-        Some(t) if t.interval < RFC_MIN_SE => Err(crate::Error::IntervalBelowMinimum {
-            interval: t.interval,
-        }),
-        _ => Ok(()),
+    timer.map_or(Ok(()), |t| check_seconds(t.interval))
+}
+
+/// Refuses a host-given interval, in seconds, below RFC 4028's floor of 90 s.
+pub(crate) fn check_seconds(interval: u32) -> crate::Result<()> {
+    if interval < RFC_MIN_SE {
+        return Err(crate::Error::IntervalBelowMinimum { interval });
     }
+    Ok(())
 }
 
 /// A session flattened for compact storage: refreshed-at, interval (0: no
