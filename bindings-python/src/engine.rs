@@ -6,6 +6,7 @@ use pyo3::exceptions::{PyBaseException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use sessiontimer::{ActionKind as CoreKind, EngineConfig, Refreshed, Teardown as CoreTeardown};
+use sessiontimer_python_guard::guarded;
 
 use crate::enums::{Method, Named};
 use crate::errors::{exception, OrRaise};
@@ -78,6 +79,7 @@ pub struct Action {
     teardown: Option<CoreTeardown>,
 }
 
+#[guarded]
 #[pymethods]
 impl Action {
     /// The refresh's method (`Method.UPDATE` or `Method.INVITE`; `str()` of
@@ -183,6 +185,7 @@ impl Engine {
     }
 }
 
+#[guarded]
 #[pymethods]
 impl Engine {
     /// An empty engine. `policy`: the policy of every session (RFC defaults
@@ -505,8 +508,8 @@ impl Engine {
         self.0.with(py, |e| e.restore_session(data)).or_raise()
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!("Engine(sessions={})", self.__len__(py))
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Engine(sessions={})", self.__len__(py)?))
     }
 
     fn __reduce__<'py>(
@@ -514,7 +517,7 @@ impl Engine {
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let rebuild = py.import("sessiontimer._pickle")?.getattr("engine")?;
-        let args = (self.settings(py)?, self.snapshot(py)).into_pyobject(py)?;
+        let args = (self.settings(py)?, self.snapshot(py)?).into_pyobject(py)?;
         Ok((rebuild, args))
     }
 }

@@ -1,21 +1,26 @@
-//! The core's enums as Python enums. Each member also has a text form (its
-//! lowercase name, or the SIP method), which settings accept in place of the
-//! member: `Policy(mode="required")`.
+//! The core's enums as Python enums: each a real `enum.Enum` (a subclass of
+//! `sessiontimer._enums.NamedEnum`) made at import from the member lists
+//! below, so `list(Mode)` works and the members cannot drift from the core's
+//! (the conversions to and from the core's enums are exhaustive matches).
+//! Each member is also its text name (its lowercase name, or the SIP method),
+//! which settings accept in its place: `Policy(mode="required")`.
 
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyType};
+use sessiontimer_python_guard::guarded;
 
 /// Defines a Python enum mirroring a core enum: a [`py_enum!`] with
 /// conversions both ways.
 macro_rules! mirror_enum {
     (
-        $(#[$doc:meta])*
+        $(#[doc = $doc:literal])*
         $name:ident => $core:ty $([$flag:ident])? {
             $($variant:ident = $py:literal, $text:literal => $core_variant:path),+ $(,)?
         }
     ) => {
         py_enum! {
-            $(#[$doc])*
+            $(#[doc = $doc])*
             $name $([$flag])? { $($variant = $py, $text),+ }
         }
 
@@ -37,93 +42,114 @@ macro_rules! mirror_enum {
     };
 }
 
-/// Defines a Python enum with text names, `__str__` and pickling.
+/// Defines a Rust enum shown to Python as a `NamedEnum` subclass, with
+/// conversions to and from its Python members.
 macro_rules! py_enum {
     (
-        $(#[$doc:meta])*
+        $(#[doc = $doc:literal])*
         $name:ident $([$flag:ident])? { $($variant:ident = $py:literal, $text:literal),+ $(,)? }
     ) => {
-        $(#[$doc])*
-        #[pyclass(eq, frozen, hash, from_py_object, module = "sessiontimer")]
+        $(#[doc = $doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $name {
             $(
                 #[doc = concat!("`", $text, "`")]
-                #[pyo3(name = $py)]
                 $variant,
             )+
         }
 
-        impl Named for $name {
+        impl $crate::enums::Named for $name {
             const TYPE: &'static str = stringify!($name);
-            const ALL: &'static [(&'static str, Self)] = &[$(($text, $name::$variant)),+];
+            const DOC: &'static str = concat!($($doc, "\n"),*);
+            const ALL: &'static [(&'static str, &'static str, Self)] =
+                &[$(($py, $text, $name::$variant)),+];
             $(const CASE_SENSITIVE: bool = { let _ = stringify!($flag); true };)?
-        }
 
-        #[pymethods]
-        impl $name {
-            fn __str__(&self) -> &'static str {
-                self.text()
-            }
-
-            fn __repr__(&self) -> String {
-                format!("{}.{}", stringify!($name), self.member())
-            }
-
-            fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, pyo3::types::PyTuple>)> {
-                let getattr = py.import("builtins")?.getattr("getattr")?;
-                let class = py.get_type::<$name>();
-                let name = pyo3::types::PyString::new(py, self.member());
-                Ok((getattr, pyo3::types::PyTuple::new(py, [class.into_any(), name.into_any()])?))
-            }
-
-            /// The member for a text name: any case, except a method's, which
-            /// is case-sensitive as in the core (RFC 3261 section 7.1).
-            #[staticmethod]
-            fn from_str(text: &str) -> PyResult<Self> {
-                Self::parse(text)
+            fn class_cell() -> &'static pyo3::sync::PyOnceLock<$crate::enums::EnumClass> {
+                static CLASS: pyo3::sync::PyOnceLock<$crate::enums::EnumClass> =
+                    pyo3::sync::PyOnceLock::new();
+                &CLASS
             }
         }
 
-        impl $name {
-            fn member(self) -> &'static str {
-                match self {
-                    $($name::$variant => $py,)+
-                }
+        impl<'py> pyo3::IntoPyObject<'py> for $name {
+            type Target = pyo3::PyAny;
+            type Output = pyo3::Bound<'py, pyo3::PyAny>;
+            type Error = pyo3::PyErr;
+
+            fn into_pyobject(self, py: pyo3::Python<'py>) -> pyo3::PyResult<Self::Output> {
+                $crate::enums::Named::member(self, py)
+            }
+        }
+
+        impl<'py> pyo3::IntoPyObject<'py> for &$name {
+            type Target = pyo3::PyAny;
+            type Output = pyo3::Bound<'py, pyo3::PyAny>;
+            type Error = pyo3::PyErr;
+
+            fn into_pyobject(self, py: pyo3::Python<'py>) -> pyo3::PyResult<Self::Output> {
+                $crate::enums::Named::member(*self, py)
+            }
+        }
+
+        impl<'a, 'py> pyo3::FromPyObject<'a, 'py> for $name {
+            type Error = pyo3::PyErr;
+
+            fn extract(obj: pyo3::Borrowed<'a, 'py, pyo3::PyAny>) -> pyo3::PyResult<Self> {
+                $crate::enums::Named::extract_lenient(&obj)
             }
         }
     };
 }
 
-/// Text names of a mirrored enum.
-pub trait Named: Copy + 'static + for<'a, 'py> FromPyObject<'a, 'py> {
+/// A Python enum class and its members, in [`Named::ALL`]'s order.
+pub struct EnumClass {
+    class: Py<PyType>,
+    members: Vec<Py<PyAny>>,
+}
+
+/// A Rust enum shown to Python as a `NamedEnum`.
+pub trait Named: Copy + PartialEq + 'static {
     /// The Python class name.
     const TYPE: &'static str;
-    /// Every member with its text name.
-    const ALL: &'static [(&'static str, Self)];
-
+    /// The class's docstring.
+    const DOC: &'static str;
+    /// Every member: its Python name, its text name (the member's value).
+    const ALL: &'static [(&'static str, &'static str, Self)];
     /// Whether text names match in their exact case only (a SIP method).
     const CASE_SENSITIVE: bool = false;
 
+    /// Where the Python class is kept once made.
+    fn class_cell() -> &'static PyOnceLock<EnumClass>;
+
+    /// The Python class, made on first use.
+    fn class(py: Python<'_>) -> PyResult<&EnumClass> {
+        Self::class_cell().get_or_try_init(py, || make_class::<Self>(py))
+    }
+
+    /// The Python member of `self`.
+    fn member(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        let index = Self::ALL.iter().position(|(_, _, m)| *m == self);
+        let class = Self::class(py)?;
+        Ok(class.members[index.unwrap_or(0)].bind(py).clone())
+    }
+
     /// The member's text name.
-    fn text(self) -> &'static str
-    where
-        Self: PartialEq,
-    {
+    fn text(self) -> &'static str {
         Self::ALL
             .iter()
-            .find(|(_, m)| *m == self)
-            .map_or("", |(t, _)| t)
+            .find(|(_, _, m)| *m == self)
+            .map_or("", |(_, t, _)| t)
     }
 
     /// The member named `text` (in any case unless `CASE_SENSITIVE`), or `ValueError`.
     fn parse(text: &str) -> PyResult<Self> {
         Self::ALL
             .iter()
-            .find(|(t, _)| *t == text || (!Self::CASE_SENSITIVE && t.eq_ignore_ascii_case(text)))
-            .map(|(_, m)| *m)
+            .find(|(_, t, _)| *t == text || (!Self::CASE_SENSITIVE && t.eq_ignore_ascii_case(text)))
+            .map(|(_, _, m)| *m)
             .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|(t, _)| *t).collect();
+                let names: Vec<&str> = Self::ALL.iter().map(|(_, t, _)| *t).collect();
                 pyo3::exceptions::PyValueError::new_err(format!(
                     "{text:?} is not a {}; expected one of {}",
                     Self::TYPE,
@@ -132,13 +158,44 @@ pub trait Named: Copy + 'static + for<'a, 'py> FromPyObject<'a, 'py> {
             })
     }
 
-    /// A member given as itself or as its text name.
+    /// A member given as itself or as its text name (a member is a `str`).
     fn extract_lenient(value: &Bound<'_, PyAny>) -> PyResult<Self> {
         match value.cast::<PyString>() {
             Ok(text) => Self::parse(&text.to_cow()?),
-            Err(_) => value.extract::<Self>().map_err(Into::into),
+            Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "expected a {} or its name, got {}",
+                Self::TYPE,
+                value.get_type().name()?
+            ))),
         }
     }
+}
+
+/// Makes `T`'s class: `NamedEnum(TYPE, [(name, text), ...])` in the
+/// `sessiontimer` module, with `T`'s docstring.
+fn make_class<T: Named>(py: Python<'_>) -> PyResult<EnumClass> {
+    let base = py.import("sessiontimer._enums")?.getattr("NamedEnum")?;
+    let names: Vec<(&str, &str)> = T::ALL.iter().map(|(n, t, _)| (*n, *t)).collect();
+    let options = PyDict::new(py);
+    options.set_item("module", "sessiontimer")?;
+    options.set_item("qualname", T::TYPE)?;
+    let class = base.call((T::TYPE, names), Some(&options))?;
+    let doc: Vec<&str> = T::DOC.lines().map(str::trim).collect();
+    class.setattr("__doc__", doc.join("\n").trim())?;
+    let members = T::ALL
+        .iter()
+        .map(|(name, _, _)| class.getattr(*name).map(Bound::unbind))
+        .collect::<PyResult<_>>()?;
+    Ok(EnumClass {
+        class: class.cast_into::<PyType>()?.unbind(),
+        members,
+    })
+}
+
+/// Adds `T`'s class to `module`.
+pub fn add_class<T: Named>(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    let class = T::class(module.py())?.class.bind(module.py());
+    module.add(T::TYPE, class)
 }
 
 mirror_enum! {
@@ -221,3 +278,40 @@ pub fn method_arg(value: &Bound<'_, PyAny>) -> PyResult<sessiontimer::Method> {
         Err(_) => Ok(value.extract::<Method>()?.into()),
     }
 }
+
+/// The module's every enum, for [`add_all`] and [`_member`].
+macro_rules! every_enum {
+    ($($t:ty),+ $(,)?) => {
+        /// Adds every enum class to the native module.
+        pub fn add_all(module: &Bound<'_, PyModule>) -> PyResult<()> {
+            $(add_class::<$t>(module)?;)+
+            Ok(())
+        }
+
+        /// The member of the enum `type_name` named `text`. `NamedEnum`'s
+        /// lookup calls it, so the rule for names lives here only.
+        #[guarded]
+        #[pyfunction]
+        pub fn _member<'py>(py: Python<'py>, type_name: &str, text: &str) -> PyResult<Bound<'py, PyAny>> {
+            $(
+                if type_name == <$t as Named>::TYPE {
+                    return <$t as Named>::parse(text)?.member(py);
+                }
+            )+
+            Err(pyo3::exceptions::PyValueError::new_err(format!("{type_name:?} is not an enum of sessiontimer")))
+        }
+    };
+}
+
+every_enum!(
+    Mode,
+    RefresherPreference,
+    RefreshMethod,
+    ByeMargin,
+    Side,
+    Method,
+    Leg,
+    RefreshKind,
+    crate::engine::ActionKind,
+    crate::engine::Teardown,
+);

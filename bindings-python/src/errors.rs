@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyModule;
 use sessiontimer::{Error, ErrorKind};
+use sessiontimer_python_guard::guarded;
 
 /// The exception class of each kind of core error: one class per kind, no
 /// fallback, so a new kind does not build until it has its class.
@@ -30,6 +31,7 @@ pub fn class_name(kind: ErrorKind) -> &'static str {
 
 /// The class name of every kind of core error, in `ErrorKind::ALL`'s order:
 /// the test that guards the mirror compares it with the package's classes.
+#[guarded]
 #[pyfunction]
 pub fn _error_classes() -> Vec<&'static str> {
     ErrorKind::ALL.into_iter().map(class_name).collect()

@@ -8,6 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
 use sessiontimer::MessageSummary;
+use sessiontimer_python_guard::guarded;
 
 use crate::enums::Method;
 use crate::errors::OrRaise;
@@ -23,6 +24,7 @@ pub struct TimerHeaders {
     pub(crate) status: Option<u16>,
 }
 
+#[guarded]
 #[pymethods]
 impl TimerHeaders {
     /// Parses headers given in any accepted form.
@@ -231,4 +233,34 @@ pub fn method_of(
         Some(method) => crate::enums::method_arg(method),
         None => Ok(headers.method.unwrap_or(sessiontimer::Method::Invite)),
     }
+}
+
+/// What [`split_message`] returns.
+type SplitMessage = (String, Vec<(String, String)>, String, Option<&'static str>);
+
+/// A raw SIP message split by its framing (RFC 3261 section 7): `(start
+/// line, [(name, value), ...], body, problem)`, the start line as written,
+/// `problem` the first rule of the header section a line broke (that line
+/// skipped) or `None`. The core's one reader of a header section (folding,
+/// names, size limit); bytes that are not UTF-8 read as U+FFFD. Raises
+/// `MalformedMessageError` for a header section over the size limit.
+#[guarded]
+#[pyfunction]
+pub fn split_message(raw: &Bound<'_, PyAny>) -> PyResult<SplitMessage> {
+    let text = match raw.cast::<PyBytes>() {
+        Ok(bytes) => String::from_utf8_lossy(bytes.as_bytes()).into_owned(),
+        Err(_) => raw.cast::<PyString>()?.to_cow()?.into_owned(),
+    };
+    let split = sessiontimer::RawMessage::split(&text).or_raise()?;
+    let headers = split
+        .headers
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.into_owned()))
+        .collect();
+    Ok((
+        split.start.to_owned(),
+        headers,
+        split.body.to_owned(),
+        split.problem,
+    ))
 }

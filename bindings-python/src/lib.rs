@@ -7,6 +7,7 @@
 mod enums;
 mod engine;
 mod errors;
+mod guard;
 mod headers;
 mod outcomes;
 mod policy;
@@ -17,6 +18,7 @@ mod shared;
 mod untracked;
 
 use pyo3::prelude::*;
+use sessiontimer_python_guard::guarded;
 
 /// The native module, `sessiontimer._native`; import `sessiontimer` instead.
 #[pymodule]
@@ -24,15 +26,15 @@ mod _native {
     use super::*;
 
     #[pymodule_export]
-    use engine::{Action, ActionKind, Engine, Teardown};
+    use engine::{Action, Engine};
     #[pymodule_export]
-    use enums::{
-        ByeMargin, Leg, Method, Mode, RefreshKind, RefreshMethod, RefresherPreference, Side,
-    };
+    use enums::_member;
     #[pymodule_export]
     use errors::_error_classes;
     #[pymodule_export]
-    use headers::TimerHeaders;
+    use guard::_check_panic_boundary;
+    #[pymodule_export]
+    use headers::{split_message, TimerHeaders};
     #[pymodule_export]
     use outcomes::{Accept, Negotiated, NotARefresh, RefreshRequest, Reject};
     #[pymodule_export]
@@ -49,9 +51,16 @@ mod _native {
     const PRESETS: [&str; 5] = preset_names();
 
     /// The reason phrase of a status code.
+    #[guarded]
     #[pyfunction]
     fn reason_phrase(status: u16) -> &'static str {
         sessiontimer::reason_phrase(status)
+    }
+
+    /// Adds the enum classes, made from the core's member lists.
+    #[pymodule_init]
+    fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
+        enums::add_all(module)
     }
 
     /// The package version.

@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use sessiontimer::{HeaderEdits, UasDecision};
+use sessiontimer_python_guard::guarded;
 
 use crate::enums::{Method, Named, Side};
 use crate::rows::{self, OutRows, Rows};
@@ -20,6 +21,7 @@ pub struct Negotiated {
     pub refresher: Side,
 }
 
+#[guarded]
 #[pymethods]
 impl Negotiated {
     #[new]
@@ -31,11 +33,7 @@ impl Negotiated {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "Negotiated(interval={}, refresher=Side.{})",
-            self.interval,
-            self.refresher.text().to_uppercase()
-        )
+        self.describe()
     }
 
     fn __reduce__<'py>(
@@ -44,6 +42,17 @@ impl Negotiated {
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let args = (self.interval, self.refresher).into_pyobject(py)?;
         Ok((py.get_type::<Negotiated>().into_any(), args))
+    }
+}
+
+impl Negotiated {
+    /// The `repr`: `Negotiated(interval=1800, refresher=Side.REMOTE)`.
+    fn describe(&self) -> String {
+        format!(
+            "Negotiated(interval={}, refresher=Side.{})",
+            self.interval,
+            self.refresher.text().to_uppercase()
+        )
     }
 }
 
@@ -67,7 +76,7 @@ impl From<Negotiated> for sessiontimer::Negotiated {
 
 /// The Python `repr` of an optional timer.
 pub fn repr_timer(timer: Option<Negotiated>) -> String {
-    timer.map_or_else(|| "None".to_owned(), |t| t.__repr__())
+    timer.map_or_else(|| "None".to_owned(), |t| t.describe())
 }
 
 /// The Python `repr` of an optional number.
@@ -95,6 +104,7 @@ pub struct Accept {
     pub timer: Option<Negotiated>,
 }
 
+#[guarded]
 #[pymethods]
 impl Accept {
     #[new]
@@ -137,6 +147,7 @@ pub struct Reject {
     headers: OutRows,
 }
 
+#[guarded]
 #[pymethods]
 impl Reject {
     #[new]
@@ -173,6 +184,7 @@ impl Reject {
 #[derive(Clone, PartialEq)]
 pub struct NotARefresh {}
 
+#[guarded]
 #[pymethods]
 impl NotARefresh {
     #[new]
@@ -223,6 +235,7 @@ pub struct RefreshRequest {
     pub(crate) inner: sessiontimer::RefreshRequest,
 }
 
+#[guarded]
 #[pymethods]
 impl RefreshRequest {
     /// Session-timer headers of the request.

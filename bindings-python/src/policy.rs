@@ -3,6 +3,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
+use sessiontimer_python_guard::guarded;
 
 use crate::enums::{ByeMargin, Mode, Named, RefreshMethod, RefresherPreference};
 use crate::errors::OrRaise;
@@ -43,6 +44,7 @@ fn with_overrides(
     policy.validated().map(Policy).or_raise()
 }
 
+#[guarded]
 #[pymethods]
 impl Policy {
     /// The RFC's defaults, with any setting given as a keyword argument.
@@ -144,17 +146,17 @@ impl Policy {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let p = &self.0;
         let d = PyDict::new(py);
-        d.set_item("mode", self.mode())?;
+        d.set_item("mode", self.mode()?)?;
         d.set_item("session_expires", p.session_expires)?;
         d.set_item("min_se", p.min_se)?;
         d.set_item("max_session_expires", p.max_session_expires)?;
-        d.set_item("refresher", self.refresher())?;
-        d.set_item("refresh_method", self.refresh_method())?;
+        d.set_item("refresher", self.refresher()?)?;
+        d.set_item("refresh_method", self.refresh_method()?)?;
         d.set_item("max_422_retries", p.max_422_retries)?;
         d.set_item("raise_unsupported_interval", p.raise_unsupported_interval)?;
         d.set_item("insert_on_outbound_leg", p.insert_on_outbound_leg)?;
         d.set_item("consume_refreshes", p.consume_refreshes)?;
-        d.set_item("bye_margin", self.bye_margin())?;
+        d.set_item("bye_margin", self.bye_margin()?)?;
         Ok(d)
     }
 

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
+use sessiontimer_python_guard::guarded;
 
 use crate::enums::{method_arg, Leg, Named, RefreshKind};
 use crate::errors::OrRaise;
@@ -27,6 +28,7 @@ impl Uac {
     }
 }
 
+#[guarded]
 #[pymethods]
 impl Uac {
     /// A UAC with `policy` (RFC defaults when `None`); `offer` overrides the
@@ -118,6 +120,7 @@ impl Uac {
 #[pyclass(frozen, module = "sessiontimer")]
 pub struct Uas(pub(crate) sessiontimer::Uas);
 
+#[guarded]
 #[pymethods]
 impl Uas {
     /// A UAS with `policy` (RFC defaults when `None`).
@@ -179,6 +182,7 @@ impl Uas {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProxyTransaction(sessiontimer::ProxyTransaction);
 
+#[guarded]
 #[pymethods]
 impl ProxyTransaction {
     #[new]
@@ -246,6 +250,7 @@ fn edited(edits: &sessiontimer::HeaderEdits, mut rows: Rows) -> Rows {
     rows
 }
 
+#[guarded]
 #[pymethods]
 impl Forward {
     /// Session-timer headers to set on the forwarded request.
@@ -259,12 +264,12 @@ impl Forward {
         edited(&self.edits, rows)
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!(
             "Forward(headers={}, transaction={})",
             describe_edits(&self.edits),
-            self.transaction.__repr__()
-        )
+            self.transaction.__repr__()?
+        ))
     }
 }
 
@@ -278,6 +283,7 @@ pub struct ProxyResponse {
     edits: sessiontimer::HeaderEdits,
 }
 
+#[guarded]
 #[pymethods]
 impl ProxyResponse {
     /// Session-timer headers to set on the forwarded 2xx.
@@ -314,6 +320,7 @@ impl ProxyResponse {
 #[pyclass(frozen, module = "sessiontimer")]
 pub struct Proxy(sessiontimer::Proxy);
 
+#[guarded]
 #[pymethods]
 impl Proxy {
     /// A proxy with `policy` (RFC defaults when `None`).
@@ -377,6 +384,7 @@ impl Proxy {
 #[pyclass(frozen, module = "sessiontimer")]
 pub struct B2bua(pub(crate) sessiontimer::B2bua);
 
+#[guarded]
 #[pymethods]
 impl B2bua {
     /// A B2BUA with a policy per leg (RFC defaults when `None`).
@@ -479,6 +487,7 @@ pub(crate) fn in_dialog_action(
 
 /// Whether a re-INVITE or UPDATE with SDP `body` only refreshes the session,
 /// given the SDP in force on that leg (`o=` lines compared).
+#[guarded]
 #[pyfunction]
 #[pyo3(signature = (method, body=None, in_force=None))]
 pub fn classify_refresh(

@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
+use sessiontimer_python_guard::guarded;
 
 use crate::enums::{ByeMargin, Named};
 use crate::errors::OrRaise;
@@ -52,6 +53,7 @@ pub struct RefreshOutcome {
     pub status: Option<u16>,
 }
 
+#[guarded]
 #[pymethods]
 impl RefreshOutcome {
     fn __repr__(&self) -> String {
@@ -83,6 +85,7 @@ impl From<sessiontimer::RefreshOutcome> for RefreshOutcome {
     }
 }
 
+#[guarded]
 #[pymethods]
 impl Session {
     /// A dialog with no timer yet. `require_timer`: our initial request carried
@@ -244,6 +247,6 @@ impl Session {
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let rebuild = py.import("sessiontimer._pickle")?.getattr("session")?;
-        Ok((rebuild, PyTuple::new(py, [self.to_bytes(py)])?))
+        Ok((rebuild, PyTuple::new(py, [self.to_bytes(py)?])?))
     }
 }

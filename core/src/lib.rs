@@ -83,7 +83,7 @@ pub use b2bua::{B2bua, InDialogAction, Leg};
 pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Refreshed, Teardown};
 pub use error::{Error, ErrorKind, HeaderProblem, PolicyProblem, Result};
 pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
-pub use message::{MessageSummary, SipMessage, StartLine};
+pub use message::{MessageSummary, RawMessage, SipMessage, StartLine};
 pub use outcome::{Negotiated, Role, Side};
 pub use policy::{ByeMargin, Mode, Policy, RefreshMethod, RefresherPreference, PRESETS};
 pub use proxy::{Proxy, ProxyRequestDecision, ProxyResponseDecision, ProxyTransaction};

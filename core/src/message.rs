@@ -42,13 +42,35 @@ pub struct SipMessage<'a> {
     pub body: &'a str,
 }
 
-impl<'a> SipMessage<'a> {
-    /// Splits `raw`.
+/// A message split by its framing only: the start line as written, the header
+/// section's pairs and the body. The one reader of a header section (RFC 3261
+/// section 7.3) for every host: [`SipMessage::parse`] builds on it, and the
+/// Python agent uses it through the binding, checking the start line itself
+/// (so that it can answer a bad request with 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMessage<'a> {
+    /// The first line, trimmed, not interpreted.
+    pub start: &'a str,
+    /// Header `(name, value)` pairs in order, names as written, values trimmed;
+    /// a folded value's lines are joined with one space.
+    pub headers: Vec<(&'a str, Cow<'a, str>)>,
+    /// Everything after the blank line.
+    pub body: &'a str,
+    /// The first rule of the header section a line broke (that line is
+    /// skipped): a continuation line before any header, a line without a
+    /// colon, a header name that is not a token (RFC 3261 section 25.1). A
+    /// host answers such a request 400 with it, addressed by the lines read.
+    pub problem: Option<&'static str>,
+}
+
+impl<'a> RawMessage<'a> {
+    /// Splits `raw` at its line ends (CRLF or bare LF) and the blank line.
     ///
     /// # Errors
-    /// [`Error::MalformedMessage`] for a bad start line, a header line without
-    /// a colon, or a header section over [`MAX_HEADER_SECTION_LEN`] bytes.
-    pub fn parse(raw: &'a str) -> Result<Self> {
+    /// [`Error::MalformedMessage`] for a header section over
+    /// [`MAX_HEADER_SECTION_LEN`] bytes. A line that breaks a rule is skipped
+    /// and named in [`RawMessage::problem`].
+    pub fn split(raw: &'a str) -> Result<Self> {
         let (head, body) = match raw.find("\r\n\r\n") {
             Some(i) => (&raw[..i], &raw[i + 4..]),
             None => match raw.find("\n\n") {
@@ -62,33 +84,79 @@ impl<'a> SipMessage<'a> {
             ));
         }
         let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-        let start = start_line(lines.next().unwrap_or(""))?;
+        let start = lines.next().unwrap_or("").trim();
         let mut headers: Vec<(&'a str, Cow<'a, str>)> = Vec::new();
+        let mut problem = None;
         for line in lines {
-            if line.starts_with([' ', '\t']) {
-                let (_, value) = headers.last_mut().ok_or(Error::MalformedMessage(
-                    "continuation line before any header",
-                ))?;
-                // Appended in place: a value folded over many lines costs linear time.
-                let more = line.trim();
-                if !more.is_empty() {
-                    let value = value.to_mut();
-                    if !value.is_empty() {
-                        value.push(' ');
-                    }
-                    value.push_str(more);
-                }
-                continue;
+            if let Err(broken) = read_line(&mut headers, line) {
+                problem = problem.or(Some(broken));
             }
-            let (name, value) = line
-                .split_once(':')
-                .ok_or(Error::MalformedMessage("header line without a colon"))?;
-            headers.push((name.trim(), Cow::Borrowed(value.trim())));
         }
-        Ok(SipMessage {
+        Ok(RawMessage {
             start,
             headers,
             body,
+            problem,
+        })
+    }
+}
+
+/// Reads one header line into `headers`, or names the rule it breaks.
+fn read_line<'a>(
+    headers: &mut Vec<(&'a str, Cow<'a, str>)>,
+    line: &'a str,
+) -> std::result::Result<(), &'static str> {
+    if line.starts_with([' ', '\t']) {
+        let (_, value) = headers
+            .last_mut()
+            .ok_or("continuation line before any header")?;
+        fold(value, line.trim());
+        return Ok(());
+    }
+    let (name, value) = line.split_once(':').ok_or("header line without a colon")?;
+    let name = name.trim();
+    if !is_token(name) {
+        return Err("header name is not a token");
+    }
+    headers.push((name, Cow::Borrowed(value.trim())));
+    Ok(())
+}
+
+/// Appends a continuation line's text to a value, in place: a value folded
+/// over many lines costs linear time.
+fn fold(value: &mut Cow<'_, str>, more: &str) {
+    if !more.is_empty() {
+        let value = value.to_mut();
+        if !value.is_empty() {
+            value.push(' ');
+        }
+        value.push_str(more);
+    }
+}
+
+/// Whether `name` is an RFC 3261 token (section 25.1), as a header name must be.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+}
+
+impl<'a> SipMessage<'a> {
+    /// Splits `raw`: [`RawMessage::split`], then the start line read.
+    ///
+    /// # Errors
+    /// [`Error::MalformedMessage`] for a bad start line, a header section
+    /// over [`MAX_HEADER_SECTION_LEN`] bytes, or a [`RawMessage::problem`].
+    pub fn parse(raw: &'a str) -> Result<Self> {
+        let raw = RawMessage::split(raw)?;
+        if let Some(problem) = raw.problem {
+            return Err(Error::MalformedMessage(problem));
+        }
+        Ok(SipMessage {
+            start: start_line(raw.start)?,
+            headers: raw.headers,
+            body: raw.body,
         })
     }
 
@@ -227,6 +295,29 @@ mod tests {
         ] {
             let err = MessageSummary::read(bad).unwrap_err();
             assert_eq!(err.status_code(), Some(400), "{err}");
+        }
+    }
+
+    /// RFC 3261 section 7.3: the header section's rules apply whatever the
+    /// start line says; the start line is left to the caller.
+    #[test]
+    fn rfc3261_7_3_the_raw_split_reads_the_header_section_only() {
+        let raw = RawMessage::split("  GARBAGE line \r\nVia: a\r\n\tb\r\n\r\nbody").unwrap();
+        assert_eq!(raw.start, "GARBAGE line");
+        assert_eq!(raw.headers, vec![("Via", Cow::Borrowed("a b"))]);
+        assert_eq!(raw.body, "body");
+        assert_eq!(raw.problem, None);
+        for bad in [
+            "INVITE sip:x SIP/2.0\r\nVia: a\r\nBad Name: 1\r\nCSeq: 1 INVITE\r\n",
+            "INVITE sip:x SIP/2.0\r\nVia: a\r\n: empty name\r\nCSeq: 1 INVITE\r\n",
+            "INVITE sip:x SIP/2.0\r\nVia: a\r\nVi\x00a: 1\r\nCSeq: 1 INVITE\r\n",
+        ] {
+            let raw = RawMessage::split(bad).unwrap();
+            assert_eq!(raw.problem, Some("header name is not a token"), "{bad:?}");
+            // The lines that keep the rules are read, so a host can answer 400.
+            assert_eq!(raw.headers.len(), 2);
+            let err = SipMessage::parse(bad).unwrap_err();
+            assert_eq!(err.status_code(), Some(400));
         }
     }
 

@@ -103,6 +103,9 @@ async def callee() -> Agent:
         (request(start="INVITE SIP/2.0"), "bad request line"),
         (request(start="INV ITE sip:b SIP/2.0"), "bad request line"),
         (request("UPDATE", Session_Expires="1800;refresher="), "malformed Session-Expires"),
+        # The header section's rules, read by the library's splitter (RFC 3261 7.3).
+        (request(Subject="x\r\nNo colon here"), "header line without a colon"),
+        (request(Subject="x\r\nBad Name: 1"), "header name is not a token"),
     ],
 )
 def test_review_7_a_malformed_request_gets_400_with_the_problem(data: bytes, problem: str) -> None:

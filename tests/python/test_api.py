@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import enum
 import pickle
 
 import pytest
@@ -17,6 +18,19 @@ INVITE = (
     "Content-Length: 0\r\n\r\n"
 )
 
+ENUMS: list[type[enum.Enum]] = [
+    st.Mode,
+    st.RefresherPreference,
+    st.RefreshMethod,
+    st.ByeMargin,
+    st.Side,
+    st.Method,
+    st.Leg,
+    st.RefreshKind,
+    st.ActionKind,
+    st.Teardown,
+]
+
 
 def test_policy_defaults_are_the_rfc() -> None:
     policy = st.Policy()
@@ -28,6 +42,29 @@ def test_policy_defaults_are_the_rfc() -> None:
     assert policy.max_422_retries == 3
     assert policy == st.Policy(**policy.to_dict())
     assert "session_expires=1800" in repr(policy)
+
+
+def test_enums_are_real_python_enums_made_from_the_core_lists() -> None:
+    assert list(st.Mode) == [
+        st.Mode.OFF,
+        st.Mode.ACCEPT,
+        st.Mode.ORIGINATE,
+        st.Mode.REQUIRED,
+        st.Mode.ALWAYS,
+    ]
+    assert all(issubclass(e, enum.Enum) for e in ENUMS)
+    assert st.Mode("REQUIRED") is st.Mode.REQUIRED  # any case, as from_str
+    assert st.Method("INVITE") is st.Method.INVITE
+    with pytest.raises(ValueError, match="not a Method"):
+        st.Method("invite")  # RFC 3261 section 7.1: a method is case-sensitive
+    assert {m.name for m in st.Teardown} >= {"TOO_MANY_422", "NO_REFRESH_RECEIVED"}
+    for e in ENUMS:
+        assert e.__module__ == "sessiontimer" and e.__doc__
+        for member in e:
+            assert pickle.loads(pickle.dumps(member)) is member
+            assert e(str(member)) is member and isinstance(member, str)
+    with pytest.raises(TypeError, match="Mode or its name"):
+        st.Policy(mode=3)  # type: ignore[arg-type]
 
 
 def test_policy_takes_enums_or_their_names() -> None:

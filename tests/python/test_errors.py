@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -190,3 +191,27 @@ def test_the_three_unusable_422s_are_told_apart(
     uac = st.Uac(st.Policy(max_session_expires=3600))
     with pytest.raises(error):
         uac.on_422(rows)
+
+
+def test_a_panic_reaches_python_as_internal_error_never_panic_exception() -> None:
+    """A panic in the native module would be a bug; it must still reach a
+    host as an `Exception` it can catch (`InternalError`), not pyo3's
+    `PanicException`, a `BaseException` that `except Exception` misses."""
+    from sessiontimer import _native
+
+    with pytest.raises(st.InternalError, match="a bug, please report it") as caught:
+        _native._check_panic_boundary()
+    assert isinstance(caught.value, Exception) and isinstance(caught.value, st.SessionTimerError)
+
+
+def test_every_entry_point_of_the_native_module_is_inside_the_panic_boundary() -> None:
+    """Every `#[pymethods]` block and `#[pyfunction]` carries `#[guarded]`,
+    so the guard above covers each of them."""
+    sources = Path(__file__).parents[2] / "bindings-python" / "src"
+    unguarded = []
+    for path in sorted(sources.glob("*.rs")):
+        lines = [line.strip() for line in path.read_text().splitlines()]
+        for number, line in enumerate(lines):
+            if line in ("#[pymethods]", "#[pyfunction]") and lines[number - 1] != "#[guarded]":
+                unguarded.append(f"{path.name}:{number + 1}")
+    assert unguarded == []

@@ -15,6 +15,7 @@ from typing import Union
 from ._errors import (
     DuplicateSessionError,
     EngineFullError,
+    InternalError,
     InvalidIntervalError,
     InvalidPolicyError,
     MalformedHeaderError,
@@ -63,6 +64,7 @@ from ._native import (
     __version__,
     classify_refresh,
     reason_phrase,
+    split_message,
 )
 
 Rows = list[tuple[str, str]]
@@ -88,6 +90,7 @@ __all__ = [
     "EngineFullError",
     "Forward",
     "HeadersLike",
+    "InternalError",
     "InvalidIntervalError",
     "InvalidPolicyError",
     "Leg",
@@ -128,4 +131,5 @@ __all__ = [
     "__version__",
     "classify_refresh",
     "reason_phrase",
+    "split_message",
 ]

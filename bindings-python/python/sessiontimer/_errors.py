@@ -38,6 +38,12 @@ class InvalidIntervalError(SessionTimerError, ValueError):
     """
 
 
+class InternalError(SessionTimerError):
+    """A bug in sessiontimer: a panic caught at the boundary of the native
+    module (please report it). The object it happened on is left as it was
+    before the call or consistent; never pyo3's ``PanicException``."""
+
+
 class NegotiationError(SessionTimerError):
     """A negotiation cannot go on."""
 

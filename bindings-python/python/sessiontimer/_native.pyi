@@ -1,8 +1,9 @@
 """Type stubs of the native module. Import from ``sessiontimer``."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, TypeAlias, final, overload
+from typing import Any, TypeAlias, final, overload
 
+from ._enums import NamedEnum
 from ._errors import SessionTimerError
 
 _Rows: TypeAlias = list[tuple[str, str]]
@@ -39,9 +40,12 @@ __all__ = [
     "Uac",
     "Uas",
     "__version__",
+    "_check_panic_boundary",
     "_error_classes",
+    "_member",
     "classify_refresh",
     "reason_phrase",
+    "split_message",
 ]
 
 __version__: str
@@ -49,6 +53,25 @@ PRESETS: list[str]
 
 def reason_phrase(status: int) -> str:
     """The reason phrase of a status code."""
+
+def _member(type_name: str, text: str) -> NamedEnum:
+    """The member of the enum `type_name` named `text`. `NamedEnum`'s
+    lookup calls it, so the rule for names lives here only.
+    """
+
+def split_message(raw: bytes | str) -> tuple[str, list[tuple[str, str]], str, str | None]:
+    """A raw SIP message split by its framing (RFC 3261 section 7): `(start
+    line, [(name, value), ...], body, problem)`, the start line as written,
+    `problem` the first rule of the header section a line broke (that line
+    skipped) or `None`. The core's one reader of a header section (folding,
+    names, size limit); bytes that are not UTF-8 read as U+FFFD. Raises
+    `MalformedMessageError` for a header section over the size limit.
+    """
+
+def _check_panic_boundary() -> None:
+    """Panics inside the guard: `_native._check_panic_boundary()` raises
+    `InternalError`, which the test of the boundary expects.
+    """
 
 def _error_classes() -> list[str]:
     """The class name of every kind of core error, in `ErrorKind::ALL`'s order:
@@ -62,171 +85,80 @@ def classify_refresh(
     given the SDP in force on that leg (`o=` lines compared).
     """
 
-@final
-class Mode:
+class Mode(NamedEnum):
     """Whether and how much a party wants session timers."""
 
-    OFF: ClassVar[Mode]
-    ACCEPT: ClassVar[Mode]
-    ORIGINATE: ClassVar[Mode]
-    REQUIRED: ClassVar[Mode]
-    ALWAYS: ClassVar[Mode]
-    @staticmethod
-    def from_str(text: str) -> Mode:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
+    OFF = "off"
+    ACCEPT = "accept"
+    ORIGINATE = "originate"
+    REQUIRED = "required"
+    ALWAYS = "always"
 
-@final
-class RefresherPreference:
+class RefresherPreference(NamedEnum):
     """Who should refresh when the choice is ours."""
 
-    AUTO: ClassVar[RefresherPreference]
-    LOCAL: ClassVar[RefresherPreference]
-    REMOTE: ClassVar[RefresherPreference]
-    UAC: ClassVar[RefresherPreference]
-    UAS: ClassVar[RefresherPreference]
-    @staticmethod
-    def from_str(text: str) -> RefresherPreference:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
+    AUTO = "auto"
+    LOCAL = "local"
+    REMOTE = "remote"
+    UAC = "uac"
+    UAS = "uas"
 
-@final
-class RefreshMethod:
+class RefreshMethod(NamedEnum):
     """How refreshes are sent."""
 
-    AUTO: ClassVar[RefreshMethod]
-    REINVITE_ONLY: ClassVar[RefreshMethod]
-    @staticmethod
-    def from_str(text: str) -> RefreshMethod:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
+    AUTO = "auto"
+    REINVITE_ONLY = "reinvite_only"
 
-@final
-class ByeMargin:
+class ByeMargin(NamedEnum):
     """When the non-refresher sends BYE before expiry."""
 
-    RFC: ClassVar[ByeMargin]
-    ONE_TENTH: ClassVar[ByeMargin]
-    NONE: ClassVar[ByeMargin]
-    @staticmethod
-    def from_str(text: str) -> ByeMargin:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
+    RFC = "rfc"
+    ONE_TENTH = "one_tenth"
+    NONE = "none"
 
-@final
-class Side:
+class Side(NamedEnum):
     """Which side of the dialog refreshes: us or the peer."""
 
-    LOCAL: ClassVar[Side]
-    REMOTE: ClassVar[Side]
-    @staticmethod
-    def from_str(text: str) -> Side:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
+    LOCAL = "local"
+    REMOTE = "remote"
 
-@final
-class Method:
+class Method(NamedEnum):
     """A request method, as far as session timers care."""
 
-    INVITE: ClassVar[Method]
-    UPDATE: ClassVar[Method]
-    OTHER: ClassVar[Method]
-    @staticmethod
-    def from_str(text: str) -> Method:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
-
-@final
-class Leg:
-    """A back-to-back UA's leg."""
-
-    INBOUND: ClassVar[Leg]
-    OUTBOUND: ClassVar[Leg]
-    @staticmethod
-    def from_str(text: str) -> Leg:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
-
-@final
-class RefreshKind:
-    """Whether an in-dialog re-INVITE or UPDATE only refreshes the session."""
-
-    PURE_REFRESH: ClassVar[RefreshKind]
-    SESSION_CHANGE: ClassVar[RefreshKind]
-    @staticmethod
-    def from_str(text: str) -> RefreshKind:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
-
-@final
-class ActionKind:
-    """What an action asks the host to do."""
-
-    SEND_REFRESH: ClassVar[ActionKind]
-    SEND_BYE: ClassVar[ActionKind]
-    SESSION_ENDED: ClassVar[ActionKind]
-    @staticmethod
-    def from_str(text: str) -> ActionKind:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
-
-@final
-class Teardown:
-    """Why a session was torn down."""
-
-    NO_REFRESH_RECEIVED: ClassVar[Teardown]
-    REFRESH_UNANSWERED: ClassVar[Teardown]
-    REFRESH_REJECTED: ClassVar[Teardown]
-    TOO_MANY_422: ClassVar[Teardown]
-    EXPIRED: ClassVar[Teardown]
-    REMOVED_BY_HOST: ClassVar[Teardown]
-    @staticmethod
-    def from_str(text: str) -> Teardown:
-        """The member for a text name: any case, except a method's, which
-        is case-sensitive as in the core (RFC 3261 section 7.1).
-        """
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
+    INVITE = "INVITE"
+    UPDATE = "UPDATE"
+    OTHER = "OTHER"
 
 _MethodLike: TypeAlias = Method | str
-"""A method: a member or a SIP method name."""
+
+class Leg(NamedEnum):
+    """A back-to-back UA's leg."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+class RefreshKind(NamedEnum):
+    """Whether an in-dialog re-INVITE or UPDATE only refreshes the session."""
+
+    PURE_REFRESH = "pure_refresh"
+    SESSION_CHANGE = "session_change"
+
+class ActionKind(NamedEnum):
+    """What an action asks the host to do."""
+
+    SEND_REFRESH = "send_refresh"
+    SEND_BYE = "send_bye"
+    SESSION_ENDED = "session_ended"
+
+class Teardown(NamedEnum):
+    """Why a session was torn down."""
+
+    NO_REFRESH_RECEIVED = "no_refresh_received"
+    REFRESH_UNANSWERED = "refresh_unanswered"
+    REFRESH_REJECTED = "refresh_rejected"
+    TOO_MANY_422 = "too_many_422"
+    EXPIRED = "expired"
+    REMOVED_BY_HOST = "removed_by_host"
 
 @final
 class TimerHeaders:
