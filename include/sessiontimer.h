@@ -147,6 +147,25 @@ typedef enum sst_mode {
 } sst_mode;
 
 /*
+ Who refreshes, relative to one transaction (the `refresher` parameter of
+ Session-Expires).
+ */
+typedef enum sst_refresher {
+  /*
+   Nobody: no session timer, or a 2xx that left the parameter out.
+   */
+  SST_REFRESHER_NONE,
+  /*
+   The client of the transaction.
+   */
+  SST_REFRESHER_UAC,
+  /*
+   The server of the transaction.
+   */
+  SST_REFRESHER_UAS,
+} sst_refresher;
+
+/*
  Who should refresh when the choice is ours.
  */
 typedef enum sst_refresher_preference {
@@ -646,6 +665,22 @@ typedef struct sst_proxy_transaction {
   uint32_t interval;
 } sst_proxy_transaction;
 
+/*
+ The session a 2xx sets up, as a proxy sees it (section 8.2).
+ */
+typedef struct sst_proxy_timer {
+  /*
+   The session interval; 0: the session does not expire. The proxy's
+   expiration is the time the 2xx is forwarded plus this (PX-23).
+   */
+  uint32_t interval;
+  /*
+   An `sst_refresher`: the 2xx's `refresher`, or UAC when the proxy
+   filled the 2xx in (PX-21).
+   */
+  uint32_t refresher;
+} sst_proxy_timer;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -997,7 +1032,9 @@ void sst_proxy_free(struct sst_proxy *proxy);
 
 /*
  A request to forward: `out->kind` is FORWARD (set the header lines on the
- forwarded request, keep `*transaction`) or REJECT (answer 422 with them).
+ forwarded request, keep `*transaction`) or REJECT (answer `out->status`
+ with them: 422 with Min-SE, or, with timers off, 420 with `Unsupported:
+ timer` to `Proxy-Require: timer`).
  */
 enum sst_result sst_proxy_on_request(const struct sst_proxy *proxy,
                                      uint32_t method,
@@ -1009,13 +1046,13 @@ enum sst_result sst_proxy_on_request(const struct sst_proxy *proxy,
                                      size_t *out_len);
 
 /*
- The 2xx of a transaction: header lines to set on it, and the session
- interval (`*interval` = 0: the session does not expire).
+ The 2xx of a transaction: header lines to set on it, and the session it
+ sets up (`out->interval` = 0: the session does not expire).
  */
 enum sst_result sst_proxy_on_2xx(const struct sst_proxy *proxy,
                                  const struct sst_proxy_transaction *transaction,
                                  const struct sst_headers *response,
-                                 uint32_t *interval,
+                                 struct sst_proxy_timer *out,
                                  char *buf,
                                  size_t buf_len,
                                  size_t *out_len);

@@ -12,7 +12,7 @@ use crate::result::{sst_result, OrCode};
 use crate::session::sst_session;
 use crate::types::{
     sst_bool, sst_decision, sst_decision_kind, sst_leg, sst_method, sst_policy, sst_refresh_kind,
-    sst_timer,
+    sst_refresher, sst_timer,
 };
 
 /// Writes a UAS decision: its headers to `buf`, then the decision to `out`.
@@ -290,6 +290,18 @@ pub struct sst_proxy_transaction {
     pub interval: u32,
 }
 
+/// The session a 2xx sets up, as a proxy sees it (section 8.2).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct sst_proxy_timer {
+    /// The session interval; 0: the session does not expire. The proxy's
+    /// expiration is the time the 2xx is forwarded plus this (PX-23).
+    pub interval: u32,
+    /// An `sst_refresher`: the 2xx's `refresher`, or UAC when the proxy
+    /// filled the 2xx in (PX-21).
+    pub refresher: u32,
+}
+
 /// A proxy (RFC 4028 section 8; opaque). Immutable: may be shared between threads.
 pub struct sst_proxy(Proxy);
 
@@ -306,7 +318,9 @@ pub extern "C" fn sst_proxy_free(proxy: *mut sst_proxy) {
 }
 
 /// A request to forward: `out->kind` is FORWARD (set the header lines on the
-/// forwarded request, keep `*transaction`) or REJECT (answer 422 with them).
+/// forwarded request, keep `*transaction`) or REJECT (answer `out->status`
+/// with them: 422 with Min-SE, or, with timers off, 420 with `Unsupported:
+/// timer` to `Proxy-Require: timer`).
 #[no_mangle]
 pub extern "C" fn sst_proxy_on_request(
     proxy: *const sst_proxy,
@@ -346,14 +360,14 @@ pub extern "C" fn sst_proxy_on_request(
     })
 }
 
-/// The 2xx of a transaction: header lines to set on it, and the session
-/// interval (`*interval` = 0: the session does not expire).
+/// The 2xx of a transaction: header lines to set on it, and the session it
+/// sets up (`out->interval` = 0: the session does not expire).
 #[no_mangle]
 pub extern "C" fn sst_proxy_on_2xx(
     proxy: *const sst_proxy,
     transaction: *const sst_proxy_transaction,
     response: *const sst_headers,
-    interval: *mut u32,
+    out: *mut sst_proxy_timer,
     buf: *mut c_char,
     buf_len: usize,
     out_len: *mut usize,
@@ -369,12 +383,11 @@ pub extern "C" fn sst_proxy_on_2xx(
         let response = get(response, "response")?;
         let buf = OutBuf::new(buf, buf_len, out_len)?;
         let decision = proxy.0.on_2xx(&t, &response.inner);
-        write_with_headers(
-            decision.interval.unwrap_or(0),
-            &decision.headers,
-            interval,
-            &buf,
-        )
+        let timer = sst_proxy_timer {
+            interval: decision.interval.unwrap_or(0),
+            refresher: sst_refresher::raw(decision.refresher),
+        };
+        write_with_headers(timer, &decision.headers, out, &buf)
     })
 }
 

@@ -6,7 +6,7 @@
 use std::ffi::c_char;
 
 use core_st::{
-    ByeMargin, Leg, Method, Mode, Negotiated, Policy, RefreshKind, RefreshMethod,
+    ByeMargin, Leg, Method, Mode, Negotiated, Policy, RefreshKind, RefreshMethod, Refresher,
     RefresherPreference, Side,
 };
 
@@ -135,6 +135,27 @@ c_enum! {
         Rfc => ByeMargin::Rfc,
         OneTenth => ByeMargin::OneTenth,
         None => ByeMargin::None,
+    }
+}
+
+/// Who refreshes, relative to one transaction (the `refresher` parameter of
+/// Session-Expires).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum sst_refresher {
+    /// Nobody: no session timer, or a 2xx that left the parameter out.
+    None,
+    /// The client of the transaction.
+    Uac,
+    /// The server of the transaction.
+    Uas,
+}
+
+c_enum! {
+    sst_refresher => Option<Refresher> {
+        None => None,
+        Uac => Some(Refresher::Uac),
+        Uas => Some(Refresher::Uas),
     }
 }
 

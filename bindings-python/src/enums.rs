@@ -246,6 +246,15 @@ mirror_enum! {
 }
 
 mirror_enum! {
+    /// Who refreshes, relative to one transaction: its client or its server
+    /// (the `refresher` parameter of Session-Expires).
+    Refresher => sessiontimer::Refresher {
+        Uac = "UAC", "uac" => sessiontimer::Refresher::Uac,
+        Uas = "UAS", "uas" => sessiontimer::Refresher::Uas,
+    }
+}
+
+mirror_enum! {
     /// A request method, as far as session timers care.
     Method => sessiontimer::Method [case_sensitive] {
         Invite = "INVITE", "INVITE" => sessiontimer::Method::Invite,
@@ -309,6 +318,7 @@ every_enum!(
     RefreshMethod,
     ByeMargin,
     Side,
+    Refresher,
     Method,
     Leg,
     RefreshKind,

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use sessiontimer_python_guard::guarded;
 
-use crate::enums::{method_arg, Leg, Named, RefreshKind};
+use crate::enums::{method_arg, Leg, Named, RefreshKind, Refresher};
 use crate::errors::OrRaise;
 use crate::headers::{method_of, read, TimerHeaders};
 use crate::outcomes::{decision, py_bool, py_option, reject, Negotiated};
@@ -276,12 +276,7 @@ impl Forward {
 /// What a proxy does with a 2xx: these headers, and the session interval.
 #[pyclass(frozen, eq, module = "sessiontimer")]
 #[derive(Clone, PartialEq)]
-pub struct ProxyResponse {
-    /// The session interval, `None` when the session does not expire.
-    #[pyo3(get)]
-    pub interval: Option<u32>,
-    edits: sessiontimer::HeaderEdits,
-}
+pub struct ProxyResponse(sessiontimer::ProxyResponseDecision);
 
 #[guarded]
 #[pymethods]
@@ -289,29 +284,42 @@ impl ProxyResponse {
     /// Session-timer headers to set on the forwarded 2xx.
     #[getter]
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        rows::to_py(py, &self.edits)
+        rows::to_py(py, &self.0.headers)
+    }
+
+    /// The session interval, `None` when the session does not expire.
+    #[getter]
+    fn interval(&self) -> Option<u32> {
+        self.0.interval
+    }
+
+    /// Who refreshes the session the 2xx sets up (`Refresher.UAC` when the
+    /// proxy filled the 2xx in); `None` with no expiration.
+    #[getter]
+    fn refresher(&self) -> Option<Refresher> {
+        self.0.refresher.map(Refresher::from)
     }
 
     /// The 2xx's header pairs `rows` as they must be forwarded.
     fn apply(&self, rows: Rows) -> Rows {
-        edited(&self.edits, rows)
+        edited(&self.0.headers, rows)
     }
 
     /// When the proxy may drop the dialog's state, for a 2xx forwarded at
     /// `forwarded_at_ms` (section 8.3).
     fn expires_at_ms(&self, forwarded_at_ms: u64) -> Option<u64> {
-        sessiontimer::ProxyResponseDecision {
-            headers: self.edits.clone(),
-            interval: self.interval,
-        }
-        .expires_at_ms(forwarded_at_ms)
+        self.0.expires_at_ms(forwarded_at_ms)
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "ProxyResponse(headers={}, interval={})",
-            describe_edits(&self.edits),
-            py_option(self.interval)
+            "ProxyResponse(headers={}, interval={}, refresher={})",
+            describe_edits(&self.0.headers),
+            py_option(self.0.interval),
+            self.0.refresher.map_or("None".to_owned(), |r| format!(
+                "Refresher.{}",
+                r.as_str().to_uppercase()
+            ))
         )
     }
 }
@@ -338,7 +346,8 @@ impl Proxy {
         Policy(*self.0.policy())
     }
 
-    /// A request to forward: `Forward`, or `Reject` (422).
+    /// A request to forward: `Forward`, or `Reject` (422; 420 to
+    /// `Proxy-Require: timer` with timers off).
     #[pyo3(signature = (request, method=None))]
     fn on_request<'py>(
         &self,
@@ -371,11 +380,9 @@ impl Proxy {
         response: &Bound<'_, PyAny>,
     ) -> PyResult<ProxyResponse> {
         let response = read(response)?;
-        let out = self.0.on_2xx(&transaction.0, &response.inner);
-        Ok(ProxyResponse {
-            interval: out.interval,
-            edits: out.headers,
-        })
+        Ok(ProxyResponse(
+            self.0.on_2xx(&transaction.0, &response.inner),
+        ))
     }
 }
 

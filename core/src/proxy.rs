@@ -33,11 +33,13 @@ pub enum ProxyRequestDecision {
         /// State to keep until the final response.
         transaction: ProxyTransaction,
     },
-    /// Answer 422 with these headers instead of forwarding (section 8.1, PX-11).
+    /// Answer instead of forwarding: 422 with Min-SE (section 8.1, PX-11),
+    /// or, with timers off, 420 with `Unsupported: timer` to a request whose
+    /// Proxy-Require lists `timer` (RFC 3261 section 16.3).
     Reject {
-        /// Always 422.
+        /// 422 or 420.
         status: u16,
-        /// Min-SE of the 422.
+        /// Min-SE of a 422; `Unsupported: timer` of a 420.
         headers: HeaderEdits,
     },
 }
@@ -50,6 +52,11 @@ pub struct ProxyResponseDecision {
     /// The session interval: the proxy's expiration is the time the 2xx is
     /// forwarded plus this (section 8.2, PX-23). `None`: no expiration.
     pub interval: Option<u32>,
+    /// Who refreshes the session the 2xx sets up: the 2xx's `refresher`
+    /// parameter, or the UAC when the proxy filled it in (PX-21). `None` with
+    /// no expiration, or when a 2xx left the parameter out (which section 7.2
+    /// forbids).
+    pub refresher: Option<Refresher>,
 }
 
 impl ProxyResponseDecision {
@@ -107,6 +114,17 @@ impl Proxy {
             headers: HeaderEdits::default(),
             transaction,
         };
+        if method.is_refresh() && !self.policy.mode.supports() && request.proxy_require_timer {
+            // RFC 3261 section 16.3 item 4: a proxy that does not support an
+            // extension listed in Proxy-Require answers 420 with Unsupported.
+            return ProxyRequestDecision::Reject {
+                status: 420,
+                headers: HeaderEdits {
+                    unsupported_timer: true,
+                    ..HeaderEdits::default()
+                },
+            };
+        }
         if !method.is_refresh() || !self.policy.mode.supports() {
             return untouched(ProxyTransaction::default());
         }
@@ -185,6 +203,7 @@ impl Proxy {
             (Some(se), _) => ProxyResponseDecision {
                 headers: HeaderEdits::default(),
                 interval: Some(se.interval.max(crate::policy::RFC_MIN_SE)),
+                refresher: se.refresher,
             },
             // PX-21: the UAS ignored the timer, the UAC can refresh: tell it to.
             (None, Some(interval)) if transaction.requested && transaction.uac_supports => {
@@ -195,12 +214,14 @@ impl Proxy {
                         ..HeaderEdits::default()
                     },
                     interval: Some(interval),
+                    refresher: Some(Refresher::Uac),
                 }
             }
             // PX-20: nobody can refresh; no expiration.
             _ => ProxyResponseDecision {
                 headers: HeaderEdits::default(),
                 interval: None,
+                refresher: None,
             },
         }
     }

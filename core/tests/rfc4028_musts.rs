@@ -339,6 +339,31 @@ fn rfc4028_s8_stateless_proxy_never_requests_timers() {
     }
 }
 
+/// RFC 3261 section 16.3 item 4, and RFC 4028 section 7.1 (a UAC may list
+/// `timer` in Proxy-Require): a proxy without timers answers 420 with
+/// `Unsupported: timer` rather than forward a request it cannot serve.
+#[test]
+fn rfc4028_s8_proxy_without_timers_answers_420_to_proxy_require_timer() {
+    let stateless = Proxy::new(OFF).unwrap();
+    let req = msg(&[("Proxy-Require", "timer"), ("Session-Expires", "1800")]);
+    let ProxyRequestDecision::Reject { status, headers } =
+        stateless.on_request(Method::Invite, &req)
+    else {
+        panic!("420 expected")
+    };
+    assert_eq!(status, 420);
+    assert_eq!(headers.to_header_lines(), "Unsupported: timer\r\n");
+    // A proxy with timers forwards it; a non-refresh request is never refused.
+    assert!(matches!(
+        proxy(90).on_request(Method::Invite, &req),
+        ProxyRequestDecision::Forward { .. }
+    ));
+    assert!(matches!(
+        stateless.on_request(Method::Other, &req),
+        ProxyRequestDecision::Forward { .. }
+    ));
+}
+
 #[test]
 fn rfc4028_s8_1_inserted_session_expires_has_no_refresher() {
     // PX-5, PX-6.

@@ -875,6 +875,7 @@ fn v67_proxy_completes_a_2xx_for_a_uac_with_support() {
         ]
     );
     assert_eq!(decision.expires_at_ms(s(7)), Some(s(7 + 1800)));
+    assert_eq!(decision.refresher, Some(Refresher::Uac));
 }
 
 #[test]
@@ -884,6 +885,7 @@ fn v68_proxy_leaves_a_2xx_alone_when_the_uac_lacks_support() {
     let decision = p.on_2xx(&txn, &msg(&[]));
     assert!(decision.headers.is_empty());
     assert_eq!(decision.interval, None);
+    assert_eq!(decision.refresher, None);
 }
 
 #[test]
@@ -893,6 +895,7 @@ fn v69_proxy_reads_but_never_changes_the_2xx_interval() {
     let decision = p.on_2xx(&txn, &msg(&[("Session-Expires", "1200;refresher=uas")]));
     assert!(decision.headers.is_empty());
     assert_eq!(decision.expires_at_ms(0), Some(s(1200)));
+    assert_eq!(decision.refresher, Some(Refresher::Uas));
 }
 
 #[test]
@@ -901,6 +904,7 @@ fn v70_proxy_expiry_only_frees_state() {
     let decision = ProxyResponseDecision {
         headers: HeaderEdits::default(),
         interval: Some(90),
+        refresher: Some(Refresher::Uas),
     };
     assert_eq!(decision.expires_at_ms(0), Some(s(90)));
 }

@@ -158,9 +158,23 @@ static void test_proxy_and_b2bua(void) {
   CHECK(d.kind == SST_DECISION_KIND_FORWARD && tx.requested && tx.interval == 1800);
   CHECK(n == strlen("Session-Expires: 1800\r\n"));
   sst_headers *empty = rows(NULL, 0);
-  uint32_t interval = 0;
-  CHECK_OK(sst_proxy_on_2xx(px, &tx, empty, &interval, buf, sizeof buf, &n));
-  CHECK(interval == 1800 && strstr(buf, "Require: timer\r\n") != NULL);
+  sst_proxy_timer timer;
+  CHECK_OK(sst_proxy_on_2xx(px, &tx, empty, &timer, buf, sizeof buf, &n));
+  CHECK(timer.interval == 1800 && timer.refresher == SST_REFRESHER_UAC);
+  CHECK(strstr(buf, "Require: timer\r\n") != NULL);
+  sst_proxy_free(px);
+
+  /* RFC 3261 section 16.3: timers off, Proxy-Require: timer gets 420. */
+  sst_policy off;
+  CHECK_OK(sst_policy_default(&off));
+  off.mode = SST_MODE_OFF;
+  CHECK_OK(sst_proxy_new(&off, &px));
+  const sst_header insist[] = {ROW("Proxy-Require", "timer")};
+  sst_headers *ph = rows(insist, 1);
+  CHECK_OK(sst_proxy_on_request(px, SST_METHOD_INVITE, ph, &d, &tx, buf, sizeof buf, &n));
+  CHECK(d.kind == SST_DECISION_KIND_REJECT && d.status == 420);
+  CHECK(n == strlen("Unsupported: timer\r\n"));
+  sst_headers_free(ph);
   sst_proxy_free(px);
 
   sst_policy cube;

@@ -24,6 +24,7 @@ ENUMS: list[type[enum.Enum]] = [
     st.RefreshMethod,
     st.ByeMargin,
     st.Side,
+    st.Refresher,
     st.Method,
     st.Leg,
     st.RefreshKind,

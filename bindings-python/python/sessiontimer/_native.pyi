@@ -31,6 +31,7 @@ __all__ = [
     "RefreshMethod",
     "RefreshOutcome",
     "RefreshRequest",
+    "Refresher",
     "RefresherPreference",
     "Reject",
     "Session",
@@ -121,6 +122,14 @@ class Side(NamedEnum):
 
     LOCAL = "local"
     REMOTE = "remote"
+
+class Refresher(NamedEnum):
+    """Who refreshes, relative to one transaction: its client or its server
+    (the `refresher` parameter of Session-Expires).
+    """
+
+    UAC = "uac"
+    UAS = "uas"
 
 class Method(NamedEnum):
     """A request method, as far as session timers care."""
@@ -513,6 +522,11 @@ class ProxyResponse:
     @property
     def interval(self) -> int | None:
         """The session interval, `None` when the session does not expire."""
+    @property
+    def refresher(self) -> Refresher | None:
+        """Who refreshes the session the 2xx sets up (`Refresher.UAC` when the
+        proxy filled the 2xx in); `None` with no expiration.
+        """
     def expires_at_ms(self, forwarded_at_ms: int) -> int | None:
         """When the proxy may drop the dialog's state, for a 2xx forwarded at
         `forwarded_at_ms` (section 8.3).
@@ -532,7 +546,9 @@ class Proxy:
     def on_request(
         self, request: _HeadersLike, method: _MethodLike | None = None
     ) -> Forward | Reject:
-        """A request to forward: `Forward`, or `Reject` (422)."""
+        """A request to forward: `Forward`, or `Reject` (422; 420 to
+        `Proxy-Require: timer` with timers off).
+        """
     def on_2xx(self, transaction: ProxyTransaction, response: _HeadersLike) -> ProxyResponse:
         """The 2xx of a transaction to forward."""
 
