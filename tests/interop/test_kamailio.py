@@ -32,14 +32,28 @@ pytestmark = pytest.mark.skipif(
 
 class Kamailio:
     """One Kamailio process on its own port, with the configuration `config`
-    (`sst.cfg`: the sst module; `kemi.cfg`: our Python script) and Min-SE."""
+    (`sst.cfg`: the sst module; `kemi.cfg`: our Python script;
+    `sessiontimer.cfg`: our module) and Min-SE; `fill` replaces more
+    `@NAME@` placeholders. `rundir` may be given to start again on the same
+    files (and port) after a stop."""
 
-    def __init__(self, config: str, min_se: int, seconds: int) -> None:
-        self.port = free_port()
-        self.rundir = tempfile.mkdtemp(prefix="kamailio-")
+    def __init__(
+        self,
+        config: str,
+        min_se: int,
+        seconds: int,
+        fill: dict[str, str] | None = None,
+        rundir: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.rundir = rundir or tempfile.mkdtemp(prefix="kamailio-")
         text = (CONFIGS / config).read_text().replace("@PORT@", str(self.port))
         text = text.replace("@MIN_SE@", str(min_se))
         text = text.replace("@SCRIPT@", str(CONFIGS / "kemi_proxy.py"))
+        text = text.replace("@RUNDIR@", self.rundir)
+        for name, value in (fill or {}).items():
+            text = text.replace(f"@{name}@", value)
         path = Path(self.rundir) / config
         path.write_text(text)
         binary = require("kamailio")

@@ -1,0 +1,169 @@
+/*
+ * The dialog side of the sessiontimer module. A dialog's negotiated interval
+ * and refresher are dialog variables; its expiry is the dialog's own
+ * lifetime, set from the interval of each 2xx (RFC 4028 section 8.2, PX-23:
+ * the proxy's expiration is the time the 2xx is forwarded plus the interval,
+ * and each 2xx updates it). Both live in the dialog module's shared memory and
+ * database, so every process sees them and a restart keeps them.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/kemi.h"
+#include "modules/dialog/dlg_hash.h"
+
+#include "st_mod.h"
+
+static str var_interval = str_init("sst_interval");
+static str var_refresher = str_init("sst_refresher");
+static str var_armed = str_init("sst_armed");
+
+/* The dialog module's dlg_set_timeout (its KEMI export): the one way its
+ * public interfaces offer to set a dialog's lifetime. */
+static sr_kemi_fmn_f set_timeout;
+
+static const char *refresher_name(uint32_t refresher)
+{
+	return refresher == SST_REFRESHER_UAC	? "uac"
+		   : refresher == SST_REFRESHER_UAS ? "uas"
+											: "";
+}
+
+/* BYE to both sides with the library's Reason (RFC 3326) at expiry. The
+ * dialog module marks a timed-out dialog deleted before this callback runs,
+ * and its BYE sender serves confirmed dialogs only: the dialog reads as
+ * confirmed for the two BYEs, then as deleted again. */
+static void bye_both_sides(struct dlg_cell *dlg)
+{
+	char buf[160];
+	size_t n = 0;
+	str hdrs;
+	unsigned int state;
+
+	memcpy(buf, "Reason: ", 8);
+	if(sst_bye_reason(SST_TEARDOWN_NO_REFRESH_RECEIVED, 0, buf + 8,
+			   sizeof(buf) - 10, &n)
+			!= SST_RESULT_OK)
+		return;
+	memcpy(buf + 8 + n, "\r\n", 2);
+	hdrs.s = buf;
+	hdrs.len = (int)(8 + n + 2);
+	state = dlg->state;
+	dlg->state = DLG_STATE_CONFIRMED;
+	if(st_cfg.dlg.terminate_dlg(dlg, &hdrs) < 0)
+		LM_ERR("sessiontimer: the BYEs of an expired dialog failed\n");
+	dlg->state = state;
+}
+
+static void on_expired(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
+{
+	if(!st_cfg.dlg.get_dlg_varstatus(dlg, &var_interval))
+		return; /* a dialog reloaded from the database without a timer */
+	LM_INFO("sessiontimer: dialog %.*s expired without a refresh\n",
+			dlg->callid.len, dlg->callid.s);
+	st_count(st_cfg.cnt.expired);
+	if(st_cfg.expire_bye)
+		bye_both_sides(dlg);
+}
+
+/* A dialog reloaded from the database after a restart: its timer runs on in
+ * the dialog module; the expiry callback is registered again. */
+static void on_loaded(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
+{
+	if(st_cfg.dlg.register_dlgcb(dlg, DLGCB_EXPIRED, on_expired, 0, 0) != 0)
+		LM_ERR("sessiontimer: cannot watch a reloaded dialog\n");
+}
+
+/* The dialog module's KEMI export `name`. */
+static sr_kemi_t *dialog_export(const char *name)
+{
+	str module = str_init("dialog"), fname;
+	sr_kemi_module_t *modules = sr_kemi_modules_get();
+	int i;
+
+	fname.s = (char *)name;
+	fname.len = (int)strlen(name);
+	for(i = 0; i < sr_kemi_modules_size_get(); i++)
+		if(modules[i].mname.len == module.len
+				&& strncmp(modules[i].mname.s, module.s, module.len) == 0)
+			return sr_kemi_lookup(&module, i, &fname);
+	return NULL;
+}
+
+int st_dialog_init(void)
+{
+	sr_kemi_t *export;
+
+	if(load_dlg_api(&st_cfg.dlg) != 0) {
+		LM_INFO("sessiontimer: no dialog module: no expiry is enforced\n");
+		return 0;
+	}
+	export = dialog_export("dlg_set_timeout");
+	if(export == NULL || export->func == NULL) {
+		LM_ERR("sessiontimer: the dialog module has no dlg_set_timeout\n");
+		return -1;
+	}
+	set_timeout = (sr_kemi_fmn_f)export->func;
+	if(st_cfg.dlg.register_dlgcb(NULL, DLGCB_LOADED, on_loaded, 0, 0) != 0)
+		return -1;
+	st_cfg.have_dialog = 1;
+	return 0;
+}
+
+static void set_var(struct dlg_cell *dlg, str *key, const char *value)
+{
+	str v;
+
+	v.s = (char *)value;
+	v.len = (int)strlen(value);
+	if(st_cfg.dlg.set_dlg_var(dlg, key, &v) != 0)
+		LM_ERR("sessiontimer: cannot set dialog variable %.*s\n", key->len,
+				key->s);
+}
+
+/* The 2xx of `msg` set up or refreshed a session of `interval` seconds: the
+ * dialog records it and expires `interval` seconds from now. */
+void st_dialog_arm(struct sip_msg *msg, uint32_t interval, uint32_t refresher)
+{
+	struct dlg_cell *dlg;
+	char text[16];
+
+	if(!st_cfg.have_dialog || (dlg = st_cfg.dlg.get_dlg(msg)) == NULL)
+		return;
+	snprintf(text, sizeof text, "%u", interval);
+	set_var(dlg, &var_interval, text);
+	set_var(dlg, &var_refresher, refresher_name(refresher));
+	if(!st_cfg.dlg.get_dlg_varstatus(dlg, &var_armed)) {
+		if(st_cfg.dlg.register_dlgcb(dlg, DLGCB_EXPIRED, on_expired, 0, 0) == 0)
+			set_var(dlg, &var_armed, "1");
+	}
+	st_cfg.dlg.release_dlg(dlg);
+	if(set_timeout(msg, (int)interval) < 0)
+		LM_ERR("sessiontimer: cannot set the dialog's timeout\n");
+}
+
+/* The interval and refresher recorded in the dialog of `msg`. */
+int st_dialog_get(struct sip_msg *msg, uint32_t *interval, uint32_t *refresher)
+{
+	struct dlg_cell *dlg;
+	str v;
+	int found = -1;
+
+	if(!st_cfg.have_dialog || (dlg = st_cfg.dlg.get_dlg(msg)) == NULL)
+		return -1;
+	if(st_cfg.dlg.get_dlg_varval(dlg, &var_interval, &v) == 0 && v.s) {
+		*interval = (uint32_t)strtoul(v.s, NULL, 10);
+		found = 0;
+	}
+	if(st_cfg.dlg.get_dlg_varval(dlg, &var_refresher, &v) == 0 && v.s) {
+		*refresher = (v.len == 3 && strncmp(v.s, "uac", 3) == 0)
+							 ? SST_REFRESHER_UAC
+					 : (v.len == 3 && strncmp(v.s, "uas", 3) == 0)
+							 ? SST_REFRESHER_UAS
+							 : SST_REFRESHER_NONE;
+	}
+	st_cfg.dlg.release_dlg(dlg);
+	return found;
+}
