@@ -52,10 +52,12 @@ done < <(sed -n '/^ADAPTIVE_WAIT_LOOPS/p' <<< "$info" | tr ',' '\n' | sed -n 's/
 
 cargo build -q --release -p sessiontimer-c
 mkdir -p "$out"
+# Written aside and renamed, so a Kamailio starting meanwhile loads a whole file.
 gcc -std=gnu99 -O2 -g -Wall -Werror -Wno-unused-parameter -fPIC -shared \
   -DNAME='"kamailio"' -DVERSION="\"$version\"" -DARCH="\"$arch\"" -DOS_QUOTED="\"$os\"" \
   "-D__CPU_$arch" "-D__OS_$os" -DCC_GCC_LIKE_ASM -DMOD_NAME='"sessiontimer"' "${defs[@]}" \
   -I"$src/src" -Iinclude \
-  -o "$out/sessiontimer.so" bindings-c/kamailio/*.c target/release/libsessiontimer.a \
+  -o "$out/sessiontimer.so.$$" bindings-c/kamailio/*.c target/release/libsessiontimer.a \
   -Wl,--exclude-libs,ALL -lpthread -ldl -lm
+mv -f "$out/sessiontimer.so.$$" "$out/sessiontimer.so"
 echo "built $out/sessiontimer.so for kamailio $version ($arch/$os)"

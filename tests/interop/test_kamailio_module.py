@@ -10,6 +10,7 @@ port, bounds its run time and stops it by its PID.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,9 +32,15 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="session")
 def module() -> Path:
-    """The module, built once per run against the installed Kamailio."""
+    """The module, built against the installed Kamailio by one test worker at a
+    time (each worker's session builds it; the others wait on the lock)."""
     build = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "build-kamailio-module.sh")],
+        [
+            "flock",
+            str(ROOT / "target" / "kamailio.lock"),
+            "bash",
+            str(ROOT / "scripts" / "build-kamailio-module.sh"),
+        ],
         capture_output=True,
         text=True,
         timeout=900,
@@ -73,3 +80,180 @@ def test_module_completes_the_2xx_of_a_timer_unaware_callee(kamailio: Kamailio) 
     assert_we_refreshed(report, 90, "UPDATE", 45)
     assert ["Session-Expires", "90;refresher=uac"] in report["timer_headers_2xx"]
     assert ["Require", "timer"] in report["timer_headers_2xx"]
+
+
+def kamcmd(kamailio: Kamailio, *command: str) -> str:
+    """A command to Kamailio over its control socket (the ctl module)."""
+    done = subprocess.run(
+        ["kamcmd", "-s", f"unix:{kamailio.rundir}/ctl.sock", *command],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    return done.stdout + done.stderr
+
+
+def stats(kamailio: Kamailio) -> dict[str, int]:
+    """`kamcmd sessiontimer.stats` as a dict."""
+    return {
+        k: int(v) for k, v in re.findall(r"(\w+): (\d+)", kamcmd(kamailio, "sessiontimer.stats"))
+    }
+
+
+@pytest.mark.parametrize("kamailio", [(120, {})], indirect=True)
+def test_module_422_carries_its_min_se_and_the_retry_goes_through(kamailio: Kamailio) -> None:
+    """Section 8.1 (PX-11, PX-12): an interval below the module's Min-SE from a
+    UAC with timers gets 422 with Min-SE 120; the retry (section 7.4) passes,
+    and the refresh follows the route set through the proxy."""
+    report = call_through(
+        kamailio, "kamailio_uas_update_refresh.xml", "--se", "90", "--for", "70", seconds=100
+    )
+    assert report["peer_422_min_se"] == ["120"]
+    assert_we_refreshed(report, 120, "UPDATE", 60)
+    counted = stats(kamailio)
+    assert counted["sent_422"] == 1 and counted["malformed"] == 0, counted
+
+
+@pytest.mark.parametrize("kamailio", [(90, {})], indirect=True)
+def test_module_forwards_1800_with_min_se_120_which_sst_refuses(kamailio: Kamailio) -> None:
+    """Session-Expires 1800 with Min-SE 120 against the module's Min-SE 90 is
+    above every minimum: forwarded as it is (sst 5.6.3's inverted sstCheckMin
+    answers it 422)."""
+    ours, port = answer("--for", "8", seconds=40)
+    mine = call(
+        port,
+        "--proxy",
+        kamailio.address,
+        "--se",
+        "1800",
+        "--min-se",
+        "120",
+        "--for",
+        "3",
+        seconds=30,
+    )
+    report, theirs = mine.json(), ours.json()
+    assert report.get("peer_422_min_se", []) == []
+    assert report["interval"] == theirs["interval"] == 1800
+    assert stats(kamailio)["sent_422"] == 0
+
+
+@pytest.mark.parametrize("kamailio", [(90, {"max_session_expires": 1800})], indirect=True)
+@pytest.mark.parametrize(("asked", "min_se", "forwarded"), [(3600, 90, 1800), (3600, 2400, 2400)])
+def test_module_lowers_to_its_maximum_never_below_the_request_min_se(
+    kamailio: Kamailio, asked: int, min_se: int, forwarded: int
+) -> None:
+    """Section 8.1 (PX-7, PX-9): the proxy lowers Session-Expires to its
+    maximum, but never below the request's Min-SE; sst never lowers."""
+    ours, port = answer("--for", "8", seconds=40)
+    options = ["--se", str(asked), "--min-se", str(min_se), "--for", "3"]
+    report = call(port, "--proxy", kamailio.address, *options, seconds=30).json()
+    assert ours.json()["interval"] == report["interval"] == forwarded
+    assert stats(kamailio)["lowered"] == 1
+
+
+@pytest.mark.parametrize("kamailio", [(120, {"session_expires": 120})], indirect=True)
+def test_module_inserts_the_interval_for_a_timer_unaware_caller(kamailio: Kamailio) -> None:
+    """Section 8.1 (PX-5, PX-6): the module inserts its Session-Expires (120
+    here) without a refresher; the agent, seeing no Supported: timer, refreshes itself
+    (Table 2) by re-INVITE at half the interval, through the proxy."""
+    ours, port = answer("--for", "70", seconds=100)
+    theirs = sipp(
+        "kamailio_uac_timer_unaware.xml",
+        free_port(),
+        kamailio.port,
+        100,
+        "-key",
+        "agent_port",
+        str(port),
+    )
+    report = ours.json()
+    assert theirs.wait() == 0, theirs.output()
+    assert report["interval"] == 120 and report["refresher"] == "uas"
+    assert [r["method"] for r in report["our_refreshes"]] == ["INVITE"]
+    assert stats(kamailio)["inserted"] == 1
+
+
+def lifetimes(kamailio: Kamailio, seconds: float) -> list[int]:
+    """The distinct lifetimes `dlg.list` shows over `seconds`, in order."""
+    seen: list[int] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for value in re.findall(r"lifetime: (\d+)", kamcmd(kamailio, "dlg.list")):
+            if not seen or seen[-1] != int(value):
+                seen.append(int(value))
+        time.sleep(0.5)
+    return seen
+
+
+@pytest.mark.parametrize("kamailio", [(90, {})], indirect=True)
+def test_module_a_refresh_with_another_interval_rearms_the_dialog(kamailio: Kamailio) -> None:
+    """Section 8.2 (PX-23): each 2xx sets the proxy's expiration to its own
+    interval; the dialog's lifetime goes from 1800 to the refresh's 600 (sst
+    keeps the first)."""
+    ours, port = answer("--for", "40", seconds=60)
+    theirs = sipp(
+        "module_uac_refresh_other_interval.xml",
+        free_port(),
+        kamailio.port,
+        40,
+        "-key",
+        "agent_port",
+        str(port),
+    )
+    seen = lifetimes(kamailio, 9)
+    assert theirs.wait() == 0, theirs.output()
+    ours.wait()
+    assert seen[:2] == [1800, 600], seen
+
+
+def silent_call(kamailio: Kamailio, restart: Any = None) -> float:
+    """A caller that stops refreshing and a callee without timers, both waiting
+    for the proxy's BYE; `restart(kamailio)` runs 5 s into the call. The
+    seconds from the INVITE to the end of both."""
+    callee_port = free_port()
+    callee = sipp("module_uas_waits_for_bye.xml", callee_port, None, 140)
+    start = time.monotonic()
+    caller = sipp(
+        "module_uac_silent_refresher.xml",
+        free_port(),
+        kamailio.port,
+        140,
+        "-key",
+        "callee_port",
+        str(callee_port),
+    )
+    if restart is not None:
+        time.sleep(5)
+        restart(kamailio)
+    assert caller.wait() == 0, caller.output()
+    assert callee.wait() == 0, callee.output()
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize("kamailio", [(90, {"expire_action": "bye"})], indirect=True)
+def test_module_ends_a_dialog_whose_refresher_went_silent(kamailio: Kamailio) -> None:
+    """Section 8.2 (PX-23): the dialog expires the interval after the 2xx; with
+    expire_action=bye both sides get a BYE with the library's Reason (checked
+    by both SIPp scenarios), at 90 s."""
+    elapsed = silent_call(kamailio)
+    assert 88 <= elapsed <= 95, elapsed
+    assert stats(kamailio)["expired"] == 1
+
+
+@pytest.mark.parametrize("kamailio", [(90, {})], indirect=True)
+def test_module_answers_a_malformed_session_expires_400_and_keeps_serving(
+    kamailio: Kamailio,
+) -> None:
+    """A Session-Expires that is not a number gets 400 naming the header
+    (never forwarded), and the next call goes through."""
+    bad = sipp(
+        "module_uac_malformed_se.xml", free_port(), kamailio.port, 20, "-key", "callee_port", "9"
+    )
+    assert bad.wait() == 0, bad.output()
+    ours, port = answer("--for", "8", seconds=40)
+    report = call(
+        port, "--proxy", kamailio.address, "--se", "1800", "--for", "2", seconds=30
+    ).json()
+    assert report["interval"] == 1800 and ours.json()["interval"] == 1800
+    assert stats(kamailio)["malformed"] == 1
