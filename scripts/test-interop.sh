@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The agent against real SIP peers over 127.0.0.1 (tests/interop): installs the
-# peers it can (SIPp from Debian's sip-tester, Kamailio with its sst and dialog
-# modules from Debian, PJSIP from PyPI's pjsua2-python), then runs the tests in
-# parallel;
+# peers it can (SIPp from Debian's sip-tester, Kamailio with its sst, dialog and
+# db_sqlite modules from Debian, PJSIP from PyPI's pjsua2-python), then runs the
+# tests in parallel (the Kamailio module tests build bindings-c/kamailio first,
+# from Debian's kamailio source package);
 # a test whose peer cannot be installed skips with the reason. Needs the
 # package built into the venv by scripts/test-python.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${SESSIONTIMER_VENV:-target/venv}
-if ! { command -v sipp && command -v kamailio && [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/app_python3.so ]; } >/dev/null && command -v apt-get >/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester kamailio kamailio-python3-modules) >/dev/null 2>&1 ||
+modules=/usr/lib/x86_64-linux-gnu/kamailio/modules
+if ! { command -v sipp && command -v kamailio && command -v dpkg-source && [ -e $modules/app_python3.so ] && [ -e $modules/db_sqlite.so ]; } >/dev/null && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester kamailio \
+    kamailio-python3-modules kamailio-sqlite-modules dpkg-dev) >/dev/null 2>&1 ||
     echo "could not install sip-tester and kamailio: their tests will skip" >&2
 fi
 "$venv/bin/python" -c "import pjsua2" 2>/dev/null ||

@@ -11,7 +11,9 @@ port, bounds its run time and stops it by its PID.
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -257,3 +259,51 @@ def test_module_answers_a_malformed_session_expires_400_and_keeps_serving(
     ).json()
     assert report["interval"] == 1800 and ours.json()["interval"] == 1800
     assert stats(kamailio)["malformed"] == 1
+
+
+SCHEMA = Path("/usr/share/kamailio/db_sqlite")
+DB_SQLITE = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so")
+
+
+@pytest.mark.skipif(
+    not DB_SQLITE.exists(),
+    reason="db_sqlite missing (apt-get install kamailio-sqlite-modules)",
+)
+def test_module_expiry_survives_a_kamailio_restart_with_the_dialog_database(module: Path) -> None:
+    """Kamailio stopped and started again 5 s into a call, with the dialog
+    module's database (db_sqlite): the dialog, its variables and its expiry
+    come back, and the BYEs with Reason still go out at 90 s."""
+    rundir = tempfile.mkdtemp(prefix="kamailio-")
+    database = Path(rundir) / "dialogs.sqlite"
+    with sqlite3.connect(database) as db:
+        db.executescript((SCHEMA / "standard-create.sql").read_text())
+        db.executescript((SCHEMA / "dialog-create.sql").read_text())
+    fill = {
+        "MODULE": str(module),
+        "SETTINGS": 'modparam("sessiontimer", "expire_action", "bye")',
+        "DATABASE": "\n".join(
+            [
+                'loadmodule "db_sqlite.so"',
+                f'modparam("dialog", "db_url", "sqlite://{database}")',
+                'modparam("dialog", "db_mode", 1)',
+            ]
+        ),
+    }
+    first = Kamailio("sessiontimer.cfg", 90, 200, fill, rundir=rundir)
+    running = [first]
+
+    def restart(kamailio: Kamailio) -> None:
+        kamailio.peer.stop()
+        running.append(
+            Kamailio("sessiontimer.cfg", 90, 200, fill, rundir=rundir, port=kamailio.port)
+        )
+        running[-1].rundir = rundir
+
+    try:
+        elapsed = silent_call(first, restart)
+        assert 88 <= elapsed <= 96, elapsed
+        assert "expired without a refresh" in running[-1].peer.output()
+    finally:
+        for kamailio in running:
+            kamailio.peer.stop()
+        print(running[-1].peer.output()[-6000:])
