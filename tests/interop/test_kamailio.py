@@ -66,7 +66,9 @@ class Kamailio:
         env["SESSIONTIMER_SITE"] = sysconfig.get_paths()["platlib"]
         self.peer = Peer.start(args, seconds, cwd=self.rundir, env=env)
         deadline = time.monotonic() + 10
-        while "Listening on" not in self.peer.output() and time.monotonic() < deadline:
+        # Printed once every module's mod_init has run (a module can still refuse
+        # its settings after "Listening on").
+        while "processes (at least)" not in self.peer.output() and time.monotonic() < deadline:
             assert self.peer.process.poll() is None, self.peer.output()
             time.sleep(0.1)
 

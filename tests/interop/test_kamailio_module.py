@@ -10,6 +10,7 @@ port, bounds its run time and stops it by its PID.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sqlite3
 import subprocess
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 from peers import free_port, require
 from test_kamailio import Kamailio, call_through
+from test_pjsip import pjsip
 from test_sipp import answer, assert_we_refreshed, call, sipp
 
 ROOT = Path(__file__).parents[2]
@@ -52,20 +54,21 @@ def module() -> Path:
     return MODULE
 
 
-def proxy(module: Path, min_se: int, seconds: int, **settings: Any) -> Kamailio:
-    """Kamailio with the module; `settings` become its modparam lines."""
-    lines = "\n".join(
-        f'modparam("sessiontimer", "{name}", {value if isinstance(value, int) else chr(34) + value + chr(34)})'
-        for name, value in settings.items()
-    )
-    fill = {"MODULE": str(module), "SETTINGS": lines, "DATABASE": ""}
-    return Kamailio("sessiontimer.cfg", min_se, seconds, fill)
+def settings(**knobs: Any) -> str:
+    """The module's modparam lines for `knobs` (None: left out)."""
+    lines = []
+    for name, value in knobs.items():
+        if value is not None:
+            shown = value if isinstance(value, int) else f'"{value}"'
+            lines.append(f'modparam("sessiontimer", "{name}", {shown})')
+    return "\n".join(lines)
 
 
 @pytest.fixture
 def kamailio(module: Path, request: pytest.FixtureRequest) -> Iterator[Kamailio]:
-    min_se, settings = request.param
-    running = proxy(module, min_se, 200, **settings)
+    min_se, knobs = request.param
+    fill = {"MODULE": str(module), "SETTINGS": settings(min_se=min_se, **knobs), "DATABASE": ""}
+    running = Kamailio("sessiontimer.cfg", min_se or 90, 200, fill)
     yield running
     running.peer.stop()
     print(running.peer.output()[-6000:])
@@ -280,7 +283,7 @@ def test_module_expiry_survives_a_kamailio_restart_with_the_dialog_database(modu
         db.executescript((SCHEMA / "dialog-create.sql").read_text())
     fill = {
         "MODULE": str(module),
-        "SETTINGS": 'modparam("sessiontimer", "expire_action", "bye")',
+        "SETTINGS": settings(min_se=90, expire_action="bye"),
         "DATABASE": "\n".join(
             [
                 'loadmodule "db_sqlite.so"',
@@ -307,3 +310,65 @@ def test_module_expiry_survives_a_kamailio_restart_with_the_dialog_database(modu
         for kamailio in running:
             kamailio.peer.stop()
         print(running[-1].peer.output()[-6000:])
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pjsua2") is None,
+    reason="pjsua2-python not installed (pip install pjsua2-python)",
+)
+@pytest.mark.parametrize(
+    "kamailio", [(90, {"session_expires": 120, "max_session_expires": 120})], indirect=True
+)
+def test_module_lowers_the_agents_interval_to_pjsip_which_gets_refreshed(
+    kamailio: Kamailio,
+) -> None:
+    """The agent asks PJSIP for 3600 s through the module, which lowers it to
+    its maximum, 120 (section 8.1, PX-7); PJSIP takes 120 and the agent, the
+    refresher, refreshes by UPDATE at 60 s through the proxy (section 10)."""
+    port = free_port()
+    theirs = pjsip(port, 90)
+    ours = call(port, "--proxy", kamailio.address, "--se", "3600", "--for", "65", seconds=90)
+    report = ours.json()
+    theirs.stop()
+    assert_we_refreshed(report, 120, "UPDATE", 60)
+    assert stats(kamailio)["lowered"] == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        ('modparam("sessiontimer", "mode", "sometimes")', 'mode="sometimes" is not a known value'),
+        ('modparam("sessiontimer", "min_se", 60)', "bad settings"),
+        ('modparam("sessiontimer", "preset", "nokia")', 'preset "nokia"'),
+        ('modparam("sessiontimer", "expire_action", "later")', "expire_action must be"),
+    ],
+)
+def test_module_refuses_to_start_with_bad_settings(
+    module: Path, setting: str, complaint: str
+) -> None:
+    """Settings the library refuses (Min-SE below 90, RFC 4028 section 5) or
+    does not know stop Kamailio at start with the reason, never later."""
+    fill = {"MODULE": str(module), "SETTINGS": setting, "DATABASE": ""}
+    try:
+        kamailio = Kamailio("sessiontimer.cfg", 90, 20, fill)
+        code, output = kamailio.peer.process.wait(timeout=15), kamailio.peer.output()
+    except AssertionError as died:  # before its modules were all initialized
+        code, output = 255, str(died)
+    assert code != 0 and complaint in output, output
+
+
+@pytest.mark.parametrize(
+    ("kamailio", "refused_with", "interval"),
+    [((None, {"preset": "cisco-cube"}), ["1800"], 1800), ((90, {"preset": "cisco-cube"}), [], 600)],
+    indirect=["kamailio"],
+)
+def test_module_takes_a_preset_and_the_knobs_given_with_it(
+    kamailio: Kamailio, refused_with: list[str], interval: int
+) -> None:
+    """A preset names the library's vendor settings (Cisco CUBE: Min-SE 1800,
+    so 600 s gets 422 and the caller retries with 1800); a knob given with it
+    overrides the preset's (Min-SE 90 lets 600 s through)."""
+    ours, port = answer("--for", "8", seconds=40)
+    report = call(port, "--proxy", kamailio.address, "--se", "600", "--for", "2", seconds=30).json()
+    assert report.get("peer_422_min_se", []) == refused_with
+    assert report["interval"] == ours.json()["interval"] == interval
