@@ -7,10 +7,10 @@ venv=${SESSIONTIMER_VENV:-target/venv}
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 py="$venv/bin/python"
 "$py" -m pip install -q --disable-pip-version-check ".[test]"
-"$py" -m ruff check bindings-python tests/python tests/interop
-"$py" -m ruff format --check bindings-python tests/python tests/interop
+"$py" -m ruff check bindings-python bindings-c/kamailio tests/python tests/interop
+"$py" -m ruff format --check bindings-python bindings-c/kamailio tests/python tests/interop
 "$py" -m mypy --strict bindings-python/examples tests/python
-"$py" -m mypy --strict tests/interop
+"$py" -m mypy --strict tests/interop bindings-c/kamailio/bench
 "$py" -m mypy --strict -p sessiontimer
 "$py" -m mypy.stubtest sessiontimer._native
 # pytest exits 5 when it collects nothing; that is not a failure of the package.

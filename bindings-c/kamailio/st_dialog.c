@@ -8,6 +8,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/dprint.h"
@@ -16,13 +17,12 @@
 
 #include "st_mod.h"
 
-static str var_interval = str_init("sst_interval");
-static str var_refresher = str_init("sst_refresher");
-static str var_armed = str_init("sst_armed");
+/* The dialog variable of the negotiated timer: "1800;uac". */
+static str var_timer = str_init("sessiontimer");
 
-/* The dialog module's dlg_set_timeout (its KEMI export): the one way its
+/* The dialog module's dlg_set_timeout_id (its KEMI export): the one way its
  * public interfaces offer to set a dialog's lifetime. */
-static sr_kemi_fmn_f set_timeout;
+static sr_kemi_fmnnn_f set_timeout;
 
 static const char *refresher_name(uint32_t refresher)
 {
@@ -59,7 +59,7 @@ static void bye_both_sides(struct dlg_cell *dlg)
 
 static void on_expired(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
 {
-	if(!st_cfg.dlg.get_dlg_varstatus(dlg, &var_interval))
+	if(!st_cfg.dlg.get_dlg_varstatus(dlg, &var_timer))
 		return; /* a dialog reloaded from the database without a timer */
 	LM_INFO("sessiontimer: dialog %.*s expired without a refresh\n",
 			dlg->callid.len, dlg->callid.s);
@@ -100,47 +100,43 @@ int st_dialog_init(void)
 		LM_INFO("sessiontimer: no dialog module: no expiry is enforced\n");
 		return 0;
 	}
-	export = dialog_export("dlg_set_timeout");
+	export = dialog_export("dlg_set_timeout_id");
 	if(export == NULL || export->func == NULL) {
-		LM_ERR("sessiontimer: the dialog module has no dlg_set_timeout\n");
+		LM_ERR("sessiontimer: the dialog module has no dlg_set_timeout_id\n");
 		return -1;
 	}
-	set_timeout = (sr_kemi_fmn_f)export->func;
+	set_timeout = (sr_kemi_fmnnn_f)export->func;
 	if(st_cfg.dlg.register_dlgcb(NULL, DLGCB_LOADED, on_loaded, 0, 0) != 0)
 		return -1;
 	st_cfg.have_dialog = 1;
 	return 0;
 }
 
-static void set_var(struct dlg_cell *dlg, str *key, const char *value)
-{
-	str v;
-
-	v.s = (char *)value;
-	v.len = (int)strlen(value);
-	if(st_cfg.dlg.set_dlg_var(dlg, key, &v) != 0)
-		LM_ERR("sessiontimer: cannot set dialog variable %.*s\n", key->len,
-				key->s);
-}
-
 /* The 2xx of `msg` set up or refreshed a session of `interval` seconds: the
- * dialog records it and expires `interval` seconds from now. */
+ * dialog records it (the first time, with the expiry callback) and expires
+ * `interval` seconds from now. */
 void st_dialog_arm(struct sip_msg *msg, uint32_t interval, uint32_t refresher)
 {
 	struct dlg_cell *dlg;
-	char text[16];
+	char text[24];
+	str value;
+	unsigned int entry, id;
 
 	if(!st_cfg.have_dialog || (dlg = st_cfg.dlg.get_dlg(msg)) == NULL)
 		return;
-	snprintf(text, sizeof text, "%u", interval);
-	set_var(dlg, &var_interval, text);
-	set_var(dlg, &var_refresher, refresher_name(refresher));
-	if(!st_cfg.dlg.get_dlg_varstatus(dlg, &var_armed)) {
-		if(st_cfg.dlg.register_dlgcb(dlg, DLGCB_EXPIRED, on_expired, 0, 0) == 0)
-			set_var(dlg, &var_armed, "1");
-	}
+	value.s = text;
+	value.len = snprintf(text, sizeof text, "%u;%s", interval,
+			refresher_name(refresher));
+	if(!st_cfg.dlg.get_dlg_varstatus(dlg, &var_timer)
+			&& st_cfg.dlg.register_dlgcb(dlg, DLGCB_EXPIRED, on_expired, 0, 0)
+					   != 0)
+		LM_ERR("sessiontimer: cannot watch the dialog's expiry\n");
+	if(st_cfg.dlg.set_dlg_var(dlg, &var_timer, &value) != 0)
+		LM_ERR("sessiontimer: cannot record the timer in the dialog\n");
+	entry = dlg->h_entry;
+	id = dlg->h_id;
 	st_cfg.dlg.release_dlg(dlg);
-	if(set_timeout(msg, (int)interval) < 0)
+	if(set_timeout(msg, (int)interval, (int)entry, (int)id) < 0)
 		LM_ERR("sessiontimer: cannot set the dialog's timeout\n");
 }
 
@@ -148,21 +144,19 @@ void st_dialog_arm(struct sip_msg *msg, uint32_t interval, uint32_t refresher)
 int st_dialog_get(struct sip_msg *msg, uint32_t *interval, uint32_t *refresher)
 {
 	struct dlg_cell *dlg;
+	char *side;
 	str v;
 	int found = -1;
 
 	if(!st_cfg.have_dialog || (dlg = st_cfg.dlg.get_dlg(msg)) == NULL)
 		return -1;
-	if(st_cfg.dlg.get_dlg_varval(dlg, &var_interval, &v) == 0 && v.s) {
-		*interval = (uint32_t)strtoul(v.s, NULL, 10);
+	/* get_dlg_varval copies into a NUL-terminated static buffer */
+	if(st_cfg.dlg.get_dlg_varval(dlg, &var_timer, &v) == 0 && v.s) {
+		*interval = (uint32_t)strtoul(v.s, &side, 10);
+		*refresher = strncmp(side, ";uac", 4) == 0	 ? SST_REFRESHER_UAC
+					 : strncmp(side, ";uas", 4) == 0 ? SST_REFRESHER_UAS
+													 : SST_REFRESHER_NONE;
 		found = 0;
-	}
-	if(st_cfg.dlg.get_dlg_varval(dlg, &var_refresher, &v) == 0 && v.s) {
-		*refresher = (v.len == 3 && strncmp(v.s, "uac", 3) == 0)
-							 ? SST_REFRESHER_UAC
-					 : (v.len == 3 && strncmp(v.s, "uas", 3) == 0)
-							 ? SST_REFRESHER_UAS
-							 : SST_REFRESHER_NONE;
 	}
 	st_cfg.dlg.release_dlg(dlg);
 	return found;

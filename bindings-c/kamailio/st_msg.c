@@ -61,51 +61,59 @@ static const char *one_line(str *body, char **copy)
 	return *copy;
 }
 
-static void free_rows(sst_header *rows, char **copies, int n)
+/* Whether the library reads a header of this type: Kamailio's own parser
+ * has classified each name (compact forms and any case included), so only
+ * these rows cross into the library, which checks them again by name. */
+static int timer_header(int type)
 {
-	int i;
-
-	for(i = 0; i < n; i++)
-		if(copies[i])
-			pkg_free(copies[i]);
-	pkg_free(copies);
-	pkg_free(rows);
+	switch(type) {
+		case HDR_SESSIONEXPIRES_T:
+		case HDR_MIN_SE_T:
+		case HDR_SUPPORTED_T:
+		case HDR_REQUIRE_T:
+		case HDR_PROXYREQUIRE_T:
+		case HDR_UNSUPPORTED_T:
+		case HDR_ALLOW_T:
+			return 1;
+		default:
+			return 0;
+	}
 }
 
-/* The message's header rows read by the library. -1 on failure; with
- * *malformed set when a session-timer header is malformed (answer 400). */
+#define ST_MAX_ROWS 64
+
+/* The message's session-timer header rows read by the library. -1 on
+ * failure; with *malformed set when one of them is malformed (answer 400). */
 int st_read_headers(struct sip_msg *msg, sst_headers **out, int *malformed)
 {
 	struct hdr_field *hf;
-	sst_header *rows;
-	char **copies;
-	int n = 0, i = 0;
+	sst_header rows[ST_MAX_ROWS];
+	char *copies[ST_MAX_ROWS];
+	int n = 0, i;
 	sst_result r;
 
 	*malformed = 0;
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
-	for(hf = msg->headers; hf; hf = hf->next)
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(!timer_header(hf->type))
+			continue;
+		if(n == ST_MAX_ROWS) {
+			LM_WARN("sessiontimer: more than %d session-timer rows\n", n);
+			break;
+		}
+		rows[n].name = hf->name.s;
+		rows[n].name_len = hf->name.len;
+		rows[n].value = one_line(&hf->body, &copies[n]);
+		rows[n].value_len = rows[n].value ? hf->body.len : 0;
+		if(rows[n].value == NULL)
+			rows[n].value = "";
 		n++;
-	rows = pkg_malloc(sizeof(sst_header) * (n ? n : 1));
-	copies = pkg_malloc(sizeof(char *) * (n ? n : 1));
-	if(rows == NULL || copies == NULL) {
-		if(rows)
-			pkg_free(rows);
-		if(copies)
-			pkg_free(copies);
-		return -1;
 	}
-	for(hf = msg->headers; hf; hf = hf->next, i++) {
-		rows[i].name = hf->name.s;
-		rows[i].name_len = hf->name.len;
-		rows[i].value = one_line(&hf->body, &copies[i]);
-		rows[i].value_len = rows[i].value ? hf->body.len : 0;
-		if(rows[i].value == NULL)
-			rows[i].value = "";
-	}
-	r = sst_headers_new(rows, n, out);
-	free_rows(rows, copies, n);
+	r = hf ? SST_RESULT_INVALID_ARGUMENT : sst_headers_new(rows, n, out);
+	for(i = 0; i < n; i++)
+		if(copies[i])
+			pkg_free(copies[i]);
 	if(r == SST_RESULT_MALFORMED_HEADER)
 		*malformed = 1;
 	return r == SST_RESULT_OK ? 0 : -1;
