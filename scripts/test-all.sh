@@ -31,6 +31,9 @@ bash scripts/test-python.sh
 section "interop: the agent against real SIP peers on 127.0.0.1 (tests/interop)"
 bash scripts/test-interop.sh
 
+section "Debian packages (build, lintian, dpkg -i, pkg-config, the quickstart, Kamailio loads the module)"
+bash scripts/test-debs.sh
+
 section "fuzz smoke (every cargo-fuzz target, ${FUZZ_SECONDS:=15}s each)"
 bash scripts/fuzz.sh "$FUZZ_SECONDS"
 
