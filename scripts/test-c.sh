@@ -60,7 +60,7 @@ readelf -d "$out/quickstart-shared" | grep -q 'Shared library: \[libsessiontimer
 test -L "$prefix/lib/libsessiontimer.so" && test -L "$prefix/lib/libsessiontimer.so.0"
 valgrind -q --leak-check=full --error-exitcode=1 "$out/quickstart-shared" | grep -q "refresher=uac"
 valgrind -q --leak-check=full --error-exitcode=1 "$out/quickstart-static" | grep -q "action 1, reason 1"
-echo "== the example UAS host against SIPp over loopback UDP: 422, retry, 200, BYE"
+echo "== the example UAS host against SIPp over loopback UDP: 422, retry, 200, UPDATE refresh, BYE"
 gcc "${cflags[@]}" bindings-c/examples/uas_host.c "$lib/libsessiontimer.a" "${static_libs[@]}" \
   -o "$out/uas_host"
 "$out/uas_host" 15071 30 600 > "$out/uas_host.log" 2>&1 &

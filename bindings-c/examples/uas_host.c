@@ -1,7 +1,11 @@
 /*
  * An example host in the shape of a PBX module: a UAS on a loopback UDP port
- * that answers each INVITE by asking libsessiontimer (422 or 200 with the
- * right session-timer headers), BYE with 200, and ignores ACK.
+ * that answers each INVITE, re-INVITE and UPDATE by asking libsessiontimer
+ * (422, 420 or 421, or 200 with the right session-timer headers; an UPDATE
+ * that refreshes the session gets its 200 the same way), BYE with 200, any
+ * other method with 405 and Allow, and ignores ACK. Its answers carry its
+ * Contact (with its port), Allow (UPDATE included, so the caller may refresh
+ * by UPDATE) and, for an INVITE, an SDP answer: the model a C PBX copies.
  *
  *   uas_host PORT SECONDS MIN_SE
  *
@@ -45,10 +49,20 @@ static void copy_header(const char *msg, const char *name, const char *compact, 
   }
 }
 
+#define ALLOW "Allow: INVITE, ACK, BYE, CANCEL, UPDATE\r\n"
+
+static unsigned short host_port;
+
+/* Sends `status` with the library's reason phrase, the request's dialog
+ * headers, `extra` header lines, our Contact and Allow, and `sdp` as body. */
 static void respond(int fd, const struct sockaddr_in *to, const char *request, int status,
-                    const char *reason, const char *extra, size_t extra_len) {
-  char out[2048] = "";
-  snprintf(out, sizeof out, "SIP/2.0 %d %s\r\n", status, reason);
+                    const char *extra, size_t extra_len, const char *sdp) {
+  char out[4096] = "", reason[64];
+  size_t reason_len = 0;
+  if (sst_reason_phrase((uint16_t)status, reason, sizeof reason, &reason_len) != SST_RESULT_OK) {
+    reason_len = 0;
+  }
+  snprintf(out, sizeof out, "SIP/2.0 %d %.*s\r\n", status, (int)reason_len, reason);
   copy_header(request, "Via", "v", out, sizeof out, NULL);
   copy_header(request, "From", "f", out, sizeof out, NULL);
   copy_header(request, "To", "t", out, sizeof out, ";tag=ssthost");
@@ -56,31 +70,41 @@ static void respond(int fd, const struct sockaddr_in *to, const char *request, i
   copy_header(request, "CSeq", NULL, out, sizeof out, NULL);
   size_t used = strlen(out);
   snprintf(out + used, sizeof out - used,
-           "%.*sContact: <sip:host@127.0.0.1>\r\nContent-Length: 0\r\n\r\n", (int)extra_len, extra);
+           "%.*sContact: <sip:host@127.0.0.1:%u>\r\n" ALLOW "%sContent-Length: %zu\r\n\r\n%s",
+           (int)extra_len, extra, host_port, sdp[0] ? "Content-Type: application/sdp\r\n" : "",
+           strlen(sdp), sdp);
   sendto(fd, out, strlen(out), 0, (const struct sockaddr *)to, sizeof *to);
 }
 
-static void on_invite(int fd, const struct sockaddr_in *from, const char *msg, size_t len,
-                      const sst_uas *uas) {
+/* An INVITE or UPDATE: the library's decision, answered as it says. */
+static void on_request(int fd, const struct sockaddr_in *from, const char *msg, size_t len,
+                       const sst_uas *uas, uint32_t method) {
+  static const char sdp[] = "v=0\r\no=host 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+                            "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+  const char *name = method == SST_METHOD_INVITE ? "INVITE" : "UPDATE";
+  const char *body = method == SST_METHOD_INVITE ? sdp : "";
   sst_headers *request = NULL;
   sst_decision d;
   char lines[512];
   size_t n = 0;
   sst_result r = sst_headers_from_message(msg, len, &request);
   if (r == SST_RESULT_OK) {
-    r = sst_uas_decide(uas, SST_METHOD_INVITE, request, NULL, &d, lines, sizeof lines, &n);
+    r = sst_uas_decide(uas, method, request, NULL, &d, lines, sizeof lines, &n);
   }
   sst_headers_free(request);
   if (r != SST_RESULT_OK) {
-    printf("INVITE -> 400 (%s)\n", sst_result_str((uint32_t)r));
-    respond(fd, from, msg, 400, "Bad Request", "", 0);
+    printf("%s -> 400 (%s)\n", name, sst_result_str((uint32_t)r));
+    respond(fd, from, msg, 400, "", 0, "");
   } else if (d.kind == SST_DECISION_KIND_REJECT) {
-    printf("INVITE -> %u %.*s", d.status, (int)n, lines);
-    respond(fd, from, msg, d.status, "Session Interval Too Small", lines, n);
-  } else {
-    printf("INVITE -> 200 interval %u refresher %s\n", d.timer.interval,
+    printf("%s -> %u %.*s", name, d.status, (int)n, lines);
+    respond(fd, from, msg, d.status, lines, n, "");
+  } else if (d.has_timer) {
+    printf("%s -> 200 interval %u refresher %s\n", name, d.timer.interval,
            d.timer.refresher == SST_SIDE_LOCAL ? "host" : "caller");
-    respond(fd, from, msg, 200, "OK", lines, n);
+    respond(fd, from, msg, 200, lines, n, body);
+  } else {
+    printf("%s -> 200 without a timer\n", name);
+    respond(fd, from, msg, 200, lines, n, body);
   }
   fflush(stdout);
 }
@@ -100,7 +124,8 @@ int main(int argc, char **argv) {
   struct sockaddr_in addr;
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
-  addr.sin_port = htons((uint16_t)atoi(argv[1]));
+  host_port = (unsigned short)atoi(argv[1]);
+  addr.sin_port = htons(host_port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
     perror("bind");
@@ -122,11 +147,17 @@ int main(int argc, char **argv) {
     if (len <= 0) continue;
     msg[len] = '\0';
     if (strncmp(msg, "INVITE ", 7) == 0) {
-      on_invite(fd, &from, msg, (size_t)len, uas);
+      on_request(fd, &from, msg, (size_t)len, uas, SST_METHOD_INVITE);
+    } else if (strncmp(msg, "UPDATE ", 7) == 0) {
+      on_request(fd, &from, msg, (size_t)len, uas, SST_METHOD_UPDATE);
     } else if (strncmp(msg, "BYE ", 4) == 0) {
       printf("BYE -> 200\n");
       fflush(stdout);
-      respond(fd, &from, msg, 200, "OK", "", 0);
+      respond(fd, &from, msg, 200, "", 0, "");
+    } else if (strncmp(msg, "SIP/2.0 ", 8) != 0 && strncmp(msg, "ACK ", 4) != 0) {
+      printf("%.*s -> 405\n", (int)strcspn(msg, " "), msg); /* RFC 3261 section 8.2.1 */
+      fflush(stdout);
+      respond(fd, &from, msg, 405, "", 0, "");
     }
   }
   close(fd);

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import re
 import sys
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 import sessiontimer as st
 from sessiontimer import cli
 from sessiontimer.agent import Agent, Clock
+from sessiontimer.sip import Message
 
 
 def test_demo_negotiates_after_422_refreshes_then_the_callee_sends_bye_at_the_rfc_time(
@@ -101,3 +103,122 @@ def test_b2bua_command_bridges_a_call_and_reports_each_leg() -> None:
     assert report["inbound"]["interval"] == 90 and report["inbound"]["refresher"] == "uac"
     assert report["outbound"]["interval"] == 1800 and report["outbound"]["refresher"] == "uac"
     assert report["inbound"]["bye"]["by"] == "peer" and report["outbound"]["bye"]["by"] == "us"
+    assert report["verdict"] == {"status": 0, "why": []}
+
+
+def call_agent(*options: str, callee: st.Policy | None = None) -> tuple[int, dict[str, Any]]:
+    """`sessiontimer call` (in this process) to an agent with `callee`'s
+    policy, which hangs up after a second: the exit status and the report."""
+
+    async def scenario() -> tuple[int, dict[str, Any]]:
+        agent = Agent("callee", Clock(), callee or st.Policy())
+        await agent.bind()
+        host, port = agent.address
+        argv = ["call", f"sip:callee@{host}:{port}", "--for", "1", "--json", *options]
+        status = await asyncio.to_thread(cli.main, argv)
+        agent.close()
+        return status, {}
+
+    with pytest.MonkeyPatch.context() as patch:
+        printed = io.StringIO()
+        patch.setattr("sys.stdout", printed)
+        status, _ = asyncio.run(scenario())
+    return status, json.loads(printed.getvalue())
+
+
+def test_call_verdict_is_0_when_the_call_went_as_planned() -> None:
+    status, report = call_agent("--se", "600")
+    assert status == 0 and report["verdict"] == {"status": 0, "why": []}
+    assert report["interval"] == 600 and report["policy"]["session_expires"] == 600
+
+
+class Busy(asyncio.DatagramProtocol):
+    """A callee that answers every INVITE 486 Busy Here."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        request = Message.parse(data)
+        if request.method == "INVITE":
+            self.transport.sendto(request.response(486, "Busy Here", "busy").encode(), addr)
+
+
+def test_call_verdict_is_1_with_the_final_status_when_the_call_is_refused() -> None:
+    async def scenario() -> tuple[int, str]:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(Busy, local_addr=("127.0.0.1", 0))
+        port = transport.get_extra_info("sockname")[1]
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            status = await asyncio.to_thread(
+                cli.main, ["call", f"sip:busy@127.0.0.1:{port}", "--for", "1", "--json"]
+            )
+        transport.close()
+        return status, printed.getvalue()
+
+    status, out = asyncio.run(scenario())
+    report = json.loads(out)
+    assert status == 1 and report["failure"] == {"status": 486, "reason": "Busy Here"}
+    assert report["verdict"] == {"status": 1, "why": ["call failed: 486 Busy Here"]}
+
+
+def test_a_preset_keeps_its_values_unless_an_option_gives_one() -> None:
+    """The command's defaults never override a preset's values (issue: `--preset
+    cisco-cube` asked for 1800 with Min-SE 90 instead of the preset's)."""
+    status, report = call_agent("--preset", "cisco-cucm")
+    assert status == 0
+    assert report["policy"]["min_se"] == 1800 and report["policy"]["session_expires"] == 1800
+    status, report = call_agent("--preset", "cisco-cucm", "--se", "3600")
+    assert status == 0
+    assert report["policy"]["min_se"] == 1800 and report["policy"]["session_expires"] == 3600
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["call", "sip:x@127.0.0.1:9", "--se", "60"], "below"),
+        (["call", "http://example.com", "--for", "1"], "is not a SIP URI"),
+        (["answer", "--min-se", "20", "--wait", "1"], "below"),
+    ],
+)
+def test_usage_errors_give_one_line_and_status_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_a_port_in_use_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        assert cli.main(["answer", "--port", str(port), "--wait", "1"]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_every_request_of_the_agent_carries_supported_timer_bye_included() -> None:
+    """RFC 4028 section 7.1: `timer` in Supported of each request a UA with
+    timers sends (RFC 3261 allows none in ACK)."""
+    seen: list[Message] = []
+
+    async def scenario() -> None:
+        clock = Clock()
+        callee = Agent("callee", clock, st.Policy())
+        caller = Agent("caller", clock, st.Policy(), log=lambda e: seen.append(e.message))
+        await callee.bind()
+        await caller.bind()
+        dialog = await caller.call(callee.address, "sip:callee@127.0.0.1")
+        assert dialog is not None
+        await caller.hang_up(dialog)
+        caller.close()
+        callee.close()
+
+    asyncio.run(scenario())
+    requests = [m for m in seen if m.is_request and m.method != "ACK"]
+    assert {m.method for m in requests} >= {"INVITE", "BYE"}
+    for message in requests:
+        assert "timer" in (message.get("Supported") or ""), message.start

@@ -135,9 +135,10 @@ class BackToBack:
     def legs(self) -> tuple[Leg, Leg]:
         return (self.inbound, self.outbound)
 
-    async def bind(self, host: str = "127.0.0.1", port: int = 0) -> Address:
-        """Binds both legs; returns the inbound leg's address (where to call)."""
-        await self.outbound.bind(host)
+    async def bind(self, host: str = "127.0.0.1", port: int = 0, outbound_port: int = 0) -> Address:
+        """Binds both legs (the outbound one on `outbound_port`, 0: any);
+        returns the inbound leg's address (where to call)."""
+        await self.outbound.bind(host, outbound_port)
         return await self.inbound.bind(host, port)
 
     def close(self) -> None:

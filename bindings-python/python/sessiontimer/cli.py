@@ -3,8 +3,12 @@ SIP peer with a report of what it did with session timers, and a decision
 checker for a message's headers.
 
     sessiontimer demo                       caller, proxy and callee on 127.0.0.1
-    sessiontimer call sip:100@127.0.0.1:5060 --se 90 --for 200 [--proxy HOST:PORT] [--json]
-    sessiontimer answer --port 5062 --min-se 120 --for 200 [--json]
+    sessiontimer call sip:100@127.0.0.1:5060 --se 90 --for 200 [--proxy HOST:PORT] [--json [FILE]]
+    sessiontimer answer --port 5062 --min-se 120 --for 200 [--json [FILE]] [--messages]
+
+The exit status is the verdict: 0 when the call was set up, the peer kept every
+timer rule and the call ended as planned; 1 when the call failed or a timer rule
+was broken (by the peer, or by a refresh that failed); 2 for a usage error.
     sessiontimer b2bua sip:100@127.0.0.1:5060 --port 5070 [--consume]
     sessiontimer check --role uas < invite.txt
 """
@@ -109,7 +113,13 @@ async def demo(speed: float) -> int:
 
 
 def policy_from(args: argparse.Namespace, **extra: Any) -> st.Policy:
-    settings: dict[str, Any] = {"session_expires": args.se, "min_se": args.min_se, **extra}
+    """The preset, with only the options the user gave over it: the command's
+    own defaults never override a preset's values."""
+    settings: dict[str, Any] = dict(extra)
+    if args.se is not None:
+        settings["session_expires"] = args.se
+    if args.min_se is not None:
+        settings["min_se"] = args.min_se
     if args.refresher:
         settings["refresher"] = args.refresher
     if args.reinvite:
@@ -123,9 +133,14 @@ def target(uri: str) -> tuple[str, int]:
     return (host or hostport, int(port)) if port.isdigit() else (hostport, 5060)
 
 
-def report(dialog: Dialog | None, events: Sequence[Event], me: str) -> dict[str, Any]:
-    """What the peer did with session timers, from the messages exchanged."""
+def report(
+    dialog: Dialog | None, events: Sequence[Event], me: str, failure: Message | None = None
+) -> dict[str, Any]:
+    """What the peer did with session timers, from the messages exchanged;
+    `failure` is the final response of a call that was refused."""
     out: dict[str, Any] = {"established": dialog is not None}
+    if dialog is None and failure is not None:
+        out["failure"] = {"status": failure.status, "reason": failure.start.split(" ", 2)[-1]}
     mine = [e for e in events if e.src == me]
     theirs = [e for e in events if e.src != me]
     got_422 = [e for e in theirs if e.message.status == 422]
@@ -155,6 +170,21 @@ def report(dialog: Dialog | None, events: Sequence[Event], me: str) -> dict[str,
     out["refresher"] = headers.refresher
     out["timer_headers_2xx"] = accepted.timer_rows
 
+    def answer_to(request: Event) -> int | None:
+        """The status of the final answer to a request, if one came."""
+        cseq = request.message.get("CSeq")
+        return next(
+            (
+                e.message.status
+                for e in events
+                if e.src != request.src
+                and not e.message.is_request
+                and e.message.status >= 200
+                and e.message.get("CSeq") == cseq
+            ),
+            None,
+        )
+
     def refreshes(side: Sequence[Event]) -> list[dict[str, Any]]:
         found, previous = [], accepted.at_ms
         for e in side:
@@ -164,7 +194,14 @@ def report(dialog: Dialog | None, events: Sequence[Event], me: str) -> dict[str,
                 and e.at_ms > accepted.at_ms
             ):
                 gap = (e.at_ms - previous) / 1000
-                found.append({"at_s": e.at_ms / 1000, "method": e.message.method, "after_s": gap})
+                found.append(
+                    {
+                        "at_s": e.at_ms / 1000,
+                        "method": e.message.method,
+                        "after_s": gap,
+                        "status": answer_to(e),
+                    }
+                )
                 previous = e.at_ms
         return found
 
@@ -186,10 +223,35 @@ def report(dialog: Dialog | None, events: Sequence[Event], me: str) -> dict[str,
             "after_last_refresh_s": (bye.at_ms - max(last, accepted.at_ms)) / 1000,
             "reason": bye.message.get("Reason"),
         }
-        if interval:
+        if interval and bye.message.get("Reason"):
+            # A BYE with a Reason is a timer's (section 10): when it was due.
             out["bye"]["rfc_s"] = interval - min(32, interval / 3)
     out["ended_by"] = dialog.ended_by or "duration"
     return out
+
+
+def verdict(report: dict[str, Any]) -> tuple[int, list[str]]:
+    """The command's exit status and why: 0 when the call was set up, the peer
+    kept every timer rule and the call ended as planned; 1 otherwise."""
+    why: list[str] = []
+    if not report.get("established"):
+        failure = report.get("failure")
+        why.append(
+            f"call failed: {failure['status']} {failure['reason']}" if failure else "no call"
+        )
+    if report.get("peer_honoured_422") is False:
+        why.append("the peer's retry ignored our 422 (section 7.3)")
+    if report.get("peer_refreshed_on_time") is False:
+        why.append("the peer refreshed late (section 10)")
+    for side in ("our_refreshes", "peer_refreshes"):
+        for refresh in report.get(side, []):
+            status = refresh.get("status")
+            if status is not None and not 200 <= status < 300 and status != 491:
+                why.append(f"a refresh ({refresh['method']}) was answered {status}")
+    bye = report.get("bye")
+    if bye and "rfc_s" in bye:
+        why.append(f"a session timer ended the call ({bye['by']}: {bye['reason']})")
+    return (1 if why else 0), why
 
 
 class CallLog:
@@ -278,11 +340,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await asyncio.sleep(0.2)
     agent.close()
     events = log.events
-    return {
-        "events": events,
-        "parties": [agent.name, "peer"],
-        "report": report(dialog, events, agent.name),
-    }
+    out = report(dialog, events, agent.name, agent.last_failure)
+    out["policy"] = agent.policy.to_dict()
+    return {"events": events, "parties": [agent.name, "peer"], "report": out}
 
 
 async def bridge(args: argparse.Namespace) -> dict[str, Any]:
@@ -293,7 +353,7 @@ async def bridge(args: argparse.Namespace) -> dict[str, Any]:
     middle = BackToBack(
         "sessiontimer", Clock(), b2bua, target(args.proxy or args.uri), args.uri, log
     )
-    await middle.bind(args.bind, args.port)
+    await middle.bind(args.bind, args.port, args.outbound_port)
     host, port = middle.inbound.address
     print(f"answering on {host}:{port}, calling {args.uri}", file=sys.stderr, flush=True)
     legs: list[Dialog | None] = [None, None]
@@ -309,20 +369,32 @@ async def bridge(args: argparse.Namespace) -> dict[str, Any]:
     events = log.events
     reports: dict[str, Any] = {"established": legs[1] is not None}
     peers = [f"{d.peer[0]}:{d.peer[1]}" if d else "-" for d in legs]
-    for side, dialog, peer in zip(("inbound", "outbound"), legs, peers):
+    failures = [None, middle.outbound.last_failure]
+    for side, dialog, peer, failure in zip(("inbound", "outbound"), legs, peers, failures):
         mine = [e for e in events if peer in (e.src, e.dst)]
-        reports[side] = report(dialog, mine, "sessiontimer")
+        reports[side] = report(dialog, mine, "sessiontimer", failure)
+    reports["policy"] = policy.to_dict()
     return {"events": events, "parties": [peers[0], "sessiontimer", peers[1]], "report": reports}
 
 
-def print_outcome(outcome: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(outcome["report"], indent=2))
+def print_outcome(outcome: dict[str, Any], as_json: str | None, messages: bool) -> None:
+    """The report: as JSON on stdout (`as_json` "-"), or the ladder and the
+    report as text, and then, with `as_json` a file name, the JSON there too."""
+    document = json.dumps(outcome["report"], indent=2)
+    if as_json == "-":
+        print(document)
         return
     print(ladder(outcome["events"], outcome["parties"]))
+    if messages:
+        for event in outcome["events"]:
+            print(f"\n--- {event.at_ms / 1000:.3f} s  {event.src} -> {event.dst}")
+            print(event.message.encode().decode(errors="replace").rstrip("\r\n"))
     print()
     for key, value in outcome["report"].items():
         print(f"{key:>18}: {value}")
+    if as_json is not None:
+        with open(as_json, "w") as file:
+            file.write(document + "\n")
 
 
 # ---- check -----------------------------------------------------------------------------
@@ -411,15 +483,39 @@ def parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--consume", action="store_true", help="answer pure refreshes on their own leg"
             )
-        p.add_argument("--bind", default="127.0.0.1")
-        p.add_argument("--port", type=int, default={"call": 0, "answer": 5062, "b2bua": 5070}[name])
+            p.add_argument(
+                "--outbound-port",
+                type=int,
+                default=0,
+                help="UDP port of the outbound leg (default: any free port)",
+            )
+        p.add_argument("--bind", default="127.0.0.1", help="local address (default 127.0.0.1)")
+        port = {"call": 0, "answer": 5062, "b2bua": 5070}[name]
         p.add_argument(
-            "--se", type=int, default=1800, help="Session-Expires to ask for or accept up to"
+            "--port", type=int, default=port, help=f"local UDP port (default {port or 'any'})"
         )
-        p.add_argument("--min-se", type=int, default=90)
-        p.add_argument("--refresher", choices=["auto", "local", "remote", "uac", "uas"])
+        p.add_argument(
+            "--se",
+            type=int,
+            default=None,
+            help="Session-Expires to ask for or accept up to (default: the preset's, 1800)",
+        )
+        p.add_argument(
+            "--min-se", type=int, default=None, help="smallest interval (default: the preset's, 90)"
+        )
+        p.add_argument(
+            "--refresher",
+            choices=["auto", "local", "remote", "uac", "uas"],
+            help="who refreshes when the choice is ours: as UAS (Table 2), or the refresher a "
+            "UAC asks for, which the UAS may overrule (section 7.1)",
+        )
         p.add_argument("--reinvite", action="store_true", help="refresh by re-INVITE only")
-        p.add_argument("--preset", default="rfc4028", choices=[str(n) for n in st.PRESETS])
+        p.add_argument(
+            "--preset",
+            default="rfc4028",
+            choices=[str(n) for n in st.PRESETS],
+            help="a vendor's settings; options given override only their own value",
+        )
         p.add_argument(
             "--silent-after", type=int, default=None, help="stop refreshing after N refreshes"
         )
@@ -436,11 +532,22 @@ def parser() -> argparse.ArgumentParser:
                 default=1,
                 help="answer calls until this many have ended (the report is of the first)",
             )
-        p.add_argument("--json", action="store_true")
+        p.add_argument(
+            "--json",
+            nargs="?",
+            const="-",
+            metavar="FILE",
+            help="the report as JSON: on stdout instead of the ladder, or into FILE as well",
+        )
+        p.add_argument(
+            "--messages", action="store_true", help="print every message whole after the ladder"
+        )
     c = sub.add_parser("check", help="the decision for the headers on stdin")
-    c.add_argument("--role", choices=["uas", "uac", "proxy"], default="uas")
-    c.add_argument("--preset", default="rfc4028")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--role", choices=["uas", "uac", "proxy"], default="uas", help="whose decision")
+    c.add_argument(
+        "--preset", default="rfc4028", choices=[str(n) for n in st.PRESETS], help="settings"
+    )
+    c.add_argument("--json", action="store_true", help="the decision as JSON")
     return top
 
 
@@ -465,12 +572,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             else "\n".join(f"{k}: {v}" for k, v in out.items())
         )
         return 0 if "error" not in out else 2
+    try:
+        if hasattr(args, "uri") and not args.uri.startswith(("sip:", "sips:")):
+            raise ValueError(f"{args.uri!r} is not a SIP URI (sip:user@host:port)")
+        outcome = asyncio.run(bridge(args) if args.command == "b2bua" else run(args))
+    except (st.SessionTimerError, ValueError, OSError) as error:
+        # A usage error: one line, status 2 (a port in use, --se 60, a bad URI).
+        print(f"sessiontimer: error: {error}", file=sys.stderr)
+        return 2
+    legs = [outcome["report"]]
     if args.command == "b2bua":
-        outcome = asyncio.run(bridge(args))
-    else:
-        outcome = asyncio.run(run(args))
-    print_outcome(outcome, args.json)
-    return 0 if outcome["report"]["established"] else 1
+        legs = [outcome["report"]["inbound"], outcome["report"]["outbound"]]
+    status, why = 0, list[str]()
+    for leg in legs:
+        leg_status, leg_why = verdict(leg)
+        status, why = max(status, leg_status), why + leg_why
+    outcome["report"]["verdict"] = {"status": status, "why": why}
+    print_outcome(outcome, args.json, args.messages)
+    return status
 
 
 if __name__ == "__main__":

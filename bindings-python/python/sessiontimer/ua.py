@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import sessiontimer as st
 
-from .sip import Message, one_line, param, sdp, split_list, token
+from .sip import Message, canonical, one_line, param, sdp, split_list, token
 from .transport import Address, Clock, Event, Party
 
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"
@@ -105,6 +105,14 @@ class Agent(Party):
     ) -> Message:
         if method != "ACK":
             dialog.cseq += 1
+        if (
+            method not in ("ACK", "CANCEL")
+            and self.policy.mode is not st.Mode.OFF
+            and not any(canonical(name) == "supported" for name, _ in rows)
+        ):
+            # RFC 4028 section 7.1: a UA with timers lists `timer` in Supported
+            # in its requests, BYE included (RFC 3261 allows none in ACK or CANCEL).
+            rows = [*rows, ("Supported", "timer")]
         headers = [
             self.via(),
             ("Max-Forwards", "70"),
