@@ -48,7 +48,7 @@ mod _native {
 
     /// The names of the vendor presets, for `Policy.preset`.
     #[pymodule_export]
-    const PRESETS: [&str; 5] = preset_names();
+    const PRESETS: [&str; PRESET_COUNT] = preset_names();
 
     /// The reason phrase of a status code.
     #[guarded]
@@ -69,7 +69,16 @@ mod _native {
     const __version__: &str = env!("CARGO_PKG_VERSION");
 }
 
-const fn preset_names() -> [&'static str; 5] {
+const fn preset_names() -> [&'static str; PRESET_COUNT] {
     let p = sessiontimer::PRESETS;
-    [p[0].name, p[1].name, p[2].name, p[3].name, p[4].name]
+    let mut names = [""; PRESET_COUNT];
+    let mut i = 0;
+    while i < PRESET_COUNT {
+        names[i] = p[i].name;
+        i += 1;
+    }
+    names
 }
+
+/// How many presets the core has.
+const PRESET_COUNT: usize = sessiontimer::PRESETS.len();

@@ -283,6 +283,81 @@ pub const PRESETS: &[Preset] = &[
             ..Policy::RFC
         },
     },
+    Preset {
+        name: "teams-direct-routing",
+        source: "Microsoft Teams Direct Routing (docs: direct-routing-protocols-sip, \
+                 \"Session timer\"): always offers a timer on non-bypass calls; field reports: \
+                 refreshes by re-INVITE with identical SDP",
+        policy: Policy {
+            mode: Mode::Originate,
+            refresh_method: RefreshMethod::ReInviteOnly,
+            ..Policy::RFC
+        },
+    },
+    Preset {
+        name: "zoom-byoc",
+        source: "Zoom BYOC-P (support.zoom.com KB0073073): INVITE with Supported: timer, \
+                 Session-Expires 1800 without a refresher, Min-SE 90, UPDATE in Allow",
+        policy: Policy {
+            mode: Mode::Originate,
+            refresher: RefresherPreference::Auto,
+            ..Policy::RFC
+        },
+    },
+    Preset {
+        name: "ims-volte",
+        source: "IMS / VoLTE (GSMA IR.92 section 2.2.8; Android CarrierConfigManager.ImsVoice): \
+                 timer supported, Session-Expires 1800, Min-SE 90, the UAC refreshes, by UPDATE \
+                 where the peer allows it",
+        policy: Policy {
+            mode: Mode::Originate,
+            refresher: RefresherPreference::Uac,
+            refresh_method: RefreshMethod::Auto,
+            ..Policy::RFC
+        },
+    },
+    Preset {
+        name: "oracle-sbc",
+        source: "Oracle SBC session-timer-profile: Session-Expires 1800, Min-SE 90, \
+                 refresher=uac in its requests and refresher=uas in its responses (it refreshes \
+                 on both sides), BYE both ways at SE - min(SE/3, 32)",
+        policy: Policy {
+            mode: Mode::Originate,
+            refresher: RefresherPreference::Local,
+            ..Policy::RFC
+        },
+    },
+    Preset {
+        name: "audiocodes",
+        source: "AudioCodes SBCSessionExpiresMode=Supported: Session-Expires 180 (90 to 86400), \
+                 margin 32 s, never below 2/3 of the interval",
+        policy: Policy {
+            mode: Mode::Originate,
+            session_expires: 180,
+            max_session_expires: Some(86_400),
+            ..Policy::RFC
+        },
+    },
+    Preset {
+        name: "ribbon-sbc-edge",
+        source: "Ribbon SBC Edge: minimum 600, offered 3600",
+        policy: Policy {
+            mode: Mode::Originate,
+            session_expires: 3600,
+            min_se: 600,
+            ..Policy::RFC
+        },
+    },
+    Preset {
+        name: "avaya-cm",
+        source: "Avaya Communication Manager trunk: session refresh 600 (90 to 64800)",
+        policy: Policy {
+            mode: Mode::Originate,
+            session_expires: 600,
+            max_session_expires: Some(64_800),
+            ..Policy::RFC
+        },
+    },
 ];
 
 #[cfg(test)]

@@ -506,8 +506,9 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--refresher",
             choices=["auto", "local", "remote", "uac", "uas"],
-            help="who refreshes when the choice is ours: as UAS (Table 2), or the refresher a "
-            "UAC asks for, which the UAS may overrule (section 7.1)",
+            help="who refreshes when the choice is ours (as UAS, Table 2); as UAC, uac or local "
+            "asks to refresh (refresher=uac, section 7.1) and the others leave the choice to "
+            "the UAS, as the RFC recommends",
         )
         p.add_argument("--reinvite", action="store_true", help="refresh by re-INVITE only")
         p.add_argument(
