@@ -798,6 +798,18 @@ enum sst_result sst_engine_on_refresh_response(struct sst_engine *engine,
                                                const struct sst_headers *response);
 
 /*
+ The host starts an offer of its own on the dialog (a hold or codec change
+ re-INVITE or UPDATE, carrying the session's timer headers): a refresh that
+ falls due meanwhile waits for it, and the offer's 2xx, reported with
+ `sst_engine_on_refresh_response`, counts as the refresh; a failure sends the
+ waiting refresh at once. `*go_ahead` is 0 while a refresh of ours is in
+ flight: wait for its answer, then start the offer (RFC 3261 section 14.1).
+ */
+enum sst_result sst_engine_offer_started(struct sst_engine *engine,
+                                         uint64_t key,
+                                         sst_bool *go_ahead);
+
+/*
  Forgets the session under `key` (the host ended the dialog).
  */
 enum sst_result sst_engine_remove(struct sst_engine *engine, uint64_t key);

@@ -365,6 +365,26 @@ pub extern "C" fn sst_engine_on_refresh_response(
     })
 }
 
+/// The host starts an offer of its own on the dialog (a hold or codec change
+/// re-INVITE or UPDATE, carrying the session's timer headers): a refresh that
+/// falls due meanwhile waits for it, and the offer's 2xx, reported with
+/// `sst_engine_on_refresh_response`, counts as the refresh; a failure sends the
+/// waiting refresh at once. `*go_ahead` is 0 while a refresh of ours is in
+/// flight: wait for its answer, then start the offer (RFC 3261 section 14.1).
+#[no_mangle]
+pub extern "C" fn sst_engine_offer_started(
+    engine: *mut sst_engine,
+    key: u64,
+    go_ahead: *mut sst_bool,
+) -> sst_result {
+    ffi_boundary!({
+        let engine = get_mut(engine, "engine")?;
+        check_out(go_ahead, "go_ahead")?;
+        let ready = engine.engine.offer_started(key).or_code()?;
+        put(go_ahead, sst_bool::from(ready), "go_ahead")
+    })
+}
+
 /// Forgets the session under `key` (the host ended the dialog).
 #[no_mangle]
 pub extern "C" fn sst_engine_remove(engine: *mut sst_engine, key: u64) -> sst_result {

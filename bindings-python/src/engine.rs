@@ -462,6 +462,16 @@ impl Engine {
             .or_raise()
     }
 
+    /// The host starts an offer of its own on the dialog (a hold or codec
+    /// change re-INVITE or UPDATE, carrying the session's timer headers): a
+    /// refresh that falls due meanwhile waits for it, and the offer's 2xx,
+    /// reported with `on_refresh_response`, counts as the refresh; a failure
+    /// sends the waiting refresh at once. `False` while a refresh of ours is in
+    /// flight: wait for its answer, then start the offer (RFC 3261 section 14.1).
+    fn offer_started(&self, py: Python<'_>, key: u64) -> PyResult<bool> {
+        self.0.with(py, |e| e.offer_started(key)).or_raise()
+    }
+
     /// Forgets the session under `key`, returning it.
     fn remove(&self, py: Python<'_>, key: u64) -> PyResult<Session> {
         self.0

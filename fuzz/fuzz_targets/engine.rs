@@ -78,6 +78,10 @@ enum Op {
     SessionRoundTrip {
         key: u8,
     },
+    /// The host starts an offer of its own (its answer comes as a Response).
+    OfferStarted {
+        key: u8,
+    },
 }
 
 /// What a peer's message carries.
@@ -200,6 +204,10 @@ fuzz_target!(|input: Input| {
                     alive.remove(&key);
                     ending.insert(key);
                 }
+            }
+            Op::OfferStarted { key } => {
+                let result = engine.offer_started(key.into());
+                expect_known(&alive, key, result);
             }
             Op::Remove { key } => {
                 let result = engine.remove(key.into());

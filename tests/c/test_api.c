@@ -219,6 +219,12 @@ static void test_snapshots(void) {
   for (uint64_t key = 0; key < 50; key++) {
     CHECK_OK(sst_engine_establish_proxy(e, key, 90 + (uint32_t)key, key));
   }
+  /* An offer of the host's: a proxy session has no refresh to hold. */
+  sst_bool go = 0;
+  CHECK_OK(sst_engine_offer_started(e, 3, &go));
+  CHECK(go);
+  CHECK_IS(sst_engine_offer_started(e, 999, &go), SST_RESULT_UNKNOWN_SESSION);
+  CHECK_IS(sst_engine_offer_started(e, 3, NULL), SST_RESULT_NULL_PARAMETER);
   size_t need = 0;
   CHECK_IS(sst_engine_snapshot(e, NULL, 0, &need), SST_RESULT_BUFFER_TOO_SMALL);
   unsigned char *data = malloc(need);

@@ -232,3 +232,23 @@ def test_rfc3326_a_bye_action_carries_its_reason_header() -> None:
     engine.establish(2, st.Negotiated(90, st.Side.LOCAL), now_ms=0)
     (refresh,) = engine.poll(45_000)
     assert refresh.bye_reason is None
+
+
+def test_a_refresh_waits_for_the_hosts_own_offer_and_its_2xx_counts() -> None:
+    """RFC 3261 section 14.1: one INVITE at a time. A hold re-INVITE is out when
+    the refresh falls due: it waits; the hold's 2xx (with the timer headers)
+    is the refresh; a failed offer sends the waiting refresh at once."""
+    engine = st.Engine()
+    engine.establish(1, refresher_session())
+    engine.establish(2, refresher_session())
+    assert engine.offer_started(1) and engine.offer_started(2)
+    assert engine.poll(900 * S) == []
+    engine.on_refresh_response(1, 905 * S, 200, [("Session-Expires", "1800;refresher=uac")])
+    engine.on_refresh_response(2, 906 * S, 488)
+    [refresh] = engine.poll(906 * S)
+    assert refresh.key == 2 and refresh.kind == st.ActionKind.SEND_REFRESH
+    assert not engine.offer_started(2)  # its refresh is in flight: wait for the answer
+    engine.on_refresh_response(2, 907 * S, 200, [("Session-Expires", "1800;refresher=uac")])
+    assert engine.poll(1804 * S) == []
+    [again] = engine.poll(1805 * S)
+    assert again.key == 1

@@ -716,6 +716,14 @@ class Engine:
         self, key: int, now_ms: int, status: int, response: _HeadersLike | None = None
     ) -> None:
         """The final response to a refresh arrived at `now_ms` (a timeout is 408)."""
+    def offer_started(self, key: int) -> bool:
+        """The host starts an offer of its own on the dialog (a hold or codec
+        change re-INVITE or UPDATE, carrying the session's timer headers): a
+        refresh that falls due meanwhile waits for it, and the offer's 2xx,
+        reported with `on_refresh_response`, counts as the refresh; a failure
+        sends the waiting refresh at once. `False` while a refresh of ours is in
+        flight: wait for its answer, then start the offer (RFC 3261 section 14.1).
+        """
     def remove(self, key: int) -> Session:
         """Forgets the session under `key`, returning it."""
     def next_deadline(self) -> int | None:

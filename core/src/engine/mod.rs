@@ -211,17 +211,37 @@ enum Phase {
     RetryDue = 4,
     /// A proxy's session; dropped at expiry.
     ProxyExpiry = 5,
+    /// An offer of the host's is out; our refresh is due at the deadline but
+    /// waits for the offer's answer ([`Engine::offer_started`]).
+    OfferHeld = 6,
+    /// Our refresh fell due while the host's offer was out: it goes when that
+    /// offer fails, or the offer's 2xx counts as the refresh; expiry at the deadline.
+    RefreshWaiting = 7,
 }
 
 impl Phase {
-    const ALL: [Phase; 6] = [
+    const ALL: [Phase; 8] = [
         Phase::Idle,
         Phase::RefreshDue,
         Phase::ByeDue,
         Phase::InFlight,
         Phase::RetryDue,
         Phase::ProxyExpiry,
+        Phase::OfferHeld,
+        Phase::RefreshWaiting,
     ];
+
+    /// Whether we are the refresher in this phase.
+    const fn ours(self) -> bool {
+        matches!(
+            self,
+            Phase::RefreshDue
+                | Phase::InFlight
+                | Phase::RetryDue
+                | Phase::OfferHeld
+                | Phase::RefreshWaiting
+        )
+    }
 }
 
 /// One session in the engine's slab: 48 bytes.
@@ -687,7 +707,7 @@ impl Engine {
                 };
                 self.teardown(i, now_ms, reason);
             }
-            _ if !in_flight => {}
+            _ if !in_flight => self.release_held_refresh(i, now_ms),
             RefreshOutcome::Retry(request) => {
                 let slot = &mut self.slots[i as usize];
                 if status == 422 {
@@ -722,6 +742,52 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// The host starts an offer/answer of its own on the dialog at `now_ms` (a
+    /// re-INVITE or UPDATE for a hold or a codec change). A refresh of ours that
+    /// falls due meanwhile waits for it: one INVITE transaction at a time
+    /// (RFC 3261 section 14.1), so a refresh never collides with the offer.
+    /// Report the offer's final response with [`Engine::on_refresh_response`]:
+    /// a 2xx counts as the refresh (its timer headers, or none, set the timer,
+    /// RFC 4028 section 10); a failure sends the waiting refresh at once, or
+    /// lets it fall due at its time. A refresh is never dropped nor sent twice.
+    ///
+    /// Returns `false` (and changes nothing) while a refresh of ours is in
+    /// flight: the host waits for its answer, then starts the offer.
+    ///
+    /// # Errors
+    /// [`Error::UnknownSession`].
+    pub fn offer_started(&mut self, key: u64) -> Result<bool> {
+        let i = self.slot_of(key)?;
+        let slot = &mut self.slots[i as usize];
+        match slot.phase {
+            Phase::InFlight => return Ok(false),
+            // The deadline in the wheel stays: only what happens then changes.
+            Phase::RefreshDue | Phase::RetryDue => slot.phase = Phase::OfferHeld,
+            _ => {}
+        }
+        Ok(true)
+    }
+
+    /// A failure answered the host's offer: the refresh it held goes back to
+    /// its time, or, when it fell due meanwhile, goes now.
+    fn release_held_refresh(&mut self, i: u32, now_ms: u64) {
+        let slot = &mut self.slots[i as usize];
+        match slot.phase {
+            Phase::OfferHeld => slot.phase = Phase::RefreshDue,
+            Phase::RefreshWaiting => self.send_refresh(i, now_ms),
+            _ => {}
+        }
+    }
+
+    /// Hands out our refresh now; BYE at expiry if it stays unanswered.
+    fn send_refresh(&mut self, i: u32, at: u64) {
+        let slot = self.slots[i as usize];
+        let request = slot.session().refresh_request(&self.config.policy);
+        tick(&mut self.counters.refreshes_sent);
+        self.push(i, at, ActionKind::SendRefresh(request));
+        self.arm(i, Phase::InFlight, slot.expires_at());
     }
 
     /// Schedules a retry at `at`, or gives up with BYE when that is not before expiry.
@@ -835,14 +901,16 @@ impl Engine {
         let slot = self.slots[i as usize];
         match slot.phase {
             Phase::RefreshDue | Phase::RetryDue if at < slot.expires_at() => {
-                let request = slot.session().refresh_request(&self.config.policy);
-                tick(&mut self.counters.refreshes_sent);
-                self.push(i, at, ActionKind::SendRefresh(request));
-                self.arm(i, Phase::InFlight, slot.expires_at());
+                self.send_refresh(i, at)
             }
-            Phase::RefreshDue | Phase::RetryDue | Phase::ProxyExpiry => {
-                self.teardown(i, at, Teardown::Expired)
+            Phase::OfferHeld if at < slot.expires_at() => {
+                self.arm(i, Phase::RefreshWaiting, slot.expires_at())
             }
+            Phase::RefreshDue
+            | Phase::RetryDue
+            | Phase::ProxyExpiry
+            | Phase::OfferHeld
+            | Phase::RefreshWaiting => self.teardown(i, at, Teardown::Expired),
             Phase::ByeDue => self.teardown(i, at, Teardown::NoRefreshReceived),
             Phase::InFlight => self.teardown(i, at, Teardown::RefreshUnanswered),
             Phase::Idle => debug_assert!(false, "an idle session is never armed"),

@@ -162,9 +162,9 @@ fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
     }
     let local = flags & FLAG_LOCAL_REFRESHER != 0;
     let refresher_ok = match phase {
-        Phase::RefreshDue | Phase::InFlight | Phase::RetryDue => local,
         Phase::ByeDue => !local,
         Phase::Idle | Phase::ProxyExpiry => true,
+        _ => local == phase.ours(),
     };
     if !refresher_ok {
         return Err(bad(key, "phase does not match the refresher"));

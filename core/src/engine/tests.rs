@@ -719,3 +719,137 @@ fn rfc3326_each_teardown_names_its_bye_reason() {
     );
     assert_eq!(Teardown::RemovedByHost.bye_reason(), None);
 }
+
+// ---- the host's own offers (field notes section 2, items 2, 5 and 16) ---------------
+
+/// The 2xx of a re-INVITE carrying the session's timer (1800, we refresh).
+fn ok_1800() -> TimerHeaders {
+    headers(&[
+        ("Session-Expires", "1800;refresher=uac"),
+        ("Supported", "timer"),
+    ])
+}
+
+#[test]
+fn rfc3261_14_1_a_refresh_due_during_our_offer_waits_and_its_2xx_counts_as_the_refresh() {
+    // A hold re-INVITE at 800 s; the refresh falls due at 900 s while it is out
+    // (JsSIP #732: two INVITEs overlap). Nothing goes at 900 s; the hold's 2xx
+    // at 905 s with the timer headers is the refresh (RFC 4028 section 10).
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert!(e.offer_started(1).unwrap());
+    assert!(drain(&mut e, 900 * S).is_empty());
+    e.on_refresh_response(1, 905 * S, 200, &ok_1800()).unwrap();
+    assert!(
+        drain(&mut e, 1804 * S).is_empty(),
+        "no refresh before 905 + 900 s"
+    );
+    let next = next_action(&mut e);
+    assert_eq!(
+        (next.at_ms, refresh_method(&next)),
+        (1805 * S, Method::Update)
+    );
+    assert_eq!(e.counters().refreshes_sent, 1);
+}
+
+#[test]
+fn a_refresh_held_by_a_failed_offer_goes_at_once_and_only_once() {
+    // The refresh fell due during the offer; the offer fails (488): the refresh
+    // goes at that moment, once.
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert!(e.offer_started(1).unwrap());
+    assert!(drain(&mut e, 950 * S).is_empty());
+    e.on_refresh_response(1, 960 * S, 488, &headers(&[]))
+        .unwrap();
+    let due = drain(&mut e, 960 * S);
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].at_ms, refresh_method(&due[0])),
+        (960 * S, Method::Update)
+    );
+    assert!(drain(&mut e, 1000 * S).is_empty(), "never twice");
+}
+
+#[test]
+fn an_offer_that_fails_before_the_refresh_is_due_leaves_it_at_its_time() {
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert!(e.offer_started(1).unwrap());
+    e.on_refresh_response(1, 100 * S, 488, &headers(&[]))
+        .unwrap();
+    assert!(drain(&mut e, 899 * S).is_empty());
+    assert_eq!(drain(&mut e, 900 * S).len(), 1);
+}
+
+#[test]
+fn no_offer_starts_while_our_refresh_is_in_flight() {
+    // RFC 3261 section 14.1: the host waits for the refresh's answer (else 491).
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert_eq!(drain(&mut e, 900 * S).len(), 1);
+    assert!(!e.offer_started(1).unwrap());
+    e.on_refresh_response(1, 901 * S, 200, &ok_1800()).unwrap();
+    assert!(e.offer_started(1).unwrap());
+    // The peer refreshes in their_refresh's session: an offer changes nothing.
+    e.establish(2, they_refresh(1800, 0)).unwrap();
+    assert!(e.offer_started(2).unwrap());
+    assert_eq!(
+        next_action(&mut e).kind,
+        ActionKind::SendBye(Teardown::NoRefreshReceived)
+    );
+    assert_eq!(e.offer_started(3), Err(Error::UnknownSession(3)));
+}
+
+#[test]
+fn an_offer_never_answered_ends_the_session_at_expiry() {
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert!(e.offer_started(1).unwrap());
+    assert!(drain(&mut e, 1799 * S).is_empty());
+    assert_eq!(
+        drain(&mut e, 1800 * S),
+        vec![bye(1, 1800 * S, Teardown::Expired)]
+    );
+}
+
+#[test]
+fn ending_a_dialog_during_an_offer_or_a_refresh_leaves_nothing_behind() {
+    // unimrcp #321: a call ended during a refresh re-INVITE leaked its session.
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    e.establish(2, we_refresh(1800, 0)).unwrap();
+    assert!(e.offer_started(1).unwrap());
+    let _ = drain(&mut e, 950 * S); // 2's refresh goes out; 1's waits
+    e.remove(1).unwrap();
+    e.remove(2).unwrap();
+    assert!(e.is_empty() && e.next_deadline().is_none());
+    assert!(drain(&mut e, 4000 * S).is_empty());
+    assert!(e.on_refresh_response(2, 951 * S, 200, &ok_1800()).is_err());
+}
+
+#[test]
+fn a_held_or_waiting_refresh_survives_a_snapshot() {
+    let mut e = engine();
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    e.establish(2, we_refresh(1800, 0)).unwrap();
+    assert!(e.offer_started(1).unwrap());
+    assert!(e.offer_started(2).unwrap());
+    assert!(drain(&mut e, 100 * S).is_empty());
+    e.on_refresh_response(2, 100 * S, 488, &headers(&[]))
+        .unwrap(); // 2 back to due
+    let mut copy = Engine::restore(EngineConfig::default(), &e.snapshot()).unwrap();
+    assert_eq!(copy.snapshot(), e.snapshot());
+    assert_eq!(
+        drain(&mut copy, 900 * S).len(),
+        1,
+        "2 refreshes, 1 waits for its offer"
+    );
+    copy.on_refresh_response(1, 910 * S, 500, &headers(&[]))
+        .unwrap();
+    assert_eq!(
+        drain(&mut copy, 910 * S).len(),
+        1,
+        "1's refresh goes when the offer fails"
+    );
+}
