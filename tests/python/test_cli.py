@@ -174,6 +174,17 @@ def test_a_preset_keeps_its_values_unless_an_option_gives_one() -> None:
     assert report["policy"]["min_se"] == 1800 and report["policy"]["session_expires"] == 3600
 
 
+def test_b2bua_with_the_cube_preset_consumes_refreshes_and_asks_its_interval() -> None:
+    """`b2bua --preset cisco-cube` consumes pure refreshes and uses Min-SE
+    1800 without `--consume` or `--min-se`: only options given override it."""
+    args = cli.parser().parse_args(["b2bua", "sip:x@127.0.0.1:5060", "--preset", "cisco-cube"])
+    policy = cli.b2bua_policy(args)
+    assert policy == st.Policy.preset("cisco-cube")
+    assert policy.consume_refreshes and policy.min_se == 1800
+    args = cli.parser().parse_args(["b2bua", "sip:x@127.0.0.1:5060", "--consume"])
+    assert cli.b2bua_policy(args).consume_refreshes
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

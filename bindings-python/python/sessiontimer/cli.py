@@ -127,6 +127,12 @@ def policy_from(args: argparse.Namespace, **extra: Any) -> st.Policy:
     return st.Policy.preset(args.preset, **settings)
 
 
+def b2bua_policy(args: argparse.Namespace) -> st.Policy:
+    """The B2BUA's policy: `--consume` only ever turns consumption on, so
+    `--preset cisco-cube` keeps its own (a hidden scenario's failure)."""
+    return policy_from(args, **({"consume_refreshes": True} if args.consume else {}))
+
+
 def target(uri: str) -> tuple[str, int]:
     hostport = uri.split("@", 1)[-1].split(";", 1)[0].removeprefix("sip:")
     host, _, port = hostport.rpartition(":")
@@ -348,7 +354,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 async def bridge(args: argparse.Namespace) -> dict[str, Any]:
     """`b2bua`: answers one call, places it on to URI, and reports each leg."""
     log = CallLog()
-    policy = policy_from(args, consume_refreshes=args.consume)
+    policy = b2bua_policy(args)
     b2bua = st.B2bua(policy, policy)
     middle = BackToBack(
         "sessiontimer", Clock(), b2bua, target(args.proxy or args.uri), args.uri, log
