@@ -461,6 +461,14 @@ typedef struct sst_policy {
    As B2BUA, answer pure refreshes on their own leg.
    */
   sst_bool consume_refreshes;
+  /*
+   Refresh on a silent refresher's behalf before sending BYE (Ribbon).
+   */
+  sst_bool refresh_for_silent_peer;
+  /*
+   Take a 501 answer to a refresh as success (SEMS).
+   */
+  sst_bool accept_501_as_refreshed;
 } sst_policy;
 
 /*

@@ -40,6 +40,7 @@ static char *p_refresh_method = NULL, *p_bye_margin = NULL;
 static char *p_expire_action = "silent";
 static int p_session_expires = -1, p_min_se = -1, p_max_se = -1;
 static int p_max_422 = -1, p_raise = -1, p_insert = -1, p_consume = -1;
+static int p_silent_peer = -1, p_accept_501 = -1;
 static int p_reject = 1, p_stats = 1;
 
 static int mod_init(void);
@@ -62,6 +63,8 @@ static param_export_t params[] = {{"preset", PARAM_STRING, &p_preset},
 		{"raise_unsupported_interval", INT_PARAM, &p_raise},
 		{"insert_on_outbound_leg", INT_PARAM, &p_insert},
 		{"consume_refreshes", INT_PARAM, &p_consume},
+		{"refresh_for_silent_peer", INT_PARAM, &p_silent_peer},
+		{"accept_501_as_refreshed", INT_PARAM, &p_accept_501},
 		{"expire_action", PARAM_STRING, &p_expire_action},
 		{"reject_to_small", INT_PARAM, &p_reject},
 		{"enable_stats", INT_PARAM, &p_stats}, {0, 0, 0}};
@@ -158,6 +161,8 @@ static int build_policy(sst_policy *p)
 	set_flag(p_raise, &p->raise_unsupported_interval);
 	set_flag(p_insert, &p->insert_on_outbound_leg);
 	set_flag(p_consume, &p->consume_refreshes);
+	set_flag(p_silent_peer, &p->refresh_for_silent_peer);
+	set_flag(p_accept_501, &p->accept_501_as_refreshed);
 	return 0;
 }
 

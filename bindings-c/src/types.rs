@@ -280,6 +280,10 @@ pub struct sst_policy {
     pub insert_on_outbound_leg: sst_bool,
     /// As B2BUA, answer pure refreshes on their own leg.
     pub consume_refreshes: sst_bool,
+    /// Refresh on a silent refresher's behalf before sending BYE (Ribbon).
+    pub refresh_for_silent_peer: sst_bool,
+    /// Take a 501 answer to a refresh as success (SEMS).
+    pub accept_501_as_refreshed: sst_bool,
 }
 
 impl sst_policy {
@@ -297,6 +301,8 @@ impl sst_policy {
             raise_unsupported_interval: p.raise_unsupported_interval.into(),
             insert_on_outbound_leg: p.insert_on_outbound_leg.into(),
             consume_refreshes: p.consume_refreshes.into(),
+            refresh_for_silent_peer: p.refresh_for_silent_peer.into(),
+            accept_501_as_refreshed: p.accept_501_as_refreshed.into(),
         }
     }
 
@@ -315,6 +321,8 @@ impl sst_policy {
             insert_on_outbound_leg: self.insert_on_outbound_leg.get(),
             consume_refreshes: self.consume_refreshes.get(),
             bye_margin: sst_bye_margin::core(self.bye_margin)?,
+            refresh_for_silent_peer: self.refresh_for_silent_peer.get(),
+            accept_501_as_refreshed: self.accept_501_as_refreshed.get(),
         })
     }
 }

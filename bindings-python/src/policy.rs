@@ -33,6 +33,8 @@ fn with_overrides(
             "raise_unsupported_interval" => policy.raise_unsupported_interval = value.extract()?,
             "insert_on_outbound_leg" => policy.insert_on_outbound_leg = value.extract()?,
             "consume_refreshes" => policy.consume_refreshes = value.extract()?,
+            "refresh_for_silent_peer" => policy.refresh_for_silent_peer = value.extract()?,
+            "accept_501_as_refreshed" => policy.accept_501_as_refreshed = value.extract()?,
             "bye_margin" => policy.bye_margin = ByeMargin::extract_lenient(&value)?.into(),
             other => {
                 return Err(PyTypeError::new_err(format!(
@@ -135,6 +137,18 @@ impl Policy {
         self.0.bye_margin.into()
     }
 
+    /// Refresh on a silent refresher's behalf before sending BYE (Ribbon).
+    #[getter]
+    fn refresh_for_silent_peer(&self) -> bool {
+        self.0.refresh_for_silent_peer
+    }
+
+    /// Take a 501 answer to a refresh as success (SEMS).
+    #[getter]
+    fn accept_501_as_refreshed(&self) -> bool {
+        self.0.accept_501_as_refreshed
+    }
+
     /// The largest interval this policy accepts.
     #[getter]
     fn cap(&self) -> u32 {
@@ -157,6 +171,8 @@ impl Policy {
         d.set_item("insert_on_outbound_leg", p.insert_on_outbound_leg)?;
         d.set_item("consume_refreshes", p.consume_refreshes)?;
         d.set_item("bye_margin", self.bye_margin()?)?;
+        d.set_item("refresh_for_silent_peer", p.refresh_for_silent_peer)?;
+        d.set_item("accept_501_as_refreshed", p.accept_501_as_refreshed)?;
         Ok(d)
     }
 

@@ -137,6 +137,15 @@ pub struct Policy {
     pub consume_refreshes: bool,
     /// When the non-refresher sends BYE. Default [`ByeMargin::Rfc`].
     pub bye_margin: ByeMargin,
+    /// When the peer is the refresher and its refresh does not come by the BYE
+    /// time, send a refresh on its behalf (the peer stays the refresher) and
+    /// send BYE only if that one fails (Ribbon SBC Edge with "Terminate on
+    /// Refresh Failure" off). Default false: BYE, as RFC 4028 section 10 says.
+    pub refresh_for_silent_peer: bool,
+    /// Take a 501 answer to a refresh as success: the timer restarts as it was
+    /// (SEMS). Default false: 501 to UPDATE falls back to re-INVITE, to
+    /// re-INVITE it is a failure (RFC 4028 section 10).
+    pub accept_501_as_refreshed: bool,
 }
 
 impl Policy {
@@ -153,6 +162,8 @@ impl Policy {
         insert_on_outbound_leg: false,
         consume_refreshes: false,
         bye_margin: ByeMargin::Rfc,
+        refresh_for_silent_peer: false,
+        accept_501_as_refreshed: false,
     };
 
     /// Checks the settings against the RFC and each other.
@@ -340,11 +351,13 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "ribbon-sbc-edge",
-        source: "Ribbon SBC Edge: minimum 600, offered 3600",
+        source: "Ribbon SBC Edge: minimum 600, offered 3600; \"Terminate on Refresh Failure\" \
+                 off by default: it refreshes on a silent peer's behalf instead of ending the call",
         policy: Policy {
             mode: Mode::Originate,
             session_expires: 3600,
             min_se: 600,
+            refresh_for_silent_peer: true,
             ..Policy::RFC
         },
     },

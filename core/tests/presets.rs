@@ -107,6 +107,8 @@ fn ribbon_sbc_edge_offers_3600_and_refuses_below_600() {
         (status, value(&headers, "Min-SE").as_deref()),
         (422, Some("600"))
     );
+    // "Terminate on Refresh Failure" off: it refreshes on a silent peer's behalf.
+    assert!(preset("ribbon-sbc-edge").refresh_for_silent_peer);
 }
 
 #[test]

@@ -66,6 +66,8 @@ fn policy(data: &[u8]) -> sst_policy {
         raise_unsupported_interval: sst_bool(data.get(29).copied().unwrap_or(0)),
         insert_on_outbound_leg: sst_bool(data.get(30).copied().unwrap_or(0)),
         consume_refreshes: sst_bool(data.get(31).copied().unwrap_or(0)),
+        refresh_for_silent_peer: sst_bool(data.get(32).copied().unwrap_or(0)),
+        accept_501_as_refreshed: sst_bool(data.get(33).copied().unwrap_or(0)),
     }
 }
 

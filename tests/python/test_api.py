@@ -286,3 +286,13 @@ def test_rfc3261_s7_1_a_method_name_is_case_sensitive_everywhere() -> None:
     decision = st.Uas().decide([("Supported", "timer"), ("Session-Expires", "1800")], "invite")
     assert isinstance(decision, st.NotARefresh)  # "invite" is not INVITE
     assert st.Mode.from_str("required") == st.Mode.REQUIRED  # other names: any case
+
+
+def test_field_behaviours_are_policy_knobs() -> None:
+    """Ribbon's refresh on a silent peer's behalf and SEMS's 501 as success:
+    off by default (RFC 4028 section 10), on by name or preset."""
+    assert not st.Policy().refresh_for_silent_peer and not st.Policy().accept_501_as_refreshed
+    assert st.Policy.preset("ribbon-sbc-edge").refresh_for_silent_peer
+    policy = st.Policy(accept_501_as_refreshed=True, refresh_for_silent_peer=True)
+    assert policy.to_dict()["accept_501_as_refreshed"] is True
+    assert st.Policy(**policy.to_dict()) == policy

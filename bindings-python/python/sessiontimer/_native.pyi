@@ -226,6 +226,8 @@ class Policy:
         insert_on_outbound_leg: bool = ...,
         consume_refreshes: bool = ...,
         bye_margin: ByeMargin | str = ...,
+        refresh_for_silent_peer: bool = ...,
+        accept_501_as_refreshed: bool = ...,
     ) -> Policy: ...
     @staticmethod
     def preset(name: str, **settings: Any) -> Policy:
@@ -268,6 +270,12 @@ class Policy:
     @property
     def bye_margin(self) -> ByeMargin:
         """When the non-refresher sends BYE."""
+    @property
+    def refresh_for_silent_peer(self) -> bool:
+        """Refresh on a silent refresher's behalf before sending BYE (Ribbon)."""
+    @property
+    def accept_501_as_refreshed(self) -> bool:
+        """Take a 501 answer to a refresh as success (SEMS)."""
     @property
     def cap(self) -> int:
         """The largest interval this policy accepts."""

@@ -217,10 +217,13 @@ enum Phase {
     /// Our refresh fell due while the host's offer was out: it goes when that
     /// offer fails, or the offer's 2xx counts as the refresh; expiry at the deadline.
     RefreshWaiting = 7,
+    /// The peer refreshes but went silent: our refresh on its behalf is out
+    /// ([`Policy::refresh_for_silent_peer`]); BYE at expiry if unanswered.
+    InFlightForPeer = 8,
 }
 
 impl Phase {
-    const ALL: [Phase; 8] = [
+    const ALL: [Phase; 9] = [
         Phase::Idle,
         Phase::RefreshDue,
         Phase::ByeDue,
@@ -229,6 +232,7 @@ impl Phase {
         Phase::ProxyExpiry,
         Phase::OfferHeld,
         Phase::RefreshWaiting,
+        Phase::InFlightForPeer,
     ];
 
     /// Whether we are the refresher in this phase.
@@ -694,7 +698,8 @@ impl Engine {
         let sent = session.refresh_request(&policy);
         let result = session.on_refresh_response(&policy, session_now, status, &sent, response);
         self.slots[i as usize].store(&session);
-        let in_flight = self.slots[i as usize].phase == Phase::InFlight;
+        let phase = self.slots[i as usize].phase;
+        let in_flight = matches!(phase, Phase::InFlight | Phase::InFlightForPeer);
         match result {
             RefreshOutcome::Refreshed(_) => {
                 tick(&mut self.counters.refreshes_succeeded);
@@ -708,6 +713,13 @@ impl Engine {
                 self.teardown(i, now_ms, reason);
             }
             _ if !in_flight => self.release_held_refresh(i, now_ms),
+            // A refresh on a silent peer's behalf gets one chance (and its 422
+            // or UPDATE-to-INVITE retries); any other failure ends the call.
+            RefreshOutcome::RetryAfterGlare | RefreshOutcome::Failed { .. }
+                if phase == Phase::InFlightForPeer =>
+            {
+                self.teardown(i, now_ms, Teardown::RefreshRejected(status));
+            }
             RefreshOutcome::Retry(request) => {
                 let slot = &mut self.slots[i as usize];
                 if status == 422 {
@@ -762,7 +774,7 @@ impl Engine {
         let i = self.slot_of(key)?;
         let slot = &mut self.slots[i as usize];
         match slot.phase {
-            Phase::InFlight => return Ok(false),
+            Phase::InFlight | Phase::InFlightForPeer => return Ok(false),
             // The deadline in the wheel stays: only what happens then changes.
             Phase::RefreshDue | Phase::RetryDue => slot.phase = Phase::OfferHeld,
             _ => {}
@@ -783,11 +795,16 @@ impl Engine {
 
     /// Hands out our refresh now; BYE at expiry if it stays unanswered.
     fn send_refresh(&mut self, i: u32, at: u64) {
+        self.send_refresh_in(i, at, Phase::InFlight);
+    }
+
+    /// Hands out a refresh now, then waits in `phase` until expiry.
+    fn send_refresh_in(&mut self, i: u32, at: u64, phase: Phase) {
         let slot = self.slots[i as usize];
         let request = slot.session().refresh_request(&self.config.policy);
         tick(&mut self.counters.refreshes_sent);
         self.push(i, at, ActionKind::SendRefresh(request));
-        self.arm(i, Phase::InFlight, slot.expires_at());
+        self.arm(i, phase, slot.expires_at());
     }
 
     /// Schedules a retry at `at`, or gives up with BYE when that is not before expiry.
@@ -911,8 +928,15 @@ impl Engine {
             | Phase::ProxyExpiry
             | Phase::OfferHeld
             | Phase::RefreshWaiting => self.teardown(i, at, Teardown::Expired),
+            Phase::ByeDue
+                if self.config.policy.refresh_for_silent_peer && at < slot.expires_at() =>
+            {
+                self.send_refresh_in(i, at, Phase::InFlightForPeer)
+            }
             Phase::ByeDue => self.teardown(i, at, Teardown::NoRefreshReceived),
-            Phase::InFlight => self.teardown(i, at, Teardown::RefreshUnanswered),
+            Phase::InFlight | Phase::InFlightForPeer => {
+                self.teardown(i, at, Teardown::RefreshUnanswered)
+            }
             Phase::Idle => debug_assert!(false, "an idle session is never armed"),
         }
     }

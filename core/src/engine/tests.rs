@@ -3,6 +3,7 @@
 //! against an indexed binary heap in wheel.rs.
 
 use super::*;
+use crate::header::Refresher;
 use crate::outcome::Side;
 use crate::policy::{ByeMargin, RefreshMethod};
 use crate::uac::Uac;
@@ -852,4 +853,97 @@ fn a_held_or_waiting_refresh_survives_a_snapshot() {
         1,
         "1's refresh goes when the offer fails"
     );
+}
+
+// ---- policy behaviours from the field (field notes section 4) ----------------------
+
+fn engine_with(policy: Policy) -> Engine {
+    Engine::new(EngineConfig {
+        policy,
+        ..EngineConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn ribbon_refreshes_on_a_silent_peers_behalf_instead_of_bye() {
+    // Ribbon SBC Edge, "Terminate on Refresh Failure" off: at the BYE time
+    // (1800 - 32 s), a refresh on the peer's behalf, which stays the refresher.
+    let mut e = engine_with(Policy {
+        refresh_for_silent_peer: true,
+        ..Policy::RFC
+    });
+    e.establish(1, they_refresh(1800, 0)).unwrap();
+    let action = next_action(&mut e);
+    assert_eq!(
+        (action.at_ms, refresh_method(&action)),
+        (1768 * S, Method::Invite)
+    );
+    let ActionKind::SendRefresh(request) = &action.kind else {
+        unreachable!()
+    };
+    assert_eq!(
+        request.headers.session_expires.as_ref().unwrap().refresher,
+        Some(Refresher::Uas)
+    );
+    assert!(!e.offer_started(1).unwrap(), "our refresh is out");
+    let ok = headers(&[
+        ("Session-Expires", "1800;refresher=uas"),
+        ("Supported", "timer"),
+    ]);
+    e.on_refresh_response(1, 1769 * S, 200, &ok).unwrap();
+    // Still the peer's to refresh; the same again if it stays silent.
+    assert_eq!(next_action(&mut e).at_ms, (1769 + 1768) * S);
+}
+
+#[test]
+fn a_refresh_on_a_silent_peers_behalf_that_fails_ends_the_call() {
+    let mut e = engine_with(Policy {
+        refresh_for_silent_peer: true,
+        ..Policy::RFC
+    });
+    e.establish(1, they_refresh(1800, 0)).unwrap();
+    e.establish(2, they_refresh(1800, 0)).unwrap();
+    assert_eq!(drain(&mut e, 1768 * S).len(), 2);
+    e.on_refresh_response(1, 1770 * S, 500, &headers(&[]))
+        .unwrap();
+    assert_eq!(
+        drain(&mut e, 1770 * S),
+        vec![bye(1, 1770 * S, Teardown::RefreshRejected(500))]
+    );
+    // Unanswered: BYE at expiry.
+    assert_eq!(
+        drain(&mut e, 1800 * S),
+        vec![bye(2, 1800 * S, Teardown::RefreshUnanswered)]
+    );
+    // A snapshot taken while one is out restores it.
+    e.establish(3, they_refresh(1800, 0)).unwrap();
+    let _ = drain(&mut e, 1768 * S);
+    let copy = Engine::restore(EngineConfig::default(), &e.snapshot()).unwrap();
+    assert_eq!(copy.snapshot(), e.snapshot());
+}
+
+#[test]
+fn sems_takes_501_to_a_refresh_as_success() {
+    // SEMS: 501 to a refresh restarts the timer as it was; the RFC's policy
+    // falls back to re-INVITE after 501 to UPDATE.
+    let mut e = engine_with(Policy {
+        accept_501_as_refreshed: true,
+        ..Policy::RFC
+    });
+    e.establish(1, we_refresh(1800, 0)).unwrap();
+    assert_eq!(refresh_method(&next_action(&mut e)), Method::Update);
+    e.on_refresh_response(1, 901 * S, 501, &headers(&[]))
+        .unwrap();
+    let next = next_action(&mut e);
+    assert_eq!(
+        (next.at_ms, refresh_method(&next)),
+        (1801 * S, Method::Update)
+    );
+    let mut rfc = engine();
+    rfc.establish(1, we_refresh(1800, 0)).unwrap();
+    let _ = next_action(&mut rfc);
+    rfc.on_refresh_response(1, 901 * S, 501, &headers(&[]))
+        .unwrap();
+    assert_eq!(refresh_method(&next_action(&mut rfc)), Method::Invite);
 }

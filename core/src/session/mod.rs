@@ -360,9 +360,19 @@ impl Session {
                 // it or break our policy (section 10).
                 _ => RefreshOutcome::Failed { status },
             },
-            405 | 501 if sent.method == Method::Update => {
+            405 | 501
+                if sent.method == Method::Update
+                    && !(status == 501 && policy.accept_501_as_refreshed) =>
+            {
                 self.update_refused = true;
                 RefreshOutcome::Retry(self.refresh_request(policy))
+            }
+            // The policy's choice (SEMS): the peer cannot handle the method
+            // but the dialog lives; the timer restarts as it was.
+            501 if policy.accept_501_as_refreshed => {
+                let timer = self.timer;
+                self.set_timer(timer, now_ms);
+                RefreshOutcome::Refreshed(timer)
             }
             491 => RefreshOutcome::RetryAfterGlare,
             408 | 481 => RefreshOutcome::Terminate,
