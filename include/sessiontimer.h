@@ -544,6 +544,21 @@ typedef struct sst_counters {
 } sst_counters;
 
 /*
+ One session of `sst_engine_establish_batch`: the arguments of
+ `sst_engine_establish`.
+ */
+typedef struct sst_establish {
+  /*
+   The session's key.
+   */
+  uint64_t key;
+  /*
+   The dialog's session (copied).
+   */
+  const struct sst_session *session;
+} sst_establish;
+
+/*
  A negotiated session timer: the interval and who refreshes.
  */
 typedef struct sst_timer {
@@ -749,6 +764,25 @@ enum sst_result sst_engine_counters(const struct sst_engine *engine, struct sst_
 enum sst_result sst_engine_establish(struct sst_engine *engine,
                                      uint64_t key,
                                      const struct sst_session *session);
+
+/*
+ Many `sst_engine_establish` calls at once, in order (a host that reads
+ many answers per wakeup). `results` (NULL, or `count` entries) receives
+ each one's result. Returns `SST_RESULT_OK` when every session was
+ established, else the first failure's code and message; the others are.
+ A NULL session fails the call before any applies.
+ */
+enum sst_result sst_engine_establish_batch(struct sst_engine *engine,
+                                           const struct sst_establish *sessions,
+                                           size_t count,
+                                           enum sst_result *results);
+
+/*
+ Room for `additional` more sessions, allocated now rather than during a
+ burst of calls; never beyond `max_sessions` (`SST_RESULT_OUT_OF_MEMORY`
+ when the allocation is refused).
+ */
+enum sst_result sst_engine_reserve(struct sst_engine *engine, size_t additional);
 
 /*
  Starts tracking a proxy's view of a session: the interval of the 2xx it

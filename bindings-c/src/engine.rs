@@ -222,6 +222,72 @@ pub extern "C" fn sst_engine_establish(
     })
 }
 
+/// Writes each item's result of a batch into `results` (NULL: none) and
+/// returns the first failure.
+fn report_batch(
+    failed: Vec<(usize, core_st::Error)>,
+    results: *mut sst_result,
+    count: usize,
+) -> Result<(), sst_result> {
+    if let Some(results) = array_out(results, count) {
+        results.fill(sst_result::Ok);
+        for (n, error) in &failed {
+            results[*n] = error_code(error);
+        }
+    }
+    match failed.into_iter().next() {
+        Some((_, error)) => Err(from_core(error)),
+        None => Ok(()),
+    }
+}
+
+/// One session of `sst_engine_establish_batch`: the arguments of
+/// `sst_engine_establish`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct sst_establish {
+    /// The session's key.
+    pub key: u64,
+    /// The dialog's session (copied).
+    pub session: *const sst_session,
+}
+
+/// Many `sst_engine_establish` calls at once, in order (a host that reads
+/// many answers per wakeup). `results` (NULL, or `count` entries) receives
+/// each one's result. Returns `SST_RESULT_OK` when every session was
+/// established, else the first failure's code and message; the others are.
+/// A NULL session fails the call before any applies.
+#[no_mangle]
+pub extern "C" fn sst_engine_establish_batch(
+    engine: *mut sst_engine,
+    sessions: *const sst_establish,
+    count: usize,
+    results: *mut sst_result,
+) -> sst_result {
+    ffi_boundary!({
+        let engine = &mut get_mut(engine, "engine")?.engine;
+        let batch = array(sessions, count, "sessions")?
+            .iter()
+            .map(|s| Ok((s.key, get(s.session, "session")?.0)))
+            .collect::<Result<Vec<_>, sst_result>>()?;
+        let failed = engine.establish_batch(&batch);
+        report_batch(failed, results, count)
+    })
+}
+
+/// Room for `additional` more sessions, allocated now rather than during a
+/// burst of calls; never beyond `max_sessions` (`SST_RESULT_OUT_OF_MEMORY`
+/// when the allocation is refused).
+#[no_mangle]
+pub extern "C" fn sst_engine_reserve(engine: *mut sst_engine, additional: usize) -> sst_result {
+    ffi_boundary!({
+        get_mut(engine, "engine")?
+            .engine
+            .reserve(additional)
+            .or_code()
+    })
+}
+
 /// Starts tracking a proxy's view of a session: the interval of the 2xx it
 /// forwarded at `now_ms`. It ends with SESSION_ENDED, never BYE.
 #[no_mangle]
@@ -299,16 +365,7 @@ pub extern "C" fn sst_engine_refreshed_batch(
             })
             .collect::<Result<Vec<_>, sst_result>>()?;
         let failed = engine.refreshed_batch(&reports);
-        if let Some(results) = array_out(results, count) {
-            results.fill(sst_result::Ok);
-            for (n, error) in &failed {
-                results[*n] = error_code(error);
-            }
-        }
-        match failed.into_iter().next() {
-            Some((_, error)) => Err(from_core(error)),
-            None => Ok(()),
-        }
+        report_batch(failed, results, count)
     })
 }
 

@@ -116,8 +116,22 @@ static void test_uac_and_session(void) {
   /* The engine takes over: a refresh by UPDATE at half the interval. */
   sst_engine *e = NULL;
   CHECK_OK(sst_engine_new(NULL, &e));
+  CHECK_OK(sst_engine_reserve(e, 16));
   CHECK_OK(sst_engine_establish(e, 42, s));
   CHECK_IS(sst_engine_establish(e, 42, s), SST_RESULT_DUPLICATE_SESSION);
+  /* A batch: each result reported, the first failure returned, the rest applied. */
+  sst_establish batch[3] = {{7, s}, {42, s}, {8, s}};
+  sst_result results[3];
+  CHECK_IS(sst_engine_establish_batch(e, batch, 3, results), SST_RESULT_DUPLICATE_SESSION);
+  CHECK(results[0] == SST_RESULT_OK && results[1] == SST_RESULT_DUPLICATE_SESSION &&
+        results[2] == SST_RESULT_OK);
+  size_t held = 0;
+  CHECK_OK(sst_engine_len(e, &held));
+  CHECK(held == 3);
+  batch[0].session = NULL;
+  CHECK_IS(sst_engine_establish_batch(e, batch, 1, NULL), SST_RESULT_NULL_PARAMETER);
+  CHECK_OK(sst_engine_remove(e, 7));
+  CHECK_OK(sst_engine_remove(e, 8));
   uint64_t next = 0;
   CHECK_OK(sst_engine_next_deadline(e, &next));
   CHECK(next <= 301000);
@@ -138,7 +152,7 @@ static void test_uac_and_session(void) {
   CHECK(len == 0);
   sst_counters c;
   CHECK_OK(sst_engine_counters(e, &c));
-  CHECK(c.established == 1 && c.refresh_unanswered == 1 && c.refreshes_sent == 2);
+  CHECK(c.established == 3 && c.refresh_unanswered == 1 && c.refreshes_sent == 2);
   sst_engine_free(e);
   sst_session_free(s);
   sst_headers_free(r);
