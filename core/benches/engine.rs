@@ -1,4 +1,6 @@
-//! The engine against a `BinaryHeap` with lazy deletion, on one workload:
+//! The engine against a `BinaryHeap` with lazy deletion (and, in the paired
+//! rounds, the keyed heaps of `keyed_priority_queue` and `priority-queue`,
+//! each driven by its own update call), on one workload:
 //! 1,000,000 sessions, 3,000,000 re-arms, 200,000 cancels, then every timer
 //! fired in order. The heap runs twice: with its generations in a `HashMap` by
 //! the host's key, as a host's own timer manager must keep them, and in a plain
@@ -6,7 +8,7 @@
 //! to be 0..1M. Also: memory per session, and `next_deadline()` at 1k and
 //! 1M sessions. Prints ratios measured in the same run (the machine is shared
 //! and noisy: absolute times drift, ratios much less): of criterion's medians,
-//! and paired, the four contenders run back to back in each of 7 rounds.
+//! and paired, the six contenders run back to back in each of 7 rounds.
 //!
 //! The engine runs twice: one call per operation, and through its batch calls
 //! (`establish_batch`, `refreshed_batch`), which overlap the cache misses of
@@ -196,11 +198,6 @@ impl Generations for Dense {
 
 /// The baseline: `BinaryHeap` with lazy deletion by generation.
 fn run_heap<G: Generations>(w: &Workload) -> usize {
-    let margin = Policy::RFC.bye_margin;
-    let bye_at = |now: u64, interval: u32| {
-        let ms = u64::from(interval) * 1000;
-        now + ms - margin.margin_ms(ms)
-    };
     let mut generation = G::new();
     let mut heap = BinaryHeap::new();
     for (key, &interval) in w.intervals.iter().enumerate() {
@@ -222,6 +219,54 @@ fn run_heap<G: Generations>(w: &Workload) -> usize {
         }
     }
     fired
+}
+
+/// When the non-refresher's BYE is due for a session refreshed at `now`:
+/// what every contender keys its entry on.
+fn bye_at(now: u64, interval: u32) -> u64 {
+    let ms = u64::from(interval) * 1000;
+    now + ms - Policy::RFC.bye_margin.margin_ms(ms)
+}
+
+type Fast = foldhash::fast::RandomState;
+
+/// A contender: `keyed_priority_queue`'s heap with a key index (the
+/// engine's hasher); a re-arm is `set_priority`, a cancel `remove`, firing
+/// `pop` until empty. Min-first through `Reverse`, as a timer needs.
+fn run_keyed_priority_queue(w: &Workload) -> usize {
+    let mut queue = keyed_priority_queue::KeyedPriorityQueue::with_capacity_and_hasher(
+        SESSIONS as usize,
+        Fast::default(),
+    );
+    for (key, &interval) in w.intervals.iter().enumerate() {
+        queue.push(key as u64, Reverse(bye_at(0, interval)));
+    }
+    for &(key, now) in &w.rearms {
+        let at = Reverse(bye_at(now, w.intervals[key as usize]));
+        queue.set_priority(&key, at).expect("a known key");
+    }
+    for i in 0..CANCELS {
+        queue.remove(&Workload::cancelled(i));
+    }
+    std::iter::from_fn(|| queue.pop()).count()
+}
+
+/// A contender: `priority-queue`'s `PriorityQueue` (an indexed heap; the
+/// engine's hasher); a re-arm is `change_priority`.
+fn run_priority_queue(w: &Workload) -> usize {
+    let mut queue =
+        priority_queue::PriorityQueue::with_capacity_and_hasher(SESSIONS as usize, Fast::default());
+    for (key, &interval) in w.intervals.iter().enumerate() {
+        queue.push(key as u64, Reverse(bye_at(0, interval)));
+    }
+    for &(key, now) in &w.rearms {
+        let at = Reverse(bye_at(now, w.intervals[key as usize]));
+        queue.change_priority(&key, at).expect("a known key");
+    }
+    for i in 0..CANCELS {
+        queue.remove(&Workload::cancelled(i));
+    }
+    std::iter::from_fn(|| queue.pop()).count()
 }
 
 static TIMES: Mutex<[Vec<Duration>; 4]> =
@@ -273,18 +318,25 @@ fn next_deadline_ns(sessions: u64) -> f64 {
 /// Rounds of the paired measurement.
 const ROUNDS: usize = 7;
 
-/// Runs the four contenders back to back, `ROUNDS` times, and prints each
+/// The contenders of the paired rounds, by name; the engine's two are last.
+type Run = fn(&Workload) -> usize;
+
+const CONTENDERS: [(&str, Run); 6] = [
+    ("BinaryHeap, generations by key", run_heap::<Keyed>),
+    ("BinaryHeap, generations by index", run_heap::<Dense>),
+    ("keyed_priority_queue", run_keyed_priority_queue),
+    ("priority-queue", run_priority_queue),
+    ("engine", run_engine),
+    ("batched engine", run_engine_batched),
+];
+
+/// Runs every contender back to back, `ROUNDS` times, and prints each
 /// ratio's median and range over the rounds. Load on a shared machine drifts
 /// over the minutes criterion spends on one contender before the next; within
-/// a round the four run seconds apart, under the same load.
+/// a round they run seconds apart, under the same load.
 fn paired_ratios(w: &Workload) {
-    let runs: [fn(&Workload) -> usize; 4] = [
-        run_heap::<Keyed>,
-        run_heap::<Dense>,
-        run_engine,
-        run_engine_batched,
-    ];
-    let rounds: Vec<[f64; 4]> = (0..ROUNDS)
+    let runs = CONTENDERS.map(|(_, run)| run);
+    let rounds: Vec<[f64; 6]> = (0..ROUNDS)
         .map(|_| {
             runs.map(|run| {
                 let start = Instant::now();
@@ -293,17 +345,21 @@ fn paired_ratios(w: &Workload) {
             })
         })
         .collect();
-    println!("paired rounds, seconds (baseline by key, by index, engine, batched engine):");
+    let names = CONTENDERS.map(|(name, _)| name);
+    println!("paired rounds, seconds ({}):", names.join(", "));
     for r in &rounds {
-        println!("  {:.3} {:.3} {:.3} {:.3}", r[0], r[1], r[2], r[3]);
+        let cells: Vec<String> = r.iter().map(|s| format!("{s:.3}")).collect();
+        println!("  {}", cells.join(" "));
     }
-    println!("paired ratios over {ROUNDS} rounds (median, range):");
-    for (engine, calls) in [(2, "engine"), (3, "batched engine")] {
-        for (heap, name) in [(0, "by key"), (1, "by index")] {
-            let mut ratios: Vec<f64> = rounds.iter().map(|r| r[heap] / r[engine]).collect();
+    println!("paired ratios over {ROUNDS} rounds, contender / engine (median, range):");
+    for engine in [4, 5] {
+        for other in 0..4 {
+            let mut ratios: Vec<f64> = rounds.iter().map(|r| r[other] / r[engine]).collect();
             ratios.sort_by(f64::total_cmp);
             println!(
-                "  baseline {name} / {calls}: {:.2}x ({:.2}-{:.2})",
+                "  {} / {}: {:.2}x ({:.2}-{:.2})",
+                names[other],
+                names[engine],
                 ratios[ROUNDS / 2],
                 ratios[0],
                 ratios[ROUNDS - 1]
