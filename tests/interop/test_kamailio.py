@@ -87,6 +87,16 @@ def call_through(kamailio: Kamailio, scenario: str, *options: str, seconds: int)
     return report
 
 
+def sipp_calls_us(
+    kamailio: Kamailio, scenario: str, answer_for: int, seconds: int
+) -> tuple[Peer, Peer]:
+    """SIPp runs `scenario` as the caller through `kamailio` to the agent
+    (`-key agent_port`), which answers for `answer_for` seconds: (agent, SIPp)."""
+    ours, port = answer("--for", str(answer_for), seconds=seconds)
+    theirs = sipp(scenario, free_port(), kamailio.port, seconds, "-key", "agent_port", str(port))
+    return ours, theirs
+
+
 @pytest.fixture
 def kamailio(request: pytest.FixtureRequest) -> Iterator[Kamailio]:
     config, min_se = request.param
@@ -126,16 +136,7 @@ def test_kamailio_inserts_the_interval_for_a_timer_unaware_caller(kamailio: Kama
     """Section 8.1: the proxy inserts Session-Expires; Table 2: the UAS, seeing no
     Supported: timer, refreshes itself (refresher=uas, no Require), by re-INVITE
     because the caller does not allow UPDATE."""
-    ours, port = answer("--for", "70", seconds=100)
-    theirs = sipp(
-        "kamailio_uac_timer_unaware.xml",
-        free_port(),
-        kamailio.port,
-        100,
-        "-key",
-        "agent_port",
-        str(port),
-    )
+    ours, theirs = sipp_calls_us(kamailio, "kamailio_uac_timer_unaware.xml", 70, 100)
     report = ours.json()
     assert theirs.wait() == 0, theirs.output()
     assert report["interval"] == 120 and report["refresher"] == "uas"

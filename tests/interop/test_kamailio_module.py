@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from peers import free_port, require
-from test_kamailio import Kamailio, call_through
+from test_kamailio import Kamailio, call_through, sipp_calls_us
 from test_pjsip import pjsip
 from test_sipp import answer, assert_we_refreshed, call, sipp
 
@@ -162,16 +162,7 @@ def test_module_inserts_the_interval_for_a_timer_unaware_caller(kamailio: Kamail
     """Section 8.1 (PX-5, PX-6): the module inserts its Session-Expires (120
     here) without a refresher; the agent, seeing no Supported: timer, refreshes itself
     (Table 2) by re-INVITE at half the interval, through the proxy."""
-    ours, port = answer("--for", "70", seconds=100)
-    theirs = sipp(
-        "kamailio_uac_timer_unaware.xml",
-        free_port(),
-        kamailio.port,
-        100,
-        "-key",
-        "agent_port",
-        str(port),
-    )
+    ours, theirs = sipp_calls_us(kamailio, "kamailio_uac_timer_unaware.xml", 70, 100)
     report = ours.json()
     assert theirs.wait() == 0, theirs.output()
     assert report["interval"] == 120 and report["refresher"] == "uas"
@@ -196,16 +187,7 @@ def test_module_a_refresh_with_another_interval_rearms_the_dialog(kamailio: Kama
     """Section 8.2 (PX-23): each 2xx sets the proxy's expiration to its own
     interval; the dialog's lifetime goes from 1800 to the refresh's 600 (sst
     keeps the first)."""
-    ours, port = answer("--for", "40", seconds=60)
-    theirs = sipp(
-        "module_uac_refresh_other_interval.xml",
-        free_port(),
-        kamailio.port,
-        40,
-        "-key",
-        "agent_port",
-        str(port),
-    )
+    ours, theirs = sipp_calls_us(kamailio, "module_uac_refresh_other_interval.xml", 40, 60)
     seen = lifetimes(kamailio, 9)
     assert theirs.wait() == 0, theirs.output()
     ours.wait()

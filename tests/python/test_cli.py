@@ -106,24 +106,27 @@ def test_b2bua_command_bridges_a_call_and_reports_each_leg() -> None:
     assert report["verdict"] == {"status": 0, "why": []}
 
 
+async def call_main(uri: str, *options: str) -> tuple[int, dict[str, Any]]:
+    """`sessiontimer call URI --for 1 --json` (in a thread of this process,
+    while the loop serves the peer): the exit status and the report."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = await asyncio.to_thread(cli.main, ["call", uri, "--for", "1", "--json", *options])
+    return status, json.loads(printed.getvalue())
+
+
 def call_agent(*options: str, callee: st.Policy | None = None) -> tuple[int, dict[str, Any]]:
-    """`sessiontimer call` (in this process) to an agent with `callee`'s
-    policy, which hangs up after a second: the exit status and the report."""
+    """`sessiontimer call` to an agent with `callee`'s policy."""
 
     async def scenario() -> tuple[int, dict[str, Any]]:
         agent = Agent("callee", Clock(), callee or st.Policy())
         await agent.bind()
         host, port = agent.address
-        argv = ["call", f"sip:callee@{host}:{port}", "--for", "1", "--json", *options]
-        status = await asyncio.to_thread(cli.main, argv)
+        outcome = await call_main(f"sip:callee@{host}:{port}", *options)
         agent.close()
-        return status, {}
+        return outcome
 
-    with pytest.MonkeyPatch.context() as patch:
-        printed = io.StringIO()
-        patch.setattr("sys.stdout", printed)
-        status, _ = asyncio.run(scenario())
-    return status, json.loads(printed.getvalue())
+    return asyncio.run(scenario())
 
 
 def test_call_verdict_is_0_when_the_call_went_as_planned() -> None:
@@ -145,20 +148,15 @@ class Busy(asyncio.DatagramProtocol):
 
 
 def test_call_verdict_is_1_with_the_final_status_when_the_call_is_refused() -> None:
-    async def scenario() -> tuple[int, str]:
+    async def scenario() -> tuple[int, dict[str, Any]]:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(Busy, local_addr=("127.0.0.1", 0))
         port = transport.get_extra_info("sockname")[1]
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            status = await asyncio.to_thread(
-                cli.main, ["call", f"sip:busy@127.0.0.1:{port}", "--for", "1", "--json"]
-            )
+        outcome = await call_main(f"sip:busy@127.0.0.1:{port}")
         transport.close()
-        return status, printed.getvalue()
+        return outcome
 
-    status, out = asyncio.run(scenario())
-    report = json.loads(out)
+    status, report = asyncio.run(scenario())
     assert status == 1 and report["failure"] == {"status": 486, "reason": "Busy Here"}
     assert report["verdict"] == {"status": 1, "why": ["call failed: 486 Busy Here"]}
 
