@@ -80,7 +80,10 @@ pub mod uas;
 pub struct ReadmeDoctests;
 
 pub use b2bua::{B2bua, InDialogAction, Leg};
-pub use engine::{Action, ActionKind, Counters, Engine, EngineConfig, Refreshed, Teardown};
+pub use engine::{
+    Action, ActionKind, Change, ChangeKind, Counters, Engine, EngineConfig, Owner, Refreshed,
+    Teardown,
+};
 pub use error::{Error, ErrorKind, HeaderProblem, PolicyProblem, Result};
 pub use header::{HeaderEdits, HeaderName, MinSe, Refresher, SessionExpires, TimerHeaders};
 pub use message::{MessageSummary, RawMessage, SipMessage, StartLine};

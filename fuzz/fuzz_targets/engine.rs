@@ -13,16 +13,19 @@
 //! - a host clock that goes backwards, and any interval a host hands in
 //!   (below 90 and 0 included: refused with `IntervalBelowMinimum`), leave
 //!   every snapshot restorable;
-//! - a refresh's header lines are one well-formed header each.
+//! - a refresh's header lines are one well-formed header each;
+//! - the change journal keeps a store holding exactly the live sessions, each
+//!   with its current replica record, and a second engine adopting the store
+//!   holds the same sessions.
 #![no_main]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sessiontimer::{
-    ActionKind, Engine, EngineConfig, Error, Method, MinSe, Negotiated, Session, SessionExpires,
-    Side, TimerHeaders,
+    ActionKind, Engine, EngineConfig, Error, Method, MinSe, Negotiated, Owner, Session,
+    SessionExpires, Side, TimerHeaders,
 };
 
 #[derive(Arbitrary, Debug)]
@@ -82,6 +85,25 @@ enum Op {
     OfferStarted {
         key: u8,
     },
+    /// The host writes the journal's changes to its store.
+    Replicate,
+    /// The node dies; another adopts every stored record at `now`.
+    Failover,
+}
+
+/// Writes the drained changes to `store` and checks it mirrors the engine.
+fn replicate(engine: &mut Engine, store: &mut BTreeMap<u64, Vec<u8>>, alive: &BTreeSet<u8>) {
+    for change in engine.drain_changes() {
+        match change.record {
+            Some(record) => store.insert(change.key, record),
+            None => store.remove(&change.key),
+        };
+    }
+    let live: Vec<u64> = alive.iter().map(|&k| u64::from(k)).collect();
+    assert_eq!(store.keys().copied().collect::<Vec<_>>(), live);
+    for (&key, record) in store.iter() {
+        assert_eq!(&engine.replica(key).unwrap(), record, "record of {key}");
+    }
 }
 
 /// What a peer's message carries.
@@ -132,6 +154,9 @@ fuzz_target!(|input: Input| {
         seed: input.start_ms,
     };
     let mut engine = Engine::new(config).expect("valid config");
+    engine.track_changes(true);
+    let mut store = BTreeMap::new();
+    let mut epoch = 1;
     let mut alive = BTreeSet::new();
     let mut ending = BTreeSet::new();
     let mut now = input.start_ms;
@@ -229,6 +254,8 @@ fuzz_target!(|input: Input| {
             }
             Op::SnapshotRoundTrip => {
                 drain(&mut engine, &mut alive, &mut ending, now, latest);
+                // The journal is the host's, not the snapshot's: write it out first.
+                replicate(&mut engine, &mut store, &alive);
                 let bytes = engine.snapshot();
                 let restored = Engine::restore(config, &bytes).expect("own snapshot");
                 assert_eq!(restored.snapshot(), bytes, "restore-then-snapshot is exact");
@@ -239,6 +266,22 @@ fuzz_target!(|input: Input| {
                     assert_eq!(restored.snapshot_session(key.into()).unwrap(), own);
                 }
                 engine = restored;
+                engine.track_changes(true);
+            }
+            Op::Replicate => replicate(&mut engine, &mut store, &alive),
+            Op::Failover => {
+                drain(&mut engine, &mut alive, &mut ending, now, latest);
+                replicate(&mut engine, &mut store, &alive);
+                epoch += 1;
+                let mut adopter = Engine::new(config).expect("valid config");
+                adopter.track_changes(true);
+                adopter.set_owner(Owner { node: epoch, epoch });
+                for (&key, record) in &store {
+                    let (adopted, _) = adopter.adopt(record, now).expect("own record");
+                    assert_eq!(adopted, key);
+                    assert_eq!(adopter.session(key), engine.session(key));
+                }
+                engine = adopter;
             }
             Op::SessionRoundTrip { key } => {
                 if let Some(session) = engine.session(key.into()) {

@@ -20,6 +20,7 @@
 //! | proxy expiry | expiry | drop the state, no BYE (RFC 4028 section 8.3) |
 
 mod index;
+pub(crate) mod journal;
 mod rng;
 pub(crate) mod snapshot;
 mod wheel;
@@ -37,6 +38,7 @@ use crate::uas::{Uas, UasDecision};
 use index::Index;
 use wheel::{Entry, Links, Wheel};
 
+pub use journal::{Change, ChangeKind, Owner, REPLICA_LEN};
 pub use rng::{RandomSource, SplitMix64};
 pub use snapshot::{SnapshotProblem, SNAPSHOT_VERSION};
 
@@ -262,6 +264,8 @@ struct Slot {
     attempts: u8,
     /// 422 answers to the refresh in flight.
     retries_422: u8,
+    /// The session's entry in the change journal, plus one (0: none).
+    journal: u32,
 }
 
 const _: () = assert!(std::mem::size_of::<Slot>() == 48);
@@ -329,6 +333,7 @@ pub struct Engine {
     actions: VecDeque<Action>,
     counters: Counters,
     rng: Box<dyn RandomSource>,
+    journal: journal::Journal,
 }
 
 impl std::fmt::Debug for Engine {
@@ -371,6 +376,7 @@ impl Engine {
             actions: VecDeque::new(),
             counters: Counters::default(),
             rng,
+            journal: journal::Journal::default(),
         })
     }
 
@@ -475,6 +481,7 @@ impl Engine {
             phase: Phase::Idle,
             attempts: 0,
             retries_422: 0,
+            journal: 0,
         };
         let i = match self.free.pop() {
             Some(i) => {
@@ -487,6 +494,7 @@ impl Engine {
             }
         };
         self.index.insert(key, i);
+        self.note(i, ChangeKind::Established);
         Ok(i)
     }
 
@@ -503,6 +511,7 @@ impl Engine {
     }
 
     fn arm(&mut self, i: u32, phase: Phase, deadline: u64) {
+        self.note(i, ChangeKind::Updated);
         self.slots[i as usize].phase = phase;
         if phase == Phase::Idle {
             self.wheel.remove(&mut self.slots, i);
@@ -615,6 +624,7 @@ impl Engine {
         session.set_timer(timer, now_ms.max(session.refreshed_at_ms()));
         self.slots[i as usize].store(&session);
         tick(&mut self.counters.refreshes_succeeded);
+        self.note(i, ChangeKind::Refreshed);
         self.arm_after_refresh(i);
     }
 
@@ -663,6 +673,7 @@ impl Engine {
         let mut session = self.slots[i as usize].session();
         let result = change(&mut session);
         self.slots[i as usize].store(&session);
+        self.note(i, ChangeKind::Updated);
         Ok(result)
     }
 
@@ -698,11 +709,13 @@ impl Engine {
         let sent = session.refresh_request(&policy);
         let result = session.on_refresh_response(&policy, session_now, status, &sent, response);
         self.slots[i as usize].store(&session);
+        self.note(i, ChangeKind::Updated);
         let phase = self.slots[i as usize].phase;
         let in_flight = matches!(phase, Phase::InFlight | Phase::InFlightForPeer);
         match result {
             RefreshOutcome::Refreshed(_) => {
                 tick(&mut self.counters.refreshes_succeeded);
+                self.note(i, ChangeKind::Refreshed);
                 self.arm_after_refresh(i);
             }
             RefreshOutcome::Terminate => {
@@ -772,6 +785,7 @@ impl Engine {
     /// [`Error::UnknownSession`].
     pub fn offer_started(&mut self, key: u64) -> Result<bool> {
         let i = self.slot_of(key)?;
+        self.note(i, ChangeKind::Updated);
         let slot = &mut self.slots[i as usize];
         match slot.phase {
             Phase::InFlight | Phase::InFlightForPeer => return Ok(false),
@@ -829,6 +843,7 @@ impl Engine {
         let i = self.slot_of(key)?;
         let session = self.slots[i as usize].session();
         self.counters.count(Teardown::RemovedByHost);
+        self.note(i, ChangeKind::Removed);
         self.release(i);
         Ok(session)
     }
@@ -911,6 +926,7 @@ impl Engine {
             ActionKind::SendBye(reason)
         };
         self.push(i, at_ms, kind);
+        self.note(i, ChangeKind::TornDown);
         self.release(i);
     }
 
@@ -944,3 +960,6 @@ impl Engine {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod journal_tests;

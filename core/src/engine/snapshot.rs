@@ -22,11 +22,11 @@ use crate::session::{FLAG_LOCAL_REFRESHER, SESSION_FLAGS};
 /// The snapshot format version this build writes and reads.
 pub const SNAPSHOT_VERSION: u8 = 1;
 
-const SESSION_MAGIC: &[u8; 4] = b"SSTS";
+pub(crate) const SESSION_MAGIC: &[u8; 4] = b"SSTS";
 const ENGINE_MAGIC: &[u8; 4] = b"SSTE";
 /// The magic of a dialog's [`Session`] alone ([`Session::to_bytes`]).
 pub(crate) const DIALOG_MAGIC: &[u8; 4] = b"SSTD";
-const RECORD_LEN: usize = 36;
+pub(crate) const RECORD_LEN: usize = 36;
 const COUNTERS: usize = 9;
 
 /// Why a snapshot was refused.
@@ -118,7 +118,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn write_record(out: &mut Vec<u8>, slot: &Slot) {
+pub(super) fn write_record(out: &mut Vec<u8>, slot: &Slot) {
     let deadline = if slot.links.is_armed() {
         slot.links.deadline
     } else {
@@ -138,7 +138,7 @@ fn write_record(out: &mut Vec<u8>, slot: &Slot) {
 }
 
 /// Reads and checks one record: the slot and its deadline.
-fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
+pub(super) fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
     let key = r.u64()?;
     let refreshed_at = r.u64()?;
     let deadline = r.u64()?;
@@ -179,6 +179,7 @@ fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
         phase,
         attempts,
         retries_422,
+        journal: 0,
     };
     let deadline_ok = match phase {
         Phase::Idle => deadline == u64::MAX,
@@ -219,7 +220,7 @@ impl Engine {
         Ok(slot.key)
     }
 
-    fn insert_restored(&mut self, slot: Slot, deadline: u64) -> Result<()> {
+    pub(super) fn insert_restored(&mut self, slot: Slot, deadline: u64) -> Result<()> {
         let i = self.allocate(slot.key)?;
         self.slots[i as usize] = slot;
         self.arm(i, slot.phase, deadline);

@@ -8,18 +8,18 @@ use crate::outcome::Side;
 use crate::policy::{ByeMargin, RefreshMethod};
 use crate::uac::Uac;
 
-const S: u64 = 1000;
+pub(super) const S: u64 = 1000;
 
-fn headers(pairs: &[(&str, &str)]) -> TimerHeaders {
+pub(super) fn headers(pairs: &[(&str, &str)]) -> TimerHeaders {
     TimerHeaders::parse(pairs.iter().copied()).unwrap()
 }
 
-fn engine() -> Engine {
+pub(super) fn engine() -> Engine {
     Engine::new(EngineConfig::default()).unwrap()
 }
 
 /// A caller's session where we refresh (2xx said refresher=uac), peer allows UPDATE.
-fn we_refresh(interval: u32, at: u64) -> Session {
+pub(super) fn we_refresh(interval: u32, at: u64) -> Session {
     let se = format!("{interval};refresher=uac");
     let ok = headers(&[
         ("Session-Expires", &se),
@@ -30,13 +30,13 @@ fn we_refresh(interval: u32, at: u64) -> Session {
 }
 
 /// A session where the peer refreshes.
-fn they_refresh(interval: u32, at: u64) -> Session {
+pub(super) fn they_refresh(interval: u32, at: u64) -> Session {
     let se = format!("{interval};refresher=uas");
     let ok = headers(&[("Session-Expires", &se), ("Supported", "timer")]);
     Uac::new(Policy::RFC).unwrap().establish(&ok, at)
 }
 
-fn drain(engine: &mut Engine, now: u64) -> Vec<Action> {
+pub(super) fn drain(engine: &mut Engine, now: u64) -> Vec<Action> {
     std::iter::from_fn(|| engine.poll(now)).collect()
 }
 
@@ -457,7 +457,7 @@ fn removed_sessions_never_fire() {
     assert_eq!(e.next_deadline(), None);
 }
 
-fn busy_engine() -> Engine {
+pub(super) fn busy_engine() -> Engine {
     let mut e = engine();
     for k in 0..40u64 {
         let session = if k % 2 == 0 {
