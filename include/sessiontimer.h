@@ -33,6 +33,11 @@
 
 
 /*
+ The length of a replica record (`SSTR`, version, owner, the session).
+ */
+#define SST_REPLICA_LEN 57
+
+/*
  What a call did. `SST_RESULT_OK` is 0; `sst_result_str` gives the text of
  any code and `sst_last_error` the calling thread's message for the last failure.
  */
@@ -363,6 +368,32 @@ typedef enum sst_teardown {
 } sst_teardown;
 
 /*
+ What happened to a session since the journal was last drained.
+ */
+typedef enum sst_change_kind {
+  /*
+   New to the engine: established, restored or adopted.
+   */
+  SST_CHANGE_KIND_ESTABLISHED,
+  /*
+   Its timer restarted: a refresh succeeded.
+   */
+  SST_CHANGE_KIND_REFRESHED,
+  /*
+   Something else changed (a refresh went out, a retry, the owner).
+   */
+  SST_CHANGE_KIND_UPDATED,
+  /*
+   The engine ended it (its BYE waits to be polled): delete its record.
+   */
+  SST_CHANGE_KIND_TORN_DOWN,
+  /*
+   The host removed it: delete its record.
+   */
+  SST_CHANGE_KIND_REMOVED,
+} sst_change_kind;
+
+/*
  A back-to-back UA with a policy per leg (opaque). Immutable: may be shared
  between threads.
  */
@@ -671,6 +702,51 @@ typedef struct sst_header {
 } sst_header;
 
 /*
+ Who holds a session: a node and the epoch of the lease it holds it under.
+ */
+typedef struct sst_owner {
+  /*
+   The node's id, as the host numbers its nodes.
+   */
+  uint64_t node;
+  /*
+   The lease's epoch: every lease a cluster grants has a larger one.
+   */
+  uint64_t epoch;
+} sst_owner;
+
+/*
+ One session's change.
+ */
+typedef struct sst_change {
+  /*
+   The session's key.
+   */
+  uint64_t key;
+  /*
+   An `sst_change_kind`: the last of its changes.
+   */
+  uint32_t kind;
+  /*
+   Whether `record` holds the record to store (not for an ended session).
+   */
+  sst_bool has_record;
+  /*
+   Whether a timer runs: `expires_at_ms` is then when the session expires.
+   */
+  sst_bool has_expiry;
+  /*
+   When the session expires (the host's clock): a store can let the
+   record expire then.
+   */
+  uint64_t expires_at_ms;
+  /*
+   The replica record, `SST_REPLICA_LEN` bytes.
+   */
+  uint8_t record[SST_REPLICA_LEN];
+} sst_change;
+
+/*
  What a proxy keeps of a forwarded request until its final response.
  */
 typedef struct sst_proxy_transaction {
@@ -961,6 +1037,60 @@ enum sst_result sst_headers_supports_timer(const struct sst_headers *headers, bo
  Frees headers from `sst_headers_new` or `sst_headers_from_message`; NULL is a no-op.
  */
 void sst_headers_free(struct sst_headers *headers);
+
+/*
+ Turns the change journal on (or off, dropping what it held). Turning it
+ on notes every session held as established, so the first drain gives a
+ store the whole state.
+ */
+enum sst_result sst_engine_track_changes(struct sst_engine *engine, sst_bool on);
+
+/*
+ Sets the owner written in replica records (this node and its lease's
+ epoch); with the journal on, every session is noted as updated.
+ */
+enum sst_result sst_engine_set_owner(struct sst_engine *engine, struct sst_owner owner);
+
+/*
+ The next session that changed since the journal was last drained (each
+ once, in the order of its first change, with its replica record);
+ `SST_RESULT_NONE` when there is none. Call until it returns NONE.
+ */
+enum sst_result sst_engine_next_change(struct sst_engine *engine, struct sst_change *out);
+
+/*
+ The replica record of the session under `key`, with this engine's owner
+ (`SST_REPLICA_LEN` bytes).
+ */
+enum sst_result sst_engine_replica(const struct sst_engine *engine,
+                                   uint64_t key,
+                                   uint8_t *buf,
+                                   size_t buf_len,
+                                   size_t *out_len);
+
+/*
+ Takes over a session at `now_ms` from a replica record (or
+ `sst_engine_snapshot_session` bytes); writes its key and the owner the
+ record names. A deadline that passed while nobody owned the session is
+ due now: `sst_engine_poll` at `now_ms` gives its refresh, or its BYE.
+ */
+enum sst_result sst_engine_adopt(struct sst_engine *engine,
+                                 const uint8_t *data,
+                                 size_t len,
+                                 uint64_t now_ms,
+                                 uint64_t *key,
+                                 struct sst_owner *owner);
+
+/*
+ The owner written in a replica record.
+ */
+enum sst_result sst_replica_owner(const uint8_t *data, size_t len, struct sst_owner *owner);
+
+/*
+ Whether a record of `owner` replaces one of `other`: a later lease always
+ wins; within one lease the latest write wins.
+ */
+sst_bool sst_owner_supersedes(struct sst_owner owner, struct sst_owner other);
 
 /*
  The text of a result code (static, NUL-terminated; never NULL).

@@ -126,12 +126,17 @@ pub struct sst_counters {
 /// header lines did not fit stays in the engine, so `sst_engine_remove` of its
 /// key drops it like any other.
 pub struct sst_engine {
-    engine: Engine,
+    pub(crate) engine: Engine,
+    /// Changes drained from the journal, handed out one at a time.
+    pub(crate) changes: std::collections::VecDeque<core_st::Change>,
 }
 
 impl sst_engine {
     fn wrap(engine: Engine) -> Self {
-        sst_engine { engine }
+        sst_engine {
+            engine,
+            changes: std::collections::VecDeque::new(),
+        }
     }
 }
 

@@ -22,6 +22,7 @@
 mod boundary;
 pub mod engine;
 pub mod headers;
+pub mod journal;
 pub mod result;
 pub mod roles;
 pub mod session;

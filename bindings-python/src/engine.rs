@@ -11,6 +11,7 @@ use sessiontimer_python_guard::guarded;
 use crate::enums::{Method, Named};
 use crate::errors::{exception, OrRaise};
 use crate::headers::{method_of, read};
+use crate::journal::{Change, Owner};
 use crate::outcomes::{decision, py_option, Negotiated, RefreshRequest};
 use crate::policy::{policy_arg, Policy};
 use crate::roles::{in_dialog_action, B2bua, InDialogRequest};
@@ -516,6 +517,58 @@ impl Engine {
     /// Takes over a session from `snapshot_session` bytes, returning its key.
     fn restore_session(&self, py: Python<'_>, data: &[u8]) -> PyResult<u64> {
         self.0.with(py, |e| e.restore_session(data)).or_raise()
+    }
+
+    /// Turns the change journal on (or off, dropping what it held). Turning it
+    /// on notes every session held as `ESTABLISHED`, so the first drain gives
+    /// a store the whole state.
+    #[pyo3(signature = (on=true))]
+    fn track_changes(&self, py: Python<'_>, on: bool) -> PyResult<()> {
+        self.0.with(py, |e| e.track_changes(on));
+        Ok(())
+    }
+
+    /// The owner written in replica records: this node and its lease's epoch.
+    #[getter]
+    fn owner(&self, py: Python<'_>) -> PyResult<Owner> {
+        Ok(self.0.with(py, |e| e.owner()).into())
+    }
+
+    /// Sets the owner written in replica records; with the journal on, every
+    /// session is noted as `UPDATED`, so the store gets the new owner.
+    #[setter]
+    fn set_owner(&self, py: Python<'_>, owner: Owner) -> PyResult<()> {
+        self.0.with(py, |e| e.set_owner(owner.into()));
+        Ok(())
+    }
+
+    /// How many sessions changed since the last drain.
+    fn pending_changes(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.0.with(py, |e| e.pending_changes()))
+    }
+
+    /// The sessions that changed since the last drain, each once, in the order
+    /// of their first change, with their replica records.
+    fn drain_changes(&self, py: Python<'_>) -> PyResult<Vec<Py<Change>>> {
+        let changes = self.0.detached(py, |e| e.drain_changes());
+        changes
+            .into_iter()
+            .map(|change| new_untracked(py, Change::new(py, change)))
+            .collect()
+    }
+
+    /// The replica record of the session under `key`, with this engine's owner.
+    fn replica<'py>(&self, py: Python<'py>, key: u64) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = self.0.with(py, |e| e.replica(key)).or_raise()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Takes over a session at `now_ms` from a replica record (or
+    /// `snapshot_session` bytes): its key and the owner the record names. A
+    /// deadline that passed while nobody owned it is due now.
+    fn adopt(&self, py: Python<'_>, data: &[u8], now_ms: u64) -> PyResult<(u64, Owner)> {
+        let (key, owner) = self.0.with(py, |e| e.adopt(data, now_ms)).or_raise()?;
+        Ok((key, owner.into()))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

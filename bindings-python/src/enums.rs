@@ -324,4 +324,5 @@ every_enum!(
     RefreshKind,
     crate::engine::ActionKind,
     crate::engine::Teardown,
+    crate::journal::ChangeKind,
 );

@@ -9,6 +9,7 @@ mod engine;
 mod errors;
 mod guard;
 mod headers;
+mod journal;
 mod outcomes;
 mod policy;
 mod roles;
@@ -35,6 +36,8 @@ mod _native {
     use guard::_check_panic_boundary;
     #[pymodule_export]
     use headers::{split_message, TimerHeaders};
+    #[pymodule_export]
+    use journal::{Change, Owner};
     #[pymodule_export]
     use outcomes::{Accept, Negotiated, NotARefresh, RefreshRequest, Reject};
     #[pymodule_export]

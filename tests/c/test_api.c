@@ -1,6 +1,7 @@
 /* The C API end to end: settings, every role, the session and the engine. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sessiontimer.h"
 #include "check.h"
@@ -378,7 +379,65 @@ static void test_names(void) {
   CHECK(n == 11 && memcmp(buf, "Bad Gateway", n) == 0);
 }
 
+/* The change journal keeps a store in step; a second node adopts a record
+   whose BYE time passed while nobody owned it, and sends that BYE at once
+   (RFC 4028 section 10; field notes 2.9). */
+static void test_journal_and_adoption(void) {
+  sst_engine *a = NULL;
+  CHECK_OK(sst_engine_new(NULL, &a));
+  CHECK_OK(sst_engine_track_changes(a, 1));
+  sst_owner first = {1, 5};
+  CHECK_OK(sst_engine_set_owner(a, first));
+  sst_session *s = NULL;
+  CHECK_OK(sst_session_new(false, false, &s));
+  sst_timer theirs = {90, SST_SIDE_REMOTE};
+  CHECK_OK(sst_session_apply(s, &theirs, 0));
+  CHECK_OK(sst_engine_establish(a, 1, s));
+  CHECK_OK(sst_engine_establish(a, 2, s));
+  sst_session_free(s);
+  CHECK_OK(sst_engine_remove(a, 2));
+  sst_change c;
+  size_t changes = 0;
+  unsigned char record[SST_REPLICA_LEN];
+  while (sst_engine_next_change(a, &c) == SST_RESULT_OK) {
+    if (c.key == 1) {
+      CHECK(c.kind == SST_CHANGE_KIND_ESTABLISHED && c.has_record && c.has_expiry);
+      CHECK(c.expires_at_ms == 90000);
+      memcpy(record, c.record, sizeof record);
+    } else {
+      CHECK(c.key == 2 && c.kind == SST_CHANGE_KIND_REMOVED && !c.has_record);
+    }
+    changes++;
+  }
+  CHECK(changes == 2);
+  CHECK_IS(sst_engine_next_change(a, &c), SST_RESULT_NONE);
+  CHECK_IS(sst_engine_next_change(a, NULL), SST_RESULT_NULL_PARAMETER);
+  sst_owner found = {0, 0};
+  CHECK_OK(sst_replica_owner(record, sizeof record, &found));
+  CHECK(found.node == 1 && found.epoch == 5);
+  sst_owner later = {2, 6};
+  CHECK(sst_owner_supersedes(later, found) && !sst_owner_supersedes(found, later));
+  unsigned char again[SST_REPLICA_LEN];
+  size_t n = 0;
+  CHECK_OK(sst_engine_replica(a, 1, again, sizeof again, &n));
+  CHECK(n == SST_REPLICA_LEN && memcmp(again, record, n) == 0);
+
+  sst_engine *b = NULL;
+  CHECK_OK(sst_engine_new(NULL, &b));
+  uint64_t key = 0;
+  CHECK_IS(sst_engine_adopt(b, record, 10, 0, &key, &found), SST_RESULT_INVALID_SNAPSHOT);
+  CHECK_OK(sst_engine_adopt(b, record, sizeof record, 200000, &key, &found));
+  CHECK(key == 1 && found.epoch == 5);
+  sst_action act;
+  char buf[64];
+  CHECK_OK(sst_engine_poll(b, 200000, &act, buf, sizeof buf, &n));
+  CHECK(act.kind == SST_ACTION_KIND_SEND_BYE && act.reason == SST_TEARDOWN_NO_REFRESH_RECEIVED);
+  sst_engine_free(b);
+  sst_engine_free(a);
+}
+
 int main(void) {
+  test_journal_and_adoption();
   test_uas_establish();
   test_names();
   test_policy();

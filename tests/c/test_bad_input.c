@@ -120,6 +120,14 @@ static void test_engine_misuse(void) {
   CHECK_IS(sst_engine_restore_session(e, (const uint8_t *)"SSTS\x01", 5, &key),
            SST_RESULT_INVALID_SNAPSHOT);
   CHECK_IS(sst_engine_restore_session(e, NULL, 0, &key), SST_RESULT_INVALID_SNAPSHOT);
+  sst_owner owner;
+  CHECK_IS(sst_engine_adopt(e, (const uint8_t *)"SSTR\x01", 5, 0, &key, &owner),
+           SST_RESULT_INVALID_SNAPSHOT);
+  CHECK_IS(sst_engine_adopt(e, NULL, 0, 0, &key, &owner), SST_RESULT_INVALID_SNAPSHOT);
+  CHECK_IS(sst_engine_adopt(e, NULL, 0, 0, &key, NULL), SST_RESULT_NULL_PARAMETER);
+  CHECK_IS(sst_replica_owner((const uint8_t *)"SSTS\x01", 5, &owner), SST_RESULT_INVALID_SNAPSHOT);
+  CHECK_IS(sst_engine_replica(e, 5, NULL, 0, NULL), SST_RESULT_UNKNOWN_SESSION);
+  CHECK_IS(sst_engine_track_changes(NULL, 1), SST_RESULT_NULL_PARAMETER);
   cfg.max_sessions = (size_t)1 << 31;
   sst_engine *big = NULL;
   CHECK_IS(sst_engine_new(&cfg, &big), SST_RESULT_ENGINE_FULL);

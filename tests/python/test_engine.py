@@ -252,3 +252,44 @@ def test_a_refresh_waits_for_the_hosts_own_offer_and_its_2xx_counts() -> None:
     assert engine.poll(1804 * S) == []
     [again] = engine.poll(1805 * S)
     assert again.key == 1
+
+
+def test_the_journal_gives_each_changed_session_once_with_its_record() -> None:
+    """A host replicating its sessions writes only what changed (field notes 2.7)."""
+    engine = st.Engine()
+    engine.track_changes()
+    engine.owner = st.Owner(node=3, epoch=7)
+    engine.establish(1, st.Negotiated(90, st.Side.REMOTE), 0)
+    engine.establish(2, st.Negotiated(90, st.Side.LOCAL), 0)
+    engine.refreshed(1, 10_000, st.Negotiated(90, st.Side.REMOTE))
+    assert engine.pending_changes() == 2
+    changes = engine.drain_changes()
+    assert [(c.key, c.kind) for c in changes] == [
+        (1, st.ChangeKind.ESTABLISHED),
+        (2, st.ChangeKind.ESTABLISHED),
+    ]
+    assert changes[0].expires_at_ms == 100_000
+    assert changes[0].record == engine.replica(1)
+    assert st.Owner.of_replica(engine.replica(1)) == st.Owner(3, 7)
+    engine.remove(2)
+    (removed,) = engine.drain_changes()
+    assert removed.kind is st.ChangeKind.REMOVED and removed.record is None
+    assert "REMOVED" in repr(removed)
+
+
+def test_rfc4028_s10_an_adopted_session_past_its_bye_time_ends_at_once() -> None:
+    """A node adopting a dead node's session acts at once on a deadline that
+    passed while nobody owned it (field notes 2.9)."""
+    dead = st.Engine()
+    dead.owner = st.Owner(1, 1)
+    dead.establish(5, st.Negotiated(90, st.Side.REMOTE), 0)
+    record = dead.replica(5)
+    standby = st.Engine()
+    assert standby.adopt(record, 200_000) == (5, st.Owner(1, 1))
+    (bye,) = standby.poll(200_000)
+    assert bye.kind is st.ActionKind.SEND_BYE
+    assert bye.reason is st.Teardown.NO_REFRESH_RECEIVED
+    assert st.Owner(2, 2).supersedes(st.Owner(1, 1))
+    assert not st.Owner(1, 1).supersedes(st.Owner(2, 2))
+    with pytest.raises(st.SnapshotError):
+        standby.adopt(record[:20], 0)

@@ -16,6 +16,8 @@ __all__ = [
     "ActionKind",
     "B2bua",
     "ByeMargin",
+    "Change",
+    "ChangeKind",
     "Engine",
     "Forward",
     "Leg",
@@ -23,6 +25,7 @@ __all__ = [
     "Mode",
     "Negotiated",
     "NotARefresh",
+    "Owner",
     "Policy",
     "Proxy",
     "ProxyResponse",
@@ -168,6 +171,53 @@ class Teardown(NamedEnum):
     TOO_MANY_422 = "too_many_422"
     EXPIRED = "expired"
     REMOVED_BY_HOST = "removed_by_host"
+
+class ChangeKind(NamedEnum):
+    """What happened to a session since the journal was last drained."""
+
+    ESTABLISHED = "established"
+    REFRESHED = "refreshed"
+    UPDATED = "updated"
+    TORN_DOWN = "torn_down"
+    REMOVED = "removed"
+
+@final
+class Owner:
+    """Who holds a session: a node and the epoch of the lease it holds it under."""
+
+    def __new__(cls, node: int = 0, epoch: int = 0) -> Owner: ...
+    @property
+    def node(self) -> int:
+        """The node's id, as the host numbers its nodes."""
+    @property
+    def epoch(self) -> int:
+        """The lease's epoch: every lease a cluster grants has a larger one."""
+    def supersedes(self, other: Owner) -> bool:
+        """Whether a record of this owner replaces one of `other`: a later lease
+        always wins; within one lease the latest write wins.
+        """
+    @staticmethod
+    def of_replica(data: bytes) -> Owner:
+        """The owner written in a replica record."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Change:
+    """One session's change, as `Engine.drain_changes` hands it out."""
+
+    @property
+    def key(self) -> int:
+        """The session's key."""
+    @property
+    def kind(self) -> ChangeKind:
+        """What happened (the last of its changes)."""
+    @property
+    def record(self) -> bytes | None:
+        """The replica record to store; `None` for an ended session (delete it)."""
+    @property
+    def expires_at_ms(self) -> int | None:
+        """When the session expires (the host's clock), if a timer runs."""
 
 @final
 class TimerHeaders:
@@ -747,4 +797,30 @@ class Engine:
         """The session under `key` as bytes, its deadline included."""
     def restore_session(self, data: bytes) -> int:
         """Takes over a session from `snapshot_session` bytes, returning its key."""
+    def track_changes(self, on: bool = True) -> None:
+        """Turns the change journal on (or off, dropping what it held). Turning it
+        on notes every session held as `ESTABLISHED`, so the first drain gives
+        a store the whole state.
+        """
+    @property
+    def owner(self) -> Owner:
+        """The owner written in replica records: this node and its lease's epoch."""
+    @owner.setter
+    def owner(self, owner: Owner) -> None:
+        """Sets the owner written in replica records; with the journal on, every
+        session is noted as `UPDATED`, so the store gets the new owner.
+        """
+    def pending_changes(self) -> int:
+        """How many sessions changed since the last drain."""
+    def drain_changes(self) -> list[Change]:
+        """The sessions that changed since the last drain, each once, in the order
+        of their first change, with their replica records.
+        """
+    def replica(self, key: int) -> bytes:
+        """The replica record of the session under `key`, with this engine's owner."""
+    def adopt(self, data: bytes, now_ms: int) -> tuple[int, Owner]:
+        """Takes over a session at `now_ms` from a replica record (or
+        `snapshot_session` bytes): its key and the owner the record names. A
+        deadline that passed while nobody owned it is due now.
+        """
     def __reduce__(self) -> tuple[Any, ...]: ...
