@@ -17,12 +17,14 @@ A BYE on either leg, sent or received, ends the other with the same Reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sessiontimer as st
 
+from .cluster import Adopted
 from .sip import Message, param
 from .transport import Address, Clock, Event
-from .ua import Agent, Dialog
+from .ua import LOST, Agent, Dialog
 
 
 class Leg(Agent):
@@ -43,11 +45,33 @@ class Leg(Agent):
         self.other: Leg | None = None
         self.partners: dict[int, Dialog] = {}  # our dialog's key -> the other leg's dialog
         self.target: tuple[Address, str] | None = None  # where inbound calls go
+        self.unpaired: dict[int, int] = {}  # adopted: partner's key -> ours, until it comes
 
     def pair(self, ours: Dialog, theirs: Dialog) -> None:
         assert self.other is not None
         self.partners[ours.key] = theirs
         self.other.partners[theirs.key] = ours
+
+    def dialog_context(self, key: int) -> dict[str, Any] | None:
+        """The dialog's context, with its partner on the other leg."""
+        context = super().dialog_context(key)
+        if context is not None and (theirs := self.partners.get(key)) is not None:
+            context["partner"] = theirs.key
+        return context
+
+    def take_over(self, session: Adopted) -> None:
+        """An adopted dialog, paired again with its partner once both legs
+        have adopted theirs (whichever comes second pairs them)."""
+        super().take_over(session)
+        assert self.other is not None
+        ours = self.dialogs[session.key]
+        partner = session.context.get("partner")
+        mine = self.other.unpaired.pop(session.key, None)
+        theirs = self.other.dialogs.get(partner if partner is not None else mine or -1)
+        if theirs is not None:
+            self.pair(ours, theirs)
+        elif partner is not None:
+            self.unpaired[int(partner)] = session.key
 
     async def admit(self, request: Message, dialog: Dialog) -> Message | None:
         """Places the outbound call before the inbound one is answered; a
@@ -105,10 +129,11 @@ class Leg(Agent):
         return [] if session is None else session.refresh_request(self.policy).headers
 
     def end(self, dialog: Dialog, by: str, reason: str | None = None) -> None:
-        """Ends the paired dialog on the other leg too, with the same Reason."""
+        """Ends the paired dialog on the other leg too, with the same Reason
+        (not one another node of the cluster took over: it goes on there)."""
         super().end(dialog, by, reason)
         theirs = self.partners.pop(dialog.key, None)
-        if theirs is not None and self.other is not None:
+        if theirs is not None and self.other is not None and by != LOST:
             self.other.partners.pop(theirs.key, None)
             self.other.spawn(self.other.hang_up(theirs, reason))
 

@@ -11,6 +11,10 @@ timer rule and the call ended as planned; 1 when the call failed or a timer rule
 was broken (by the peer, or by a refresh that failed); 2 for a usage error.
     sessiontimer b2bua sip:100@127.0.0.1:5060 --port 5070 [--consume]
     sessiontimer check --role uas < invite.txt
+
+With ``--cluster redis://127.0.0.1:6379 --node-id a``, ``call``, ``answer`` and
+``b2bua`` keep their session timers in Redis: when a node dies, another node
+of the cluster adopts its calls and sends their refreshes and BYEs on time.
 """
 
 from __future__ import annotations
@@ -18,14 +22,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
+import itertools
 import json
+import os
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import sessiontimer as st
 
 from .b2bua import BackToBack
+from .cluster import LEASE_MS, Cluster
 from .proxy import RelayProxy
 from .sip import Message, canonical
 from .transport import Clock, Event
@@ -321,12 +330,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     log = CallLog()
     agent = Agent(
         "sessiontimer",
-        Clock(),
+        Clock(wall=args.cluster is not None),
         policy_from(args),
         silent_after=args.silent_after,
         log=log,
     )
-    await agent.bind(args.bind, args.port)
+    async with clustered(args, [agent]):
+        dialog = await place_or_answer(args, agent, log)
+    events = log.events
+    out = report(dialog, events, agent.name, agent.last_failure)
+    out["policy"] = agent.policy.to_dict()
+    return {"events": events, "parties": [agent.name, "peer"], "report": out}
+
+
+async def place_or_answer(args: argparse.Namespace, agent: Agent, log: CallLog) -> Dialog | None:
+    """Places the call or answers one (an adopted call counts), follows it to
+    its end, and closes the agent."""
+    await bind(agent, args.bind, args.port, standby=args.cluster is not None)
+    if agent.cluster is not None:
+        agent.spawn(agent.replicate())
     dialog: Dialog | None = None
     with contextlib.suppress(asyncio.TimeoutError):
         if args.command == "call":
@@ -345,10 +367,57 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await agent.hang_up(dialog)
     await asyncio.sleep(0.2)
     agent.close()
-    events = log.events
-    out = report(dialog, events, agent.name, agent.last_failure)
-    out["policy"] = agent.policy.to_dict()
-    return {"events": events, "parties": [agent.name, "peer"], "report": out}
+    return dialog
+
+
+async def bind(agent: Agent, host: str, port: int, *, standby: bool) -> None:
+    """Binds the agent; a standby node of a cluster waits for an address in
+    use to come free (a floating address moving to it), reporting once."""
+    for attempt in itertools.count():
+        try:
+            await agent.bind(host, port)
+            return
+        except OSError as error:
+            if not standby or error.errno != errno.EADDRINUSE:
+                raise
+        if attempt == 0:
+            print(f"standby: waiting for {host}:{port}", file=sys.stderr, flush=True)
+        await asyncio.sleep(0.1)
+
+
+@contextlib.asynccontextmanager
+async def clustered(args: argparse.Namespace, agents: Sequence[Agent]) -> AsyncIterator[None]:
+    """With ``--cluster``: each agent joins the cluster (a back-to-back UA's
+    legs each their own) and leaves it at the end."""
+    if args.cluster is None:
+        yield
+        return
+    try:
+        from redis.asyncio import Redis
+    except ImportError as error:
+        raise ValueError("--cluster needs redis-py: pip install 'sessiontimer[cluster]'") from error
+    redis = Redis.from_url(args.cluster)
+    node = args.node_id or f"{socket.gethostname()}-{os.getpid()}"
+    try:
+        for i, agent in enumerate(agents):
+            # A back-to-back UA's legs are two clusters: a leg adopts only its own kind.
+            prefix = "sessiontimer" if len(agents) == 1 else f"sessiontimer:{('in', 'out')[i]}"
+            cluster = Cluster(
+                redis,
+                node,
+                agent.engine,
+                agent.dialog_context,
+                prefix=prefix,
+                lease_ms=args.lease_ms,
+            )
+            agent.join(cluster)
+            await cluster.join()
+        yield
+        for agent in agents:
+            if agent.cluster is not None:
+                await agent.cluster.leave()
+    finally:
+        await redis.aclose()
 
 
 async def bridge(args: argparse.Namespace) -> dict[str, Any]:
@@ -356,10 +425,31 @@ async def bridge(args: argparse.Namespace) -> dict[str, Any]:
     log = CallLog()
     policy = b2bua_policy(args)
     b2bua = st.B2bua(policy, policy)
-    middle = BackToBack(
-        "sessiontimer", Clock(), b2bua, target(args.proxy or args.uri), args.uri, log
-    )
-    await middle.bind(args.bind, args.port, args.outbound_port)
+    clock = Clock(wall=args.cluster is not None)
+    middle = BackToBack("sessiontimer", clock, b2bua, target(args.proxy or args.uri), args.uri, log)
+    async with clustered(args, middle.legs):
+        legs = await bridge_call(args, middle, log)
+    events = log.events
+    reports: dict[str, Any] = {"established": legs[1] is not None}
+    peers = [f"{d.peer[0]}:{d.peer[1]}" if d else "-" for d in legs]
+    failures = [None, middle.outbound.last_failure]
+    for side, dialog, peer, failure in zip(("inbound", "outbound"), legs, peers, failures):
+        mine = [e for e in events if peer in (e.src, e.dst)]
+        reports[side] = report(dialog, mine, "sessiontimer", failure)
+    reports["policy"] = policy.to_dict()
+    return {"events": events, "parties": [peers[0], "sessiontimer", peers[1]], "report": reports}
+
+
+async def bridge_call(
+    args: argparse.Namespace, middle: BackToBack, log: CallLog
+) -> list[Dialog | None]:
+    """Answers one call (or adopts one) and bridges it until it ends; both legs."""
+    standby = args.cluster is not None
+    await bind(middle.outbound, args.bind, args.outbound_port, standby=standby)
+    await bind(middle.inbound, args.bind, args.port, standby=standby)
+    for leg in middle.legs:
+        if leg.cluster is not None:
+            leg.spawn(leg.replicate())
     host, port = middle.inbound.address
     print(f"answering on {host}:{port}, calling {args.uri}", file=sys.stderr, flush=True)
     legs: list[Dialog | None] = [None, None]
@@ -372,15 +462,7 @@ async def bridge(args: argparse.Namespace) -> dict[str, Any]:
         await middle.inbound.hang_up(legs[0])
     await asyncio.sleep(0.2)
     middle.close()
-    events = log.events
-    reports: dict[str, Any] = {"established": legs[1] is not None}
-    peers = [f"{d.peer[0]}:{d.peer[1]}" if d else "-" for d in legs]
-    failures = [None, middle.outbound.last_failure]
-    for side, dialog, peer, failure in zip(("inbound", "outbound"), legs, peers, failures):
-        mine = [e for e in events if peer in (e.src, e.dst)]
-        reports[side] = report(dialog, mine, "sessiontimer", failure)
-    reports["policy"] = policy.to_dict()
-    return {"events": events, "parties": [peers[0], "sessiontimer", peers[1]], "report": reports}
+    return legs
 
 
 def print_outcome(outcome: dict[str, Any], as_json: str | None, messages: bool) -> None:
@@ -531,6 +613,21 @@ def parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--wait", type=float, default=60.0, help="(answer) seconds to wait for the call"
+        )
+        p.add_argument(
+            "--cluster",
+            metavar="URL",
+            help="keep session timers in Redis (redis://host:port/db or unix:///path) so that "
+            "another node adopts our calls if we die; wait for --port if it is in use",
+        )
+        p.add_argument(
+            "--node-id", help="this node's name in the cluster (default: host name and PID)"
+        )
+        p.add_argument(
+            "--lease-ms",
+            type=int,
+            default=LEASE_MS,
+            help=f"how long the cluster waits for a silent node (default {LEASE_MS})",
         )
         if name == "answer":
             p.add_argument(

@@ -18,6 +18,7 @@ from typing import Any
 
 import sessiontimer as st
 
+from .cluster import wall_clock_ms
 from .sip import Message, canonical, token
 
 Address = tuple[str, int]
@@ -37,17 +38,24 @@ PROCEEDING_TIMEOUT = 180.0  # how long an INVITE may stay unanswered after a 1xx
 class Clock:
     """The time every party of one process shares: ``now_ms()`` for the engine
     and loop times to wake at. ``speed`` above 1 runs session timers faster
-    than real time (the demo); against a real peer it must be 1."""
+    than real time (the demo); against a real peer it must be 1. ``wall``
+    counts Unix milliseconds instead of time since start: the clock every node
+    of a cluster shares (``sessiontimer.cluster``)."""
 
-    def __init__(self, speed: float = 1.0) -> None:
+    def __init__(self, speed: float = 1.0, *, wall: bool = False) -> None:
         self.speed = speed
+        self.wall = wall
         self.loop = asyncio.get_running_loop()
         self.start = self.loop.time()
 
     def now_ms(self) -> int:
+        if self.wall:
+            return wall_clock_ms()
         return int((self.loop.time() - self.start) * 1000 * self.speed)
 
     def loop_time(self, at_ms: int) -> float:
+        if self.wall:
+            return self.loop.time() + (at_ms - self.now_ms()) / 1000
         return self.start + at_ms / 1000 / self.speed
 
 

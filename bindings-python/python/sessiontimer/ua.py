@@ -15,17 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import sessiontimer as st
 
+from .cluster import Adopted, Cluster
 from .sip import Message, canonical, one_line, param, sdp, split_list, token
 from .transport import Address, Clock, Event, Party
 
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"
 REMEMBERED_ANSWERS = 256  # answers to initial INVITEs kept for their retransmissions
 KEPT_INCOMING = 64  # answered calls waiting to be picked up; later ones are not queued
+LOST = "another node"  # who ended a dialog another node of the cluster took from us
+CSEQ_AFTER_ADOPTION = 100  # how far an adopted dialog's CSeq jumps past the stored one
+# What a node keeps of a dialog beside its timer, to act for it after adoption.
+CONTEXT_FIELDS = ("call_id", "local", "remote", "peer", "target", "cseq", "route", "sdp_version")
 
 
 def malformed_reason(error: st.MalformedHeaderError) -> str:
@@ -54,6 +61,19 @@ class Dialog:
     ended_by: str = ""
     reason: str | None = None  # the Reason of the BYE that ended it
 
+    def context(self) -> dict[str, Any]:
+        """What another node needs to act for this dialog (``sessiontimer.cluster``)."""
+        return {name: getattr(self, name) for name in (*CONTEXT_FIELDS, "remote_sdp")}
+
+    @classmethod
+    def adopted(cls, key: int, context: dict[str, Any]) -> Dialog:
+        """A dialog another node held, from its context; its CSeq jumps ahead,
+        since the dead node may have sent requests after its last write."""
+        values = {name: context[name] for name in CONTEXT_FIELDS}
+        values["peer"] = (str(values["peer"][0]), int(values["peer"][1]))
+        values["cseq"] = int(values["cseq"]) + CSEQ_AFTER_ADOPTION
+        return cls(key, remote_sdp=str(context.get("remote_sdp", "")), **values)
+
 
 class Agent(Party):
     """A user agent: caller, callee, or both, with one engine for all its dialogs.
@@ -78,14 +98,61 @@ class Agent(Party):
         self.uas = st.Uas(self.policy)
         self.dialogs: dict[int, Dialog] = {}  # live dialogs by key; ended ones are dropped
         self.by_call_id: dict[str, Dialog] = {}  # the same, by Call-ID
-        self.keys = itertools.count(1)
+        self.keys: Iterator[int] = itertools.count(1)
         self.incoming: asyncio.Queue[Dialog] = asyncio.Queue(KEPT_INCOMING)
         self.answers: dict[str, Message] = {}  # final answers to initial INVITEs, by branch
         self.last_failure: Message | None = None  # the final response of a refused call
         self.calls_ended = 0  # dialogs established here and since ended
+        self.cluster: Cluster | None = None
+
+    def join(self, cluster: Cluster) -> None:
+        """Keeps this agent's sessions in `cluster` (its engine must be the
+        cluster's): every action is claimed first, keys are random (unique
+        across nodes), and ``replicate`` runs the cluster's rounds."""
+        self.cluster = cluster
+        self.keys = iter(lambda: secrets.randbits(63), -1)
+
+    async def replicate(self) -> None:
+        """The cluster's rounds, for as long as the agent runs: adopted dialogs
+        are rebuilt (and queued as incoming), lost ones forgotten."""
+        assert self.cluster is not None
+        while True:
+            adopted, lost = await self.cluster.step()
+            for session in adopted:
+                self.take_over(session)
+            for key in lost:
+                if (dialog := self.dialogs.get(key)) is not None:
+                    self.end(dialog, LOST)
+            self.rearm()
+            await asyncio.sleep(self.cluster.lease_ms / 3000)
+
+    def take_over(self, session: Adopted) -> None:
+        """A dialog adopted from a dead node: kept, and handed out as incoming."""
+        dialog = Dialog.adopted(session.key, session.context)
+        self.keep(dialog)
+        if not self.incoming.full():
+            self.incoming.put_nowait(dialog)
+
+    def dialog_context(self, key: int) -> dict[str, Any] | None:
+        dialog = self.dialogs.get(key)
+        return dialog.context() if dialog is not None else None
 
     def act(self, action: st.Action) -> None:
-        """Does what the engine asks for one of our dialogs."""
+        """Does what the engine asks for one of our dialogs; in a cluster,
+        once the store grants that we still hold it."""
+        if self.cluster is None:
+            self.perform(action)
+        else:
+            self.spawn(self.act_claimed(action, self.cluster))
+
+    async def act_claimed(self, action: st.Action, cluster: Cluster) -> None:
+        ending = action.kind is not st.ActionKind.SEND_REFRESH
+        if await cluster.claim(action.key, ending):
+            self.perform(action)
+        elif (dialog := self.dialogs.get(action.key)) is not None:
+            self.end(dialog, LOST)  # replaced: not ours to act on
+
+    def perform(self, action: st.Action) -> None:
         dialog = self.dialogs.get(action.key)
         if dialog is not None:
             if action.kind == st.ActionKind.SEND_REFRESH:

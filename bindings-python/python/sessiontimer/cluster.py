@@ -1,0 +1,383 @@
+"""Session timers that survive a node: an engine's sessions kept in Redis, a
+lease per node, and adoption of a dead node's sessions by exactly one live
+node (``pip install 'sessiontimer[cluster]'`` for redis-py).
+
+The engine stays sans-I/O; this module is the host side of its change
+journal (``Engine.track_changes``, ``drain_changes``, ``adopt``):
+
+- **Incarnations and shards.** A node that joins takes a new epoch from the
+  cluster's counter (every lease gets a larger one) and becomes the
+  *incarnation* ``node.epoch``, with its own *shard* of sessions. Its lease is
+  a key with a TTL it renews while it lives. Every key of a shard shares the
+  hash tag ``{node.epoch}``, so each script below touches one Redis Cluster
+  slot.
+- **Writes are fenced.** Each shard names its *holder* (the incarnation that
+  may write and act for it). A change is written, and an action claimed, only
+  by a script that first checks the holder is the caller: a node that was
+  replaced learns it from a refused write or claim and acts on none of the
+  sessions it lost (no double BYE, no refresh of a call it no longer owns).
+- **Adoption.** When a holder's lease lapses, a live node swaps itself in as
+  holder in one script (a compare-and-set on the holder), which returns the
+  shard's records; it adopts them into its engine at ``now``, so a deadline
+  that passed during the outage acts at once. Two nodes racing for a shard:
+  the compare-and-set lets exactly one win.
+- **Nothing left behind.** A session's record expires at the session's expiry
+  plus a grace; a shard's holder and member set live as long as their latest
+  session; a lease lives one TTL past the last renewal.
+
+Times are the hosts' ``now``: in a cluster every node must use the same clock,
+Unix milliseconds (``wall_clock_ms``), kept in step by NTP.
+
+What a host keeps beside the timer to act for a dead node is its *context*, a
+JSON-able dict written with each record: for a dialog, its Call-ID, both tags
+(From and To), the CSeq, the route set, the remote target and the peer's
+address (``sessiontimer.ua`` writes these). A host that adopts a dialog sends
+its next request with a CSeq well above the stored one (RFC 3261 section 12.2.1.1
+asks only that it grows), since the dead node may have sent requests after its
+last write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sessiontimer as st
+
+if TYPE_CHECKING:  # redis-py is optional: the rest of the package works without it.
+    from redis.asyncio import Redis
+
+LEASE_MS = 3000
+GRACE_MS = 60_000  # a record outlives its session's expiry by this much
+EPOCH_KEEP_MS = 7 * 24 * 3600 * 1000
+
+# The cluster's epoch: one more than the last, and never below the current
+# Unix time in ms, so epochs keep growing even if the counter expired with a
+# cluster that died.
+NEXT_EPOCH = """
+local e = redis.call('INCR', KEYS[1])
+if e < tonumber(ARGV[1]) then
+  e = tonumber(ARGV[1])
+  redis.call('SET', KEYS[1], e)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return e
+"""
+
+# KEYS: lease, holder; ARGV: epoch, lease ms, me. Renews a lease still ours.
+RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[3] then
+  return 0
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2], 'GT')
+return 1
+"""
+
+# KEYS: holder, members, record; ARGV: me, key, record, context, expire at (ms).
+WRITE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[3], 'record', ARGV[3], 'context', ARGV[4], 'holder', ARGV[1])
+redis.call('PEXPIREAT', KEYS[3], ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[2])
+for i = 1, 2 do
+  -- A key without a TTL counts as never expiring for GT: give it one first.
+  if redis.call('PTTL', KEYS[i]) == -1 then
+    redis.call('PEXPIREAT', KEYS[i], ARGV[5])
+  else
+    redis.call('PEXPIREAT', KEYS[i], ARGV[5], 'GT')
+  end
+end
+return 1
+"""
+
+# KEYS: holder, members, record; ARGV: me, key. Deletes an ended session.
+DELETE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[3])
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1
+"""
+
+# KEYS: holder, members, record; ARGV: me, key, ending. May `me` act for the
+# session? A BYE (ending) deletes the record in the same step, so nobody else can.
+CLAIM = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[3])
+  redis.call('SREM', KEYS[2], ARGV[2])
+end
+return 1
+"""
+
+# KEYS: holder, members; ARGV: the holder seen dead, me, record key prefix.
+# Swaps `me` in as holder and returns key, record, context of each session.
+ADOPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local out = {}
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local found = redis.call('HMGET', ARGV[3] .. key, 'record', 'context')
+  if found[1] then
+    redis.call('HSET', ARGV[3] .. key, 'holder', ARGV[2])
+    table.insert(out, key)
+    table.insert(out, found[1])
+    table.insert(out, found[2])
+  else
+    redis.call('SREM', KEYS[2], key)
+  end
+end
+if #out == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+end
+return out
+"""
+
+
+def wall_clock_ms() -> int:
+    """Unix time in milliseconds: the clock every node of a cluster shares."""
+    return time.time_ns() // 1_000_000
+
+
+def node_number(node: str) -> int:
+    """The number a node's name stands for in replica records (``Owner.node``)."""
+    return int.from_bytes(hashlib.blake2b(node.encode(), digest_size=8).digest(), "little")
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """A session this node took over: its key, shard and the host's context."""
+
+    key: int
+    shard: str
+    context: dict[str, Any]
+
+
+class ClusterError(st.SessionTimerError):
+    """The store refused or failed an operation the cluster needs."""
+
+
+class Cluster:
+    """One node of a cluster: replicates ``engine`` through Redis, renews
+    its lease, adopts dead nodes' sessions and fences every action.
+
+    The host calls ``join`` once, then ``step`` every ``lease_ms / 3`` (``run``
+    does), ``claim`` before it acts on an engine action, and reads what
+    ``step`` returns: sessions adopted (rebuild their dialogs) and sessions
+    lost to another node (forget them without a word).
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        node: str,
+        engine: st.Engine,
+        context: Callable[[int], dict[str, Any] | None],
+        *,
+        prefix: str = "sessiontimer",
+        lease_ms: int = LEASE_MS,
+        grace_ms: int = GRACE_MS,
+        clock: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        if not node or any(c in node for c in "{} "):
+            raise ValueError(f"node id {node!r}: not empty, without braces or spaces")
+        if lease_ms < 300:
+            raise ValueError(f"lease of {lease_ms} ms: at least 300")
+        self.redis = redis
+        self.node = node
+        self.engine = engine
+        self.context = context
+        self.prefix = prefix
+        self.lease_ms = lease_ms
+        self.grace_ms = grace_ms
+        self.clock = clock
+        self.epoch = 0
+        self.shard = ""
+        self.shard_of: dict[int, str] = {}  # session key -> its shard
+        self.held: set[str] = set()  # shards we hold
+        self.silenced: set[int] = set()  # lost sessions whose removal is not ours to write
+        self.lost: set[int] = set()  # sessions another node took from us: never act on them
+        self.scripts = {
+            name: redis.register_script(body)
+            for name, body in (
+                ("epoch", NEXT_EPOCH),
+                ("renew", RENEW),
+                ("write", WRITE),
+                ("delete", DELETE),
+                ("claim", CLAIM),
+                ("adopt", ADOPT),
+            )
+        }
+
+    # ---- keys ---------------------------------------------------------------------
+
+    def key(self, shard: str, name: str) -> str:
+        return f"{self.prefix}:{{{shard}}}:{name}"
+
+    @property
+    def me(self) -> str:
+        """How a shard names us as its holder: epoch and incarnation."""
+        return f"{self.epoch} {self.shard}"
+
+    def shard_keys(self, shard: str, key: int) -> list[str]:
+        return [self.key(shard, "holder"), self.key(shard, "members"), self.key(shard, f"s:{key}")]
+
+    # ---- membership ---------------------------------------------------------------
+
+    async def join(self) -> st.Owner:
+        """Takes a new epoch and lease, with a fresh shard of our own; the
+        engine's records name us from now on."""
+        epoch_key = f"{self.prefix}:epoch"
+        now = self.clock()
+        self.epoch = int(await self.scripts["epoch"](keys=[epoch_key], args=[now, EPOCH_KEEP_MS]))
+        self.shard = f"{self.node}.{self.epoch}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.key(self.shard, "lease"), self.epoch, px=self.lease_ms)
+            pipe.set(self.key(self.shard, "holder"), self.me, px=self.lease_ms)
+            pipe.sadd(f"{self.prefix}:shards", self.shard)
+            pipe.pexpire(f"{self.prefix}:shards", EPOCH_KEEP_MS)
+            await pipe.execute()
+        self.held.add(self.shard)
+        owner = st.Owner(node_number(self.node), self.epoch)
+        self.engine.owner = owner
+        self.engine.track_changes()
+        return owner
+
+    async def renew(self) -> bool:
+        """Renews our lease; false when it lapsed (we may have been replaced)."""
+        keys = [self.key(self.shard, "lease"), self.key(self.shard, "holder")]
+        renewed = await self.scripts["renew"](keys=keys, args=[self.epoch, self.lease_ms, self.me])
+        return bool(renewed)
+
+    async def leave(self) -> None:
+        """Ends our lease now (a clean stop): another node adopts at once."""
+        await self.flush()
+        await self.redis.delete(self.key(self.shard, "lease"))
+
+    # ---- replication ---------------------------------------------------------------
+
+    async def flush(self) -> list[int]:
+        """Writes what changed since the last flush, pipelined. Returns the
+        sessions of shards we turned out no longer to hold (forget them)."""
+        changes = [c for c in self.engine.drain_changes() if c.key not in self.silenced]
+        self.silenced.clear()
+        if not changes:
+            return []
+        shards = [self.shard_of.setdefault(c.key, self.shard) for c in changes]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for change, shard in zip(changes, shards):
+                await self.queue(pipe, change, shard)
+            written = await pipe.execute()
+        for change in changes:
+            # A torn-down session's shard is kept for the claim of its BYE.
+            if change.kind is st.ChangeKind.REMOVED:
+                self.shard_of.pop(change.key, None)
+        return self.drop({shard for shard, ok in zip(shards, written) if not ok})
+
+    async def queue(self, pipe: Any, change: st.Change, shard: str) -> None:
+        """Queues the change's write (or delete) in `pipe`."""
+        keys = self.shard_keys(shard, change.key)
+        if change.record is None:
+            await self.scripts["delete"](keys=keys, args=[self.me, change.key], client=pipe)
+            return
+        expires = change.expires_at_ms
+        keep_until = (expires if expires is not None else self.clock()) + self.grace_ms
+        context = json.dumps(self.context(change.key) or {})
+        args: list[bytes | str | int] = [self.me, change.key, change.record, context, keep_until]
+        await self.scripts["write"](keys=keys, args=args, client=pipe)
+
+    def drop(self, shards: Iterable[str]) -> list[int]:
+        """Forgets the sessions of `shards` (another node holds them now)."""
+        lost_shards = set(shards)
+        if not lost_shards:
+            return []
+        self.held -= lost_shards
+        lost = [key for key, shard in self.shard_of.items() if shard in lost_shards]
+        for key in lost:
+            del self.shard_of[key]
+            if key in self.engine:
+                self.engine.remove(key)
+        # Their removal is not ours to write: the new holder owns the records.
+        self.silenced.update(lost)
+        self.lost.update(lost)
+        return lost
+
+    async def claim(self, key: int, ending: bool) -> bool:
+        """Whether we may act for `key` now (send its refresh, or its BYE when
+        `ending`: that also deletes its record, so no other node sends one)."""
+        if key in self.lost:
+            return False  # another node holds it now
+        # A session established since the last flush is in our own shard.
+        shard = self.shard_of.pop(key, self.shard) if ending else self.shard_of.get(key, self.shard)
+        keys = self.shard_keys(shard, key)
+        granted = await self.scripts["claim"](keys=keys, args=[self.me, key, int(ending)])
+        return bool(granted)
+
+    # ---- adoption ----------------------------------------------------------------
+
+    async def dead_holders(self) -> dict[str, str]:
+        """Shards whose holder's lease lapsed: shard -> the holder seen."""
+        shards = sorted(await self.redis.smembers(f"{self.prefix}:shards"))
+        names = [s.decode() if isinstance(s, bytes) else str(s) for s in shards]
+        if not names:
+            return {}
+        holders = await self.redis.mget([self.key(s, "holder") for s in names])
+        dead: dict[str, str] = {}
+        gone = []
+        seen: dict[str, str] = {}
+        for shard, holder in zip(names, holders):
+            if holder is None:
+                gone.append(shard)
+            elif shard not in self.held:
+                seen[shard] = holder.decode() if isinstance(holder, bytes) else str(holder)
+        if gone:
+            await self.redis.srem(f"{self.prefix}:shards", *gone)
+        if not seen:
+            return {}
+        leases = await self.redis.mget([self.key(h.split(" ")[1], "lease") for h in seen.values()])
+        for (shard, holder), lease in zip(seen.items(), leases):
+            if lease is None or int(lease) != int(holder.split(" ")[0]):
+                dead[shard] = holder
+        return dead
+
+    async def adopt(self, shard: str, holder: str) -> list[Adopted]:
+        """Takes over `shard` from its dead `holder`, if nobody did first."""
+        keys = [self.key(shard, "holder"), self.key(shard, "members")]
+        prefix = self.key(shard, "s:")
+        found = await self.scripts["adopt"](keys=keys, args=[holder, self.me, prefix])
+        if not found:
+            return []
+        self.held.add(shard)
+        now = self.clock()
+        adopted = []
+        for i in range(0, len(found), 3):
+            key, record, context = int(found[i]), found[i + 1], found[i + 2]
+            if key in self.engine:
+                continue  # a key we already hold: the record is the older one
+            try:
+                self.engine.adopt(record, now)
+            except st.SnapshotError:
+                continue  # a damaged record: nothing can be done for it
+            self.shard_of[key] = shard
+            adopted.append(Adopted(key, shard, json.loads(context or "{}")))
+        return adopted
+
+    async def step(self) -> tuple[list[Adopted], list[int]]:
+        """One round: renew the lease (joining again when it lapsed, with every
+        session forgotten), write changes, adopt the shards of dead nodes.
+        Returns the sessions adopted and the sessions lost."""
+        lost: list[int] = []
+        if not await self.renew():
+            lost = self.drop(set(self.held))
+        lost += await self.flush()
+        if self.shard not in self.held:
+            await self.join()
+        adopted: list[Adopted] = []
+        for shard, holder in (await self.dead_holders()).items():
+            adopted += await self.adopt(shard, holder)
+        return adopted, lost
