@@ -177,13 +177,24 @@ def report(
     accepted = next(
         (e for e in events if e.message.status == 200 and e.message.method == "INVITE"), None
     )
-    if dialog is None or accepted is None:
+    if dialog is None:
         return out
-    headers = st.TimerHeaders(accepted.message.headers)
-    interval = headers.session_expires
-    out["interval"] = interval
-    out["refresher"] = headers.refresher
-    out["timer_headers_2xx"] = accepted.timer_rows
+    if accepted is not None:
+        headers = st.TimerHeaders(accepted.message.headers)
+        interval = headers.session_expires
+        out["interval"] = interval
+        out["refresher"] = headers.refresher
+        out["timer_headers_2xx"] = accepted.timer_rows
+        start = accepted.at_ms
+    elif dialog.adopted is not None and dialog.adopted.timer is not None:
+        # A call adopted from a dead node of the cluster: its timer as stored.
+        timer = dialog.adopted.timer
+        interval = timer.interval
+        start = dialog.adopted.refreshed_at_ms
+        out["interval"] = interval
+        out["adopted"] = {"refresher": str(timer.refresher), "last_refresh_at_s": start / 1000}
+    else:
+        return out
 
     def answer_to(request: Event) -> int | None:
         """The status of the final answer to a request, if one came."""
@@ -201,12 +212,12 @@ def report(
         )
 
     def refreshes(side: Sequence[Event]) -> list[dict[str, Any]]:
-        found, previous = [], accepted.at_ms
+        found, previous = [], start
         for e in side:
             if (
                 e.message.is_request
                 and e.message.method in ("UPDATE", "INVITE")
-                and e.at_ms > accepted.at_ms
+                and e.at_ms > start
             ):
                 gap = (e.at_ms - previous) / 1000
                 found.append(
@@ -229,13 +240,12 @@ def report(
     bye = next((e for e in events if e.message.is_request and e.message.method == "BYE"), None)
     if bye is not None:
         last = (
-            [accepted.at_ms]
-            + [int(r["at_s"] * 1000) for r in out["our_refreshes"] + out["peer_refreshes"]]
+            [start] + [int(r["at_s"] * 1000) for r in out["our_refreshes"] + out["peer_refreshes"]]
         )[-1]
         out["bye"] = {
             "by": "us" if bye.src == me else "peer",
             "at_s": bye.at_ms / 1000,
-            "after_last_refresh_s": (bye.at_ms - max(last, accepted.at_ms)) / 1000,
+            "after_last_refresh_s": (bye.at_ms - max(last, start)) / 1000,
             "reason": bye.message.get("Reason"),
         }
         if interval and bye.message.get("Reason"):
@@ -387,8 +397,9 @@ async def bind(agent: Agent, host: str, port: int, *, standby: bool) -> None:
 
 @contextlib.asynccontextmanager
 async def clustered(args: argparse.Namespace, agents: Sequence[Agent]) -> AsyncIterator[None]:
-    """With ``--cluster``: each agent joins the cluster (a back-to-back UA's
-    legs each their own) and leaves it at the end."""
+    """With ``--cluster``: each agent is a node of the cluster (a back-to-back
+    UA's legs each their own; ``Agent.replicate`` joins once the agent holds
+    its address) and leaves it at the end."""
     if args.cluster is None:
         yield
         return
@@ -411,7 +422,6 @@ async def clustered(args: argparse.Namespace, agents: Sequence[Agent]) -> AsyncI
                 lease_ms=args.lease_ms,
             )
             agent.join(cluster)
-            await cluster.join()
         yield
         for agent in agents:
             if agent.cluster is not None:

@@ -256,6 +256,8 @@ class Cluster:
 
     async def leave(self) -> None:
         """Ends our lease now (a clean stop): another node adopts at once."""
+        if not self.shard:
+            return  # never joined
         await self.flush()
         await self.redis.delete(self.key(self.shard, "lease"))
 

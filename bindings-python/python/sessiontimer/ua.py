@@ -60,13 +60,14 @@ class Dialog:
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     ended_by: str = ""
     reason: str | None = None  # the Reason of the BYE that ended it
+    adopted: st.Session | None = None  # the session as adopted from a dead node, if so
 
     def context(self) -> dict[str, Any]:
         """What another node needs to act for this dialog (``sessiontimer.cluster``)."""
         return {name: getattr(self, name) for name in (*CONTEXT_FIELDS, "remote_sdp")}
 
     @classmethod
-    def adopted(cls, key: int, context: dict[str, Any]) -> Dialog:
+    def from_context(cls, key: int, context: dict[str, Any]) -> Dialog:
         """A dialog another node held, from its context; its CSeq jumps ahead,
         since the dead node may have sent requests after its last write."""
         values = {name: context[name] for name in CONTEXT_FIELDS}
@@ -114,8 +115,9 @@ class Agent(Party):
 
     async def replicate(self) -> None:
         """The cluster's rounds, for as long as the agent runs: adopted dialogs
-        are rebuilt (and queued as incoming), lost ones forgotten."""
+        are rebuilt (and queued as incoming), lost ones forgotten. Joins first."""
         assert self.cluster is not None
+        await self.cluster.join()
         while True:
             adopted, lost = await self.cluster.step()
             for session in adopted:
@@ -128,7 +130,8 @@ class Agent(Party):
 
     def take_over(self, session: Adopted) -> None:
         """A dialog adopted from a dead node: kept, and handed out as incoming."""
-        dialog = Dialog.adopted(session.key, session.context)
+        dialog = Dialog.from_context(session.key, session.context)
+        dialog.adopted = self.engine.session(session.key)
         self.keep(dialog)
         if not self.incoming.full():
             self.incoming.put_nowait(dialog)
