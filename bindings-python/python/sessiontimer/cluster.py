@@ -10,7 +10,9 @@ journal (``Engine.track_changes``, ``drain_changes``, ``adopt``):
   *incarnation* ``node.epoch``, with its own *shard* of sessions. Its lease is
   a key with a TTL it renews while it lives. Every key of a shard shares the
   hash tag ``{node.epoch}``, so each script below touches one Redis Cluster
-  slot.
+  slot (the session records a script reads or writes are named from the
+  shard's prefix rather than declared one by one: one call writes a whole
+  flush of a shard).
 - **Writes are fenced.** Each shard names its *holder* (the incarnation that
   may write and act for it). A change is written, and an action claimed, only
   by a script that first checks the holder is the caller: a node that was
@@ -52,7 +54,7 @@ if TYPE_CHECKING:  # redis-py is optional: the rest of the package works without
     from redis.asyncio import Redis
 
 LEASE_MS = 3000
-GRACE_MS = 60_000  # a record outlives its session's expiry by this much
+GRACE_MS = 300_000  # a record outlives its session's expiry by this much
 EPOCH_KEEP_MS = 7 * 24 * 3600 * 1000
 
 # The cluster's epoch: one more than the last, and never below the current
@@ -78,28 +80,34 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2], 'GT')
 return 1
 """
 
-# KEYS: holder, members, record; ARGV: me, key, record, context, expire at (ms).
+# KEYS: holder, members; ARGV: me, the record key prefix, then per session:
+# key, record ("" to delete it), context, expire at (ms). One call writes a
+# flush's changes of one shard, if the shard is still ours.
 WRITE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[3], 'record', ARGV[3], 'context', ARGV[4], 'holder', ARGV[1])
-redis.call('PEXPIREAT', KEYS[3], ARGV[5])
-redis.call('SADD', KEYS[2], ARGV[2])
-for i = 1, 2 do
-  -- A key without a TTL counts as never expiring for GT: give it one first.
-  if redis.call('PTTL', KEYS[i]) == -1 then
-    redis.call('PEXPIREAT', KEYS[i], ARGV[5])
+local latest = 0
+for i = 3, #ARGV, 4 do
+  local key = ARGV[2] .. ARGV[i]
+  if ARGV[i + 1] == '' then
+    redis.call('DEL', key)
+    redis.call('SREM', KEYS[2], ARGV[i])
   else
-    redis.call('PEXPIREAT', KEYS[i], ARGV[5], 'GT')
+    redis.call('HSET', key, 'record', ARGV[i + 1], 'context', ARGV[i + 2], 'holder', ARGV[1])
+    redis.call('PEXPIREAT', key, ARGV[i + 3])
+    redis.call('SADD', KEYS[2], ARGV[i])
+    latest = math.max(latest, tonumber(ARGV[i + 3]))
   end
 end
-return 1
-"""
-
-# KEYS: holder, members, record; ARGV: me, key. Deletes an ended session.
-DELETE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[3])
-redis.call('SREM', KEYS[2], ARGV[2])
+if latest > 0 then
+  for k = 1, 2 do
+    -- A key without a TTL counts as never expiring for GT: give it one first.
+    if redis.call('PTTL', KEYS[k]) == -1 then
+      redis.call('PEXPIREAT', KEYS[k], latest)
+    else
+      redis.call('PEXPIREAT', KEYS[k], latest, 'GT')
+    end
+  end
+end
 return 1
 """
 
@@ -208,7 +216,6 @@ class Cluster:
                 ("epoch", NEXT_EPOCH),
                 ("renew", RENEW),
                 ("write", WRITE),
-                ("delete", DELETE),
                 ("claim", CLAIM),
                 ("adopt", ADOPT),
             )
@@ -264,34 +271,36 @@ class Cluster:
     # ---- replication ---------------------------------------------------------------
 
     async def flush(self) -> list[int]:
-        """Writes what changed since the last flush, pipelined. Returns the
-        sessions of shards we turned out no longer to hold (forget them)."""
+        """Writes what changed since the last flush: one call per shard, all
+        pipelined. Returns the sessions of shards we turned out no longer to
+        hold (forget them)."""
         changes = [c for c in self.engine.drain_changes() if c.key not in self.silenced]
         self.silenced.clear()
         if not changes:
             return []
-        shards = [self.shard_of.setdefault(c.key, self.shard) for c in changes]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for change, shard in zip(changes, shards):
-                await self.queue(pipe, change, shard)
-            written = await pipe.execute()
+        by_shard: dict[str, list[bytes | str | int]] = {}
         for change in changes:
+            shard = self.shard_of.setdefault(change.key, self.shard)
+            by_shard.setdefault(shard, [self.me, self.key(shard, "s:")]).extend(self.row(change))
             # A torn-down session's shard is kept for the claim of its BYE.
             if change.kind is st.ChangeKind.REMOVED:
                 self.shard_of.pop(change.key, None)
-        return self.drop({shard for shard, ok in zip(shards, written) if not ok})
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for shard, args in by_shard.items():
+                keys = [self.key(shard, "holder"), self.key(shard, "members")]
+                await self.scripts["write"](keys=keys, args=args, client=pipe)
+            written = await pipe.execute()
+        return self.drop({shard for shard, ok in zip(by_shard, written) if not ok})
 
-    async def queue(self, pipe: Any, change: st.Change, shard: str) -> None:
-        """Queues the change's write (or delete) in `pipe`."""
-        keys = self.shard_keys(shard, change.key)
+    def row(self, change: st.Change) -> list[bytes | str | int]:
+        """The change as the write script reads it: key, record (empty for an
+        ended session), context, when the record expires."""
         if change.record is None:
-            await self.scripts["delete"](keys=keys, args=[self.me, change.key], client=pipe)
-            return
+            return [change.key, "", "", 0]
         expires = change.expires_at_ms
         keep_until = (expires if expires is not None else self.clock()) + self.grace_ms
         context = json.dumps(self.context(change.key) or {})
-        args: list[bytes | str | int] = [self.me, change.key, change.record, context, keep_until]
-        await self.scripts["write"](keys=keys, args=args, client=pipe)
+        return [change.key, change.record, context, keep_until]
 
     def drop(self, shards: Iterable[str]) -> list[int]:
         """Forgets the sessions of `shards` (another node holds them now)."""
