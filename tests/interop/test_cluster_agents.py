@@ -63,15 +63,17 @@ def test_the_standby_answers_the_refresh_and_sends_the_bye_of_a_killed_node() ->
         assert owner.wait() == -signal.SIGKILL
         wait_for(standby, "answering on", 10)
         time.sleep(3)  # the lease lapsed and the standby adopted the call
-        restarted = node(url, "a", free_port(), 140, "--for", "130", "--wait", "120")
+        # Node a again, a new incarnation: in the cluster until after the BYE.
+        restarted = node(url, "a", free_port(), 120, "--for", "30", "--wait", "92")
         assert caller.wait() == 0, caller.output()
         report = standby.json()
-        restarted.stop()
+        again = restarted.json()
     # The standby answered the caller's UPDATE at 40 s, then sent the BYE at
     # interval - min(32, interval/3) = 60 s after it (section 10).
     assert [r["method"] for r in report["peer_refreshes"]] == ["UPDATE"]
     assert report["bye"]["by"] == "us"
     assert "No session refresh received" in report["bye"]["reason"]
     assert abs(report["bye"]["after_last_refresh_s"] - 60) < 2
-    # The restarted node holds no call and sent nothing.
+    # The restarted node adopted nothing and sent nothing.
+    assert again["established"] is False, again
     assert not re.search(r"\b(BYE|UPDATE|INVITE)\b", restarted.output()), restarted.output()

@@ -110,3 +110,44 @@ def test_a_silent_caller_gets_bye_and_so_does_the_callee_with_the_same_reason() 
     assert run.callee_end[1] == run.caller_end[1]
     bye = next(e for e in run.events if e.message.method == "BYE" and e.message.is_request)
     assert abs(bye.at_ms / 1000 - 60) < 2
+
+
+def test_a_back_to_back_call_adopted_by_another_node_pairs_its_legs_again() -> None:
+    """A standby adopts each leg's dialog from its own cluster (in either
+    order); the partner key in the contexts pairs them again, so a BYE on one
+    leg still ends the other (field notes 2.13: exportable dialog state)."""
+    from sessiontimer.cluster import Adopted
+
+    def context(call_id: str, partner: int | None) -> dict[str, object]:
+        found: dict[str, object] = {
+            "call_id": call_id,
+            "local": "<sip:a@127.0.0.1>;tag=1",
+            "remote": "<sip:b@127.0.0.1>;tag=2",
+            "peer": ["127.0.0.1", 5060],
+            "target": "sip:b@127.0.0.1:5060",
+            "cseq": 3,
+            "route": [],
+            "sdp_version": 1,
+        }
+        if partner is not None:
+            found["partner"] = partner
+        return found
+
+    async def main() -> None:
+        for inbound_first in (True, False):
+            b2bua = st.B2bua(st.Policy(), st.Policy())
+            middle = BackToBack("b", Clock(), b2bua, ("127.0.0.1", 5060), "sip:b@127.0.0.1")
+            inbound = Adopted(10, "in", context("in@x", 20))
+            outbound = Adopted(20, "out", context("out@x", 10))
+            for leg, session in [(middle.inbound, inbound), (middle.outbound, outbound)][
+                :: 1 if inbound_first else -1
+            ]:
+                leg.engine.establish(session.key, st.Negotiated(90, st.Side.REMOTE), 0)
+                leg.take_over(session)
+            assert middle.inbound.partners[10].key == 20
+            assert middle.outbound.partners[20].key == 10
+            assert middle.inbound.dialogs[10].cseq == 3 + 100
+            written = middle.inbound.dialog_context(10)
+            assert written is not None and written["partner"] == 20
+
+    asyncio.run(main())
