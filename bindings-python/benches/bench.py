@@ -6,7 +6,10 @@
   show what validation costs, against a minimal one that only takes the
   happy path (below; it accepts input the decision rejects).
 - Engine operations per second (establish, re-arm, cancel, poll), against a
-  heapq timer manager with lazy deletion on the same workload.
+  heapq timer manager with lazy deletion (a dict of live generations) and
+  against one asyncio timer handle per session (``loop.call_at``, re-armed by
+  cancel and a new handle, the loop's clock virtual so firing waits for
+  nothing), on the same workload.
 
 The machine is shared and noisy, so each figure is a ratio against a baseline
 measured in the same run: the contenders run back to back in each of several
@@ -19,6 +22,7 @@ run, and within a round every contender meets the same load).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import heapq
 import timeit
 from collections.abc import Callable, Sequence
@@ -196,6 +200,39 @@ def heap_workload(sessions: int) -> float:
     return elapsed
 
 
+class VirtualLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock the bench sets: its timers fire without waiting."""
+
+    now = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+
+def call_at_workload(sessions: int) -> float:
+    """The engine's workload with one asyncio timer handle per session."""
+    loop = VirtualLoop()
+    fired: list[int] = []
+    handles: dict[int, asyncio.TimerHandle] = {}
+    try:
+        start = timeit.default_timer()
+        for key in range(sessions):
+            handles[key] = loop.call_at(key / 1000 + 1768, fired.append, key)
+        for round_ in range(1, 4):
+            for key in range(sessions):
+                handles[key].cancel()
+                handles[key] = loop.call_at(round_ + key / 1000 + 1768, fired.append, key)
+        for key in range(0, sessions, 5):
+            handles.pop(key).cancel()
+        loop.now = 1e12
+        loop.run_until_complete(asyncio.sleep(0))
+        elapsed = timeit.default_timer() - start
+    finally:
+        loop.close()
+    assert len(fired) == sessions - len(range(0, sessions, 5))
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="sessiontimer Python benchmark")
     parser.add_argument("--sessions", type=int, default=100_000)
@@ -217,19 +254,23 @@ def main() -> None:
             lambda: engine_workload(n),
             lambda: engine_workload(n, rearm_in_batches),
             lambda: heap_workload(n),
+            lambda: call_at_workload(n),
         ],
         5,
     )
-    best_engine, best_batched, best_heap = fastest(engine)
+    best_engine, best_batched, best_heap, best_call_at = fastest(engine)
     operations = n * 4 + len(range(0, n, 5)) + 1
     print(f"engine workload ({n} sessions, {operations} operations): {best_engine:.3f} s (best)")
     print(f"engine workload, re-arms in batches of 256:               {best_batched:.3f} s")
     print(f"heapq workload:                                            {best_heap:.3f} s")
+    print(f"asyncio call_at workload:                                  {best_call_at:.3f} s")
     print(
         f"engine ops/s: {operations / best_engine:,.0f}; heapq ops/s: {operations / best_heap:,.0f}"
     )
     print(f"engine ratio (heapq / sessiontimer): {median_ratio(engine, 2, 0)}")
     print(f"engine ratio, batched re-arms: {median_ratio(engine, 2, 1)}")
+    print(f"engine ratio (asyncio call_at / sessiontimer): {median_ratio(engine, 3, 0)}")
+    print(f"engine ratio, batched re-arms: {median_ratio(engine, 3, 1)}")
 
 
 if __name__ == "__main__":
