@@ -168,6 +168,9 @@ def snapshots() -> list[bytes]:
         b"SSTD\x01" + struct.pack("<QIIB", 0, 0, 0, 0),
         b"SSTE\x02",
         engine_snapshot(0, [refresh, refresh]),
+        # Replica records: an owner (node 7, epoch 42), then a session record.
+        b"SSTR\x01" + struct.pack("<QQ", 7, 42) + refresh,
+        b"SSTR\x01" + struct.pack("<QQ", 7, 42) + bye,
     ]
 
 
