@@ -185,3 +185,27 @@ def test_every_key_expires_on_its_own(url: str) -> None:
         assert not await client.exists(record)
 
     run(url, test)
+
+
+def test_a_damaged_store_is_adopted_without_a_crash(url: str) -> None:
+    """A store an attacker may write (SECURITY.md): a record that is not one,
+    a key that is not a number and a context that is not JSON are skipped
+    or read as empty; the good record is adopted."""
+
+    async def test(client: Any) -> None:
+        a = named(node(client, "a"), "six")
+        await a.join()
+        a.engine.establish(1, THEIRS, wall_clock_ms())
+        await a.flush()
+        members, prefix = a.key(a.shard, "members"), a.key(a.shard, "s:")
+        await client.sadd(members, "2", "x")
+        await client.hset(f"{prefix}2", mapping={"record": b"SSTR\x01junk", "context": "{"})
+        await client.hset(f"{prefix}x", mapping={"record": b"", "context": "[]"})
+        await client.hset(f"{prefix}1", "context", "not json")
+        b = named(node(client, "b"), "six")
+        await b.join()
+        await lapse()
+        adopted, _ = await b.step()
+        assert [(s.key, s.context) for s in adopted] == [(1, {})]
+
+    run(url, test)

@@ -151,3 +151,25 @@ def test_a_back_to_back_call_adopted_by_another_node_pairs_its_legs_again() -> N
             assert written is not None and written["partner"] == 20
 
     asyncio.run(main())
+
+
+def test_an_adopted_dialog_whose_context_cannot_be_read_is_dropped() -> None:
+    """A damaged store's context (SECURITY.md): no dialog to act in, so the
+    session is let go rather than crashing the agent."""
+    from sessiontimer.cluster import Adopted
+
+    async def main() -> None:
+        agent = Agent("a", Clock())
+        whole = dict.fromkeys(("call_id", "local", "remote", "target", "route"), "x")
+        broken: list[dict[str, object]] = [
+            {},
+            {**whole, "peer": ["h"], "cseq": 1, "sdp_version": 1},
+            {**whole, "peer": ["h", 5], "cseq": "n", "sdp_version": 1},
+            {**whole, "peer": 5, "cseq": 1, "sdp_version": 1},
+        ]
+        for context in broken:
+            agent.engine.establish(1, st.Negotiated(90, st.Side.REMOTE), 0)
+            agent.take_over(Adopted(1, "s", dict(context)))
+            assert 1 not in agent.engine and 1 not in agent.dialogs
+
+    asyncio.run(main())

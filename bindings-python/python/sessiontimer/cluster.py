@@ -53,6 +53,25 @@ import sessiontimer as st
 if TYPE_CHECKING:  # redis-py is optional: the rest of the package works without it.
     from redis.asyncio import Redis
 
+try:
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - only where redis-py is absent
+
+    class RedisError(Exception):  # type: ignore[no-redef]
+        """Stands for redis-py's errors where redis-py is not installed."""
+
+
+__all__ = [
+    "GRACE_MS",
+    "LEASE_MS",
+    "Adopted",
+    "Cluster",
+    "RedisError",
+    "node_number",
+    "read_context",
+    "wall_clock_ms",
+]
+
 LEASE_MS = 3000
 GRACE_MS = 300_000  # a record outlives its session's expiry by this much
 EPOCH_KEEP_MS = 7 * 24 * 3600 * 1000
@@ -152,6 +171,15 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def read_context(data: bytes | str | None) -> dict[str, Any]:
+    """A stored context, or an empty one when it is not a JSON object."""
+    try:
+        context = json.loads(data or "{}")
+    except ValueError:
+        return {}
+    return context if isinstance(context, dict) else {}
+
+
 def node_number(node: str) -> int:
     """The number a node's name stands for in replica records (``Owner.node``)."""
     return int.from_bytes(hashlib.blake2b(node.encode(), digest_size=8).digest(), "little")
@@ -164,10 +192,6 @@ class Adopted:
     key: int
     shard: str
     context: dict[str, Any]
-
-
-class ClusterError(st.SessionTimerError):
-    """The store refused or failed an operation the cluster needs."""
 
 
 class Cluster:
@@ -367,15 +391,19 @@ class Cluster:
         now = self.clock()
         adopted = []
         for i in range(0, len(found), 3):
-            key, record, context = int(found[i]), found[i + 1], found[i + 2]
+            record, context = found[i + 1], found[i + 2]
+            try:
+                key = int(found[i])
+            except ValueError:
+                continue  # not a key this library wrote
             if key in self.engine:
                 continue  # a key we already hold: the record is the older one
             try:
                 self.engine.adopt(record, now)
-            except st.SnapshotError:
+            except st.SessionTimerError:
                 continue  # a damaged record: nothing can be done for it
             self.shard_of[key] = shard
-            adopted.append(Adopted(key, shard, json.loads(context or "{}")))
+            adopted.append(Adopted(key, shard, read_context(context)))
         return adopted
 
     async def step(self) -> tuple[list[Adopted], list[int]]:

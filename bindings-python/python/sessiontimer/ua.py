@@ -22,7 +22,7 @@ from typing import Any
 
 import sessiontimer as st
 
-from .cluster import Adopted, Cluster
+from .cluster import Adopted, Cluster, RedisError
 from .sip import Message, canonical, one_line, param, sdp, split_list, token
 from .transport import Address, Clock, Event, Party
 
@@ -105,6 +105,7 @@ class Agent(Party):
         self.last_failure: Message | None = None  # the final response of a refused call
         self.calls_ended = 0  # dialogs established here and since ended
         self.cluster: Cluster | None = None
+        self.store_error: str | None = None  # the cluster store's last failure
 
     def join(self, cluster: Cluster) -> None:
         """Keeps this agent's sessions in `cluster` (its engine must be the
@@ -117,20 +118,34 @@ class Agent(Party):
         """The cluster's rounds, for as long as the agent runs: adopted dialogs
         are rebuilt (and queued as incoming), lost ones forgotten. Joins first."""
         assert self.cluster is not None
-        await self.cluster.join()
+        cluster = self.cluster
         while True:
-            adopted, lost = await self.cluster.step()
+            try:
+                if not cluster.shard:
+                    await cluster.join()
+                adopted, lost = await cluster.step()
+            except (OSError, RedisError) as error:
+                # The store is out of reach: try again next round. Our lease
+                # lapses meanwhile, so another node may adopt our calls; every
+                # action waits for a claim the store grants.
+                self.store_error = repr(error)
+                adopted, lost = [], []
             for session in adopted:
                 self.take_over(session)
             for key in lost:
                 if (dialog := self.dialogs.get(key)) is not None:
                     self.end(dialog, LOST)
             self.rearm()
-            await asyncio.sleep(self.cluster.lease_ms / 3000)
+            await asyncio.sleep(cluster.lease_ms / 3000)
 
     def take_over(self, session: Adopted) -> None:
         """A dialog adopted from a dead node: kept, and handed out as incoming."""
-        dialog = Dialog.from_context(session.key, session.context)
+        try:
+            dialog = Dialog.from_context(session.key, session.context)
+        except (KeyError, TypeError, ValueError, IndexError):
+            # A context we cannot read (a damaged store): no dialog to act in.
+            self.engine.remove(session.key)
+            return
         dialog.adopted = self.engine.session(session.key)
         self.keep(dialog)
         if not self.incoming.full():
@@ -150,7 +165,13 @@ class Agent(Party):
 
     async def act_claimed(self, action: st.Action, cluster: Cluster) -> None:
         ending = action.kind is not st.ActionKind.SEND_REFRESH
-        if await cluster.claim(action.key, ending):
+        try:
+            granted = await cluster.claim(action.key, ending)
+        except (OSError, RedisError) as error:
+            # Whether we still hold the call is unknown: act on nothing.
+            self.store_error = repr(error)
+            return
+        if granted:
             self.perform(action)
         elif (dialog := self.dialogs.get(action.key)) is not None:
             self.end(dialog, LOST)  # replaced: not ours to act on
