@@ -209,3 +209,23 @@ def test_a_damaged_store_is_adopted_without_a_crash(url: str) -> None:
         assert [(s.key, s.context) for s in adopted] == [(1, {})]
 
     run(url, test)
+
+
+def test_a_node_whose_lease_lapsed_with_nobody_to_replace_it_takes_its_calls_back(url: str) -> None:
+    """A pause longer than the lease on a cluster of one: the node joins again
+    under a new epoch and adopts its own earlier shard, deadlines intact."""
+
+    async def test(client: Any) -> None:
+        a = named(node(client, "a"), "seven")
+        first = await a.join()
+        a.engine.establish(1, THEIRS, wall_clock_ms())
+        await a.flush()
+        await lapse()
+        adopted, lost = await a.step()
+        assert lost == [1] and [s.key for s in adopted] == [1]
+        assert a.engine.owner.epoch > first.epoch and 1 in a.engine
+        await a.flush()
+        record = await client.hget(a.key(a.shard_of[1], "s:1"), "record")
+        assert st.Owner.of_replica(record) == a.engine.owner
+
+    run(url, test)

@@ -198,10 +198,10 @@ class Cluster:
     """One node of a cluster: replicates ``engine`` through Redis, renews
     its lease, adopts dead nodes' sessions and fences every action.
 
-    The host calls ``join`` once, then ``step`` every ``lease_ms / 3`` (``run``
-    does), ``claim`` before it acts on an engine action, and reads what
-    ``step`` returns: sessions adopted (rebuild their dialogs) and sessions
-    lost to another node (forget them without a word).
+    The host calls ``join`` once, then ``step`` every ``lease_ms / 3`` (the
+    agent's ``replicate`` does), ``claim`` before it acts on an engine action,
+    and reads what ``step`` returns: sessions adopted (rebuild their dialogs)
+    and sessions lost to another node (forget them without a word).
     """
 
     def __init__(
@@ -267,7 +267,9 @@ class Cluster:
         now = self.clock()
         self.epoch = int(await self.scripts["epoch"](keys=[epoch_key], args=[now, EPOCH_KEEP_MS]))
         self.shard = f"{self.node}.{self.epoch}"
-        async with self.redis.pipeline(transaction=True) as pipe:
+        # The shard is new: no one else writes its keys, so no transaction
+        # (which Redis Cluster would refuse across slots) is needed.
+        async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.key(self.shard, "lease"), self.epoch, px=self.lease_ms)
             pipe.set(self.key(self.shard, "holder"), self.me, px=self.lease_ms)
             pipe.sadd(f"{self.prefix}:shards", self.shard)
@@ -415,6 +417,9 @@ class Cluster:
             lost = self.drop(set(self.held))
         lost += await self.flush()
         if self.shard not in self.held:
+            # Replaced: the shards we held name our old incarnation, so they
+            # are let go too (and adopted again below, if nobody else has).
+            lost += self.drop(set(self.held))
             await self.join()
         adopted: list[Adopted] = []
         for shard, holder in (await self.dead_holders()).items():
