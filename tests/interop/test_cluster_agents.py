@@ -77,3 +77,43 @@ def test_the_standby_answers_the_refresh_and_sends_the_bye_of_a_killed_node() ->
     # The restarted node adopted nothing and sent nothing.
     assert again["established"] is False, again
     assert not re.search(r"\b(BYE|UPDATE|INVITE)\b", restarted.output()), restarted.output()
+
+
+def test_the_standby_refreshes_for_a_killed_caller_at_half_the_interval() -> None:
+    """The refresher dies: node a called SIPp (Session-Expires 90, refresher
+    uac, no UPDATE allowed) and is killed 5 s in; the standby holding its
+    address sends the re-INVITE at 45 s in the same dialog (section 7.4 and
+    10), then ends the call."""
+    port, sipp_port = free_port(), free_port()
+    with redis_server() as url:
+        callee = sipp("uas_reinvite_refresh.xml", sipp_port, None, 100)
+        caller = agent(
+            "call",
+            f"sip:sipp@127.0.0.1:{sipp_port}",
+            "--se",
+            "90",
+            "--port",
+            str(port),
+            "--cluster",
+            url,
+            "--node-id",
+            "a",
+            "--lease-ms",
+            LEASE_MS,
+            "--for",
+            "80",
+            seconds=90,
+        )
+        time.sleep(2)
+        standby = node(url, "b", port, 110, "--for", "47", "--wait", "60")
+        wait_for(standby, "standby: waiting", 10)
+        time.sleep(3)
+        os.kill(caller.process.pid, signal.SIGKILL)
+        assert caller.wait() == -signal.SIGKILL
+        assert callee.wait() == 0, callee.output()
+        report = standby.json()
+    assert report["interval"] == 90 and report["adopted"]["refresher"] == "local"
+    assert [r["method"] for r in report["our_refreshes"]] == ["INVITE"]
+    assert abs(report["our_refreshes"][0]["after_s"] - 45) < 1.5
+    assert report["our_refreshes"][0]["status"] == 200
+    assert report["bye"]["by"] == "us"

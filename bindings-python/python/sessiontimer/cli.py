@@ -179,20 +179,22 @@ def report(
     )
     if dialog is None:
         return out
-    if accepted is not None:
+    interval: int | None
+    if dialog.adopted is not None and dialog.adopted.timer is not None:
+        # A call adopted from a dead node of the cluster: its timer as stored
+        # (a 2xx seen here answers a refresh, not the call's INVITE).
+        timer = dialog.adopted.timer
+        interval = timer.interval
+        start = dialog.adopted.refreshed_at_ms
+        out["interval"] = interval
+        out["adopted"] = {"refresher": str(timer.refresher), "last_refresh_at_s": start / 1000}
+    elif accepted is not None:
         headers = st.TimerHeaders(accepted.message.headers)
         interval = headers.session_expires
         out["interval"] = interval
         out["refresher"] = headers.refresher
         out["timer_headers_2xx"] = accepted.timer_rows
         start = accepted.at_ms
-    elif dialog.adopted is not None and dialog.adopted.timer is not None:
-        # A call adopted from a dead node of the cluster: its timer as stored.
-        timer = dialog.adopted.timer
-        interval = timer.interval
-        start = dialog.adopted.refreshed_at_ms
-        out["interval"] = interval
-        out["adopted"] = {"refresher": str(timer.refresher), "last_refresh_at_s": start / 1000}
     else:
         return out
 
