@@ -8,10 +8,13 @@ time. The killed node, restarted, sends nothing for the call it lost.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from peers import Peer, agent, free_port, require
@@ -63,11 +66,16 @@ def test_the_standby_answers_the_refresh_and_sends_the_bye_of_a_killed_node() ->
         assert owner.wait() == -signal.SIGKILL
         wait_for(standby, "answering on", 10)
         time.sleep(3)  # the lease lapsed and the standby adopted the call
-        # Node a again, a new incarnation: in the cluster until after the BYE.
-        restarted = node(url, "a", free_port(), 120, "--for", "30", "--wait", "92")
+        # Node a again, a new incarnation: in the cluster until after the BYE,
+        # its ladder (every message it sent or got) printed, its report in a file.
+        kept = tempfile.NamedTemporaryFile(suffix=".json")
+        restarted = node(
+            url, "a", free_port(), 120, "--for", "30", "--wait", "92", "--json", kept.name
+        )
         assert caller.wait() == 0, caller.output()
         report = standby.json()
-        again = restarted.json()
+        restarted.wait()
+        again = json.loads(Path(kept.name).read_text())
     # The standby answered the caller's UPDATE at 40 s, then sent the BYE at
     # interval - min(32, interval/3) = 60 s after it (section 10).
     assert [r["method"] for r in report["peer_refreshes"]] == ["UPDATE"]

@@ -69,6 +69,7 @@ __all__ = [
     "RedisError",
     "node_number",
     "read_context",
+    "text_of",
     "wall_clock_ms",
 ]
 
@@ -171,6 +172,14 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def text_of(value: object) -> str:
+    """A Redis reply as text, whether the client decodes replies or not
+    (nil reads as "None", which no key or epoch is)."""
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return str(value)
+
+
 def read_context(data: bytes | str | None) -> dict[str, Any]:
     """A stored context, or an empty one when it is not a JSON object."""
     try:
@@ -232,8 +241,10 @@ class Cluster:
         self.shard = ""
         self.shard_of: dict[int, str] = {}  # session key -> its shard
         self.held: set[str] = set()  # shards we hold
-        self.silenced: set[int] = set()  # lost sessions whose removal is not ours to write
-        self.lost: set[int] = set()  # sessions another node took from us: never act on them
+        # Sessions another node took from us: we write nothing of them (their
+        # removal is the new holder's) and act on none, until the host
+        # establishes a new session under the same key.
+        self.lost: set[int] = set()
         self.scripts = {
             name: redis.register_script(body)
             for name, body in (
@@ -300,8 +311,12 @@ class Cluster:
         """Writes what changed since the last flush: one call per shard, all
         pipelined. Returns the sessions of shards we turned out no longer to
         hold (forget them)."""
-        changes = [c for c in self.engine.drain_changes() if c.key not in self.silenced]
-        self.silenced.clear()
+        changes = []
+        for change in self.engine.drain_changes():
+            if change.kind is st.ChangeKind.ESTABLISHED:
+                self.lost.discard(change.key)  # a new session under that key
+            if change.key not in self.lost:
+                changes.append(change)
         if not changes:
             return []
         by_shard: dict[str, list[bytes | str | int]] = {}
@@ -339,8 +354,6 @@ class Cluster:
             del self.shard_of[key]
             if key in self.engine:
                 self.engine.remove(key)
-        # Their removal is not ours to write: the new holder owns the records.
-        self.silenced.update(lost)
         self.lost.update(lost)
         return lost
 
@@ -360,27 +373,30 @@ class Cluster:
     async def dead_holders(self) -> dict[str, str]:
         """Shards whose holder's lease lapsed: shard -> the holder seen."""
         shards = sorted(await self.redis.smembers(f"{self.prefix}:shards"))
-        names = [s.decode() if isinstance(s, bytes) else str(s) for s in shards]
+        names = [text_of(s) for s in shards]
         if not names:
             return {}
         holders = await self.redis.mget([self.key(s, "holder") for s in names])
-        dead: dict[str, str] = {}
         gone = []
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[str, str, str]] = {}  # shard -> holder, its epoch, its shard
         for shard, holder in zip(names, holders):
             if holder is None:
                 gone.append(shard)
             elif shard not in self.held:
-                seen[shard] = holder.decode() if isinstance(holder, bytes) else str(holder)
+                text = text_of(holder)
+                epoch, _, incarnation = text.partition(" ")
+                seen[shard] = (text, epoch, incarnation)
         if gone:
             await self.redis.srem(f"{self.prefix}:shards", *gone)
         if not seen:
             return {}
-        leases = await self.redis.mget([self.key(h.split(" ")[1], "lease") for h in seen.values()])
-        for (shard, holder), lease in zip(seen.items(), leases):
-            if lease is None or int(lease) != int(holder.split(" ")[0]):
-                dead[shard] = holder
-        return dead
+        leases = await self.redis.mget([self.key(h[2], "lease") for h in seen.values()])
+        # A holder whose lease is gone, or names another epoch, is dead.
+        return {
+            shard: text
+            for (shard, (text, epoch, _)), lease in zip(seen.items(), leases)
+            if text_of(lease) != epoch
+        }
 
     async def adopt(self, shard: str, holder: str) -> list[Adopted]:
         """Takes over `shard` from its dead `holder`, if nobody did first."""
