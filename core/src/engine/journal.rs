@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 
-use super::snapshot::{read_record, write_record, Reader, RECORD_LEN, SESSION_MAGIC};
+use super::snapshot::{read_record, Reader, RECORD_LEN, SESSION_MAGIC};
 use super::{Engine, Phase};
 use crate::error::Result;
 
@@ -117,42 +117,40 @@ pub struct Change {
 }
 
 /// The journal's bookkeeping: one entry per changed session, in the order of
-/// its first change; a session's slot knows its entry, so a further change
-/// costs no lookup.
+/// its first change, and where each key's entry is.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
     pub(crate) enabled: bool,
     entries: Vec<(u64, Option<ChangeKind>)>,
-    /// Entries of ended sessions, by key: a key established again in the same
-    /// window supersedes its old entry.
-    ended: HashMap<u64, u32>,
-    /// Entries of `ended` that a later establishment superseded.
+    /// The position of each key's latest entry in `entries`.
+    open: HashMap<u64, usize, foldhash::fast::RandomState>,
+    /// Entries that a later establishment of their key superseded.
     superseded: usize,
     pub(crate) owner: Owner,
 }
 
 impl Journal {
-    /// Records `kind` for the session `key` whose slot holds `position` (0:
-    /// none yet); returns the slot's position.
-    pub(crate) fn note(&mut self, key: u64, position: u32, kind: ChangeKind) -> u32 {
-        if position != 0 {
-            let entry = &mut self.entries[position as usize - 1].1;
-            *entry = entry.map(|k| k.merge(kind));
-            if kind.is_end() {
-                self.ended.insert(key, position);
+    /// Records `kind` for the session `key`: merged into its entry, or a new
+    /// entry for a key seen first, or established again after its session
+    /// ended in this window (the ended entry is superseded).
+    pub(crate) fn note(&mut self, key: u64, kind: ChangeKind) {
+        let next = self.entries.len();
+        let position = *self.open.entry(key).or_insert(next);
+        if position != next {
+            let entry = &mut self.entries[position].1;
+            match *entry {
+                Some(old) if old.is_end() => {
+                    *entry = None;
+                    self.superseded += 1;
+                    self.open.insert(key, next);
+                }
+                _ => {
+                    *entry = entry.map(|k| k.merge(kind));
+                    return;
+                }
             }
-            return position;
-        }
-        if let Some(old) = self.ended.remove(&key) {
-            self.entries[old as usize - 1].1 = None;
-            self.superseded += 1;
         }
         self.entries.push((key, Some(kind)));
-        let position = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
-        if kind.is_end() {
-            self.ended.insert(key, position);
-        }
-        position
     }
 }
 
@@ -167,7 +165,6 @@ impl Engine {
             owner: self.journal.owner,
             ..Default::default()
         };
-        self.slots.iter_mut().for_each(|s| s.journal = 0);
         if on {
             self.note_all(ChangeKind::Established);
         }
@@ -197,11 +194,7 @@ impl Engine {
     /// Notes a change of the session in slot `i` (nothing when the journal is off).
     pub(crate) fn note(&mut self, i: u32, kind: ChangeKind) {
         if self.journal.enabled {
-            let slot = &mut self.slots[i as usize];
-            slot.journal = self.journal.note(slot.key, slot.journal, kind);
-            if kind.is_end() {
-                slot.journal = 0;
-            }
+            self.journal.note(self.slots[i as usize].key, kind);
         }
     }
 
@@ -215,7 +208,7 @@ impl Engine {
     /// empty. Empty while the journal is off.
     pub fn drain_changes(&mut self) -> Vec<Change> {
         let entries = std::mem::take(&mut self.journal.entries);
-        self.journal.ended.clear();
+        self.journal.open.clear();
         self.journal.superseded = 0;
         let mut out = Vec::with_capacity(entries.len());
         for (key, kind) in entries {
@@ -223,7 +216,6 @@ impl Engine {
             let found = if kind.is_end() { None } else { self.find(key) };
             let (record, expires_at_ms) = match found {
                 Some(i) => {
-                    self.slots[i as usize].journal = 0;
                     let slot = &self.slots[i as usize];
                     let expires = (slot.phase != Phase::Idle).then(|| slot.expires_at());
                     (Some(self.replica_of(i)), expires)
@@ -254,7 +246,7 @@ impl Engine {
         out.push(super::SNAPSHOT_VERSION);
         out.extend_from_slice(&self.journal.owner.node.to_le_bytes());
         out.extend_from_slice(&self.journal.owner.epoch.to_le_bytes());
-        write_record(&mut out, &self.slots[i as usize]);
+        self.write_slot(&mut out, i);
         out
     }
 
@@ -281,13 +273,13 @@ impl Engine {
                 epoch: r.u64()?,
             }
         };
-        let (slot, deadline) = read_record(&mut r)?;
+        let mut record = read_record(&mut r)?;
         r.finish()?;
-        let deadline = match slot.phase {
-            Phase::Idle => deadline,
-            _ => deadline.max(now_ms).min(slot.expires_at()),
-        };
-        self.insert_restored(slot, deadline)?;
+        let slot = record.slot;
+        if slot.phase != Phase::Idle {
+            record.deadline = record.deadline.max(now_ms).min(slot.expires_at());
+        }
+        self.insert_restored(record)?;
         Ok((slot.key, owner))
     }
 }

@@ -25,7 +25,7 @@ mod rng;
 pub(crate) mod snapshot;
 mod wheel;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::b2bua::{B2bua, InDialogAction, Leg, RefreshKind};
 use crate::error::{Error, Result};
@@ -250,39 +250,68 @@ impl Phase {
     }
 }
 
-/// One session in the engine's slab: 48 bytes.
+/// One session in the engine's table: 40 bytes, the wheel's links laid out
+/// flat among the session's fields so that no padding is left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
     key: u64,
     refreshed_at: u64,
-    links: Links,
+    /// [`Links::deadline`].
+    deadline: u64,
+    /// [`Links::pos`].
+    pos: u32,
     interval: u32,
     dialog_min_se: u32,
+    /// [`Links::bucket`].
+    bucket: u16,
     flags: u8,
     phase: Phase,
-    /// Retries of the refresh in flight after failures.
-    attempts: u8,
-    /// 422 answers to the refresh in flight.
-    retries_422: u8,
-    /// The session's entry in the change journal, plus one (0: none).
-    journal: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<Slot>() == 48);
+const _: () = assert!(std::mem::size_of::<Slot>() == 40);
 
 impl Entry for Slot {
-    fn links(&self) -> &Links {
-        &self.links
+    fn links(&self) -> Links {
+        Links {
+            deadline: self.deadline,
+            pos: self.pos,
+            bucket: self.bucket,
+        }
     }
-    fn links_mut(&mut self) -> &mut Links {
-        &mut self.links
+    fn set_links(&mut self, links: Links) {
+        (self.deadline, self.pos, self.bucket) = (links.deadline, links.pos, links.bucket);
     }
     fn key(&self) -> u64 {
         self.key
     }
 }
 
+/// Failures of the refresh in flight so far. Kept aside, by key: few
+/// sessions are retrying a refresh at once, and the slot stays small.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Retries {
+    /// Retries after failures other than 422.
+    attempts: u8,
+    /// 422 answers.
+    retries_422: u8,
+}
+
 impl Slot {
+    /// A slot for `key` holding no session yet, not armed.
+    const fn vacant(key: u64) -> Slot {
+        Slot {
+            key,
+            refreshed_at: 0,
+            deadline: Links::UNARMED.deadline,
+            pos: Links::UNARMED.pos,
+            interval: 0,
+            dialog_min_se: 0,
+            bucket: Links::UNARMED.bucket,
+            flags: 0,
+            phase: Phase::Idle,
+        }
+    }
+
     fn session(&self) -> Session {
         Session::unpack((
             self.refreshed_at,
@@ -334,6 +363,8 @@ pub struct Engine {
     counters: Counters,
     rng: Box<dyn RandomSource>,
     journal: journal::Journal,
+    /// The sessions retrying a refresh, by key.
+    retrying: HashMap<u64, Retries, foldhash::fast::RandomState>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -377,6 +408,7 @@ impl Engine {
             counters: Counters::default(),
             rng,
             journal: journal::Journal::default(),
+            retrying: HashMap::default(),
         })
     }
 
@@ -471,18 +503,7 @@ impl Engine {
                 max: self.config.max_sessions,
             });
         }
-        let slot = Slot {
-            key,
-            refreshed_at: 0,
-            links: Links::UNARMED,
-            interval: 0,
-            dialog_min_se: 0,
-            flags: 0,
-            phase: Phase::Idle,
-            attempts: 0,
-            retries_422: 0,
-            journal: 0,
-        };
+        let slot = Slot::vacant(key);
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = slot;
@@ -505,6 +526,7 @@ impl Engine {
     }
 
     fn release(&mut self, i: u32) {
+        self.set_retries(self.slots[i as usize].key, Retries::default());
         self.wheel.remove(&mut self.slots, i);
         self.index.remove(self.slots[i as usize].key, i);
         self.free.push(i);
@@ -523,9 +545,8 @@ impl Engine {
     /// Arms the timer that follows a successful refresh (or establishment), and
     /// clears the retry counters.
     fn arm_after_refresh(&mut self, i: u32) {
-        let slot = &mut self.slots[i as usize];
-        (slot.attempts, slot.retries_422) = (0, 0);
-        let slot = *slot;
+        let slot = self.slots[i as usize];
+        self.set_retries(slot.key, Retries::default());
         let session = slot.session();
         let margin = self.config.policy.bye_margin;
         if let Some(at) = session.refresh_at_ms() {
@@ -734,10 +755,11 @@ impl Engine {
                 self.teardown(i, now_ms, Teardown::RefreshRejected(status));
             }
             RefreshOutcome::Retry(request) => {
-                let slot = &mut self.slots[i as usize];
                 if status == 422 {
-                    slot.retries_422 = slot.retries_422.saturating_add(1);
-                    if slot.retries_422 > policy.max_422_retries {
+                    let mut retries = self.retries(key);
+                    retries.retries_422 = retries.retries_422.saturating_add(1);
+                    self.set_retries(key, retries);
+                    if retries.retries_422 > policy.max_422_retries {
                         self.teardown(i, now_ms, Teardown::TooMany422);
                         return Ok(());
                     }
@@ -753,9 +775,11 @@ impl Engine {
                 self.retry_at(i, now_ms, session_now.saturating_add(delay), status);
             }
             RefreshOutcome::Failed { status } => {
-                let slot = &mut self.slots[i as usize];
-                slot.attempts = slot.attempts.saturating_add(1);
-                if slot.attempts > self.config.max_refresh_retries {
+                let mut retries = self.retries(key);
+                retries.attempts = retries.attempts.saturating_add(1);
+                self.set_retries(key, retries);
+                let slot = self.slots[i as usize];
+                if retries.attempts > self.config.max_refresh_retries {
                     self.teardown(i, now_ms, Teardown::RefreshRejected(status));
                     return Ok(());
                 }
@@ -804,6 +828,20 @@ impl Engine {
             Phase::OfferHeld => slot.phase = Phase::RefreshDue,
             Phase::RefreshWaiting => self.send_refresh(i, now_ms),
             _ => {}
+        }
+    }
+
+    /// The failures so far of `key`'s refresh in flight.
+    fn retries(&self, key: u64) -> Retries {
+        self.retrying.get(&key).copied().unwrap_or_default()
+    }
+
+    /// Records the failures so far of `key`'s refresh; none forgets them.
+    fn set_retries(&mut self, key: u64, retries: Retries) {
+        if retries != Retries::default() {
+            self.retrying.insert(key, retries);
+        } else if !self.retrying.is_empty() {
+            self.retrying.remove(&key);
         }
     }
 

@@ -14,8 +14,8 @@
 //! (one byte each). A store may be writable by an attacker: restoring checks
 //! every field and every relation between them, and never panics.
 
-use super::{Counters, Engine, EngineConfig, Phase, Slot};
-use crate::engine::wheel::{Links, Wheel};
+use super::{Counters, Engine, EngineConfig, Phase, Retries, Slot};
+use crate::engine::wheel::{Entry as _, Wheel};
 use crate::error::{Error, Result};
 use crate::session::{FLAG_LOCAL_REFRESHER, SESSION_FLAGS};
 
@@ -118,9 +118,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub(super) fn write_record(out: &mut Vec<u8>, slot: &Slot) {
-    let deadline = if slot.links.is_armed() {
-        slot.links.deadline
+/// One session as stored: its slot, its deadline (`u64::MAX` when idle) and
+/// the failures of its refresh in flight.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Record {
+    pub slot: Slot,
+    pub deadline: u64,
+    pub retries: Retries,
+}
+
+pub(super) fn write_record(out: &mut Vec<u8>, slot: &Slot, retries: Retries) {
+    let deadline = if slot.links().is_armed() {
+        slot.deadline
     } else {
         u64::MAX
     };
@@ -132,13 +141,13 @@ pub(super) fn write_record(out: &mut Vec<u8>, slot: &Slot) {
     out.extend_from_slice(&[
         slot.flags,
         slot.phase as u8,
-        slot.attempts,
-        slot.retries_422,
+        retries.attempts,
+        retries.retries_422,
     ]);
 }
 
-/// Reads and checks one record: the slot and its deadline.
-pub(super) fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
+/// Reads and checks one record.
+pub(super) fn read_record(r: &mut Reader<'_>) -> Result<Record> {
     let key = r.u64()?;
     let refreshed_at = r.u64()?;
     let deadline = r.u64()?;
@@ -170,16 +179,12 @@ pub(super) fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
         return Err(bad(key, "phase does not match the refresher"));
     }
     let slot = Slot {
-        key,
         refreshed_at,
-        links: Links::UNARMED,
         interval,
         dialog_min_se,
         flags,
         phase,
-        attempts,
-        retries_422,
-        journal: 0,
+        ..Slot::vacant(key)
     };
     let deadline_ok = match phase {
         Phase::Idle => deadline == u64::MAX,
@@ -188,7 +193,15 @@ pub(super) fn read_record(r: &mut Reader<'_>) -> Result<(Slot, u64)> {
     if !deadline_ok {
         return Err(bad(key, "deadline outside the session's interval"));
     }
-    Ok((slot, deadline))
+    let retries = Retries {
+        attempts,
+        retries_422,
+    };
+    Ok(Record {
+        slot,
+        deadline,
+        retries,
+    })
 }
 
 impl Engine {
@@ -201,7 +214,7 @@ impl Engine {
         let mut out = Vec::with_capacity(5 + RECORD_LEN);
         out.extend_from_slice(SESSION_MAGIC);
         out.push(SNAPSHOT_VERSION);
-        write_record(&mut out, &self.slots[i as usize]);
+        self.write_slot(&mut out, i);
         Ok(out)
     }
 
@@ -214,15 +227,27 @@ impl Engine {
     pub fn restore_session(&mut self, bytes: &[u8]) -> Result<u64> {
         let mut r = Reader(bytes);
         r.header(SESSION_MAGIC)?;
-        let (slot, deadline) = read_record(&mut r)?;
+        let record = read_record(&mut r)?;
         r.finish()?;
-        self.insert_restored(slot, deadline)?;
-        Ok(slot.key)
+        self.insert_restored(record)?;
+        Ok(record.slot.key)
     }
 
-    pub(super) fn insert_restored(&mut self, slot: Slot, deadline: u64) -> Result<()> {
+    /// Writes the record of the session in slot `i`.
+    pub(super) fn write_slot(&self, out: &mut Vec<u8>, i: u32) {
+        let slot = &self.slots[i as usize];
+        write_record(out, slot, self.retries(slot.key));
+    }
+
+    pub(super) fn insert_restored(&mut self, record: Record) -> Result<()> {
+        let Record {
+            slot,
+            deadline,
+            retries,
+        } = record;
         let i = self.allocate(slot.key)?;
         self.slots[i as usize] = slot;
+        self.set_retries(slot.key, retries);
         self.arm(i, slot.phase, deadline);
         Ok(())
     }
@@ -245,7 +270,7 @@ impl Engine {
         let mut order: Vec<u32> = self.index.slots().collect();
         order.sort_unstable_by_key(|&i| self.slots[i as usize].key);
         for i in order {
-            write_record(&mut out, &self.slots[i as usize]);
+            self.write_slot(&mut out, i);
         }
         out
     }
@@ -274,13 +299,11 @@ impl Engine {
         }
         engine.reserve(count)?;
         for _ in 0..count {
-            let (slot, deadline) = read_record(&mut r)?;
-            engine
-                .insert_restored(slot, deadline)
-                .map_err(|e| match e {
-                    Error::DuplicateSession(key) => SnapshotProblem::DuplicateKey(key).into(),
-                    other => other,
-                })?;
+            let record = read_record(&mut r)?;
+            engine.insert_restored(record).map_err(|e| match e {
+                Error::DuplicateSession(key) => SnapshotProblem::DuplicateKey(key).into(),
+                other => other,
+            })?;
         }
         r.finish()?;
         Ok(engine)

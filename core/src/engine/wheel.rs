@@ -47,9 +47,9 @@ pub(crate) struct Links {
     /// level 0 may sit in the bucket of an earlier deadline.
     pub deadline: u64,
     /// The entry's index in its bucket.
-    pos: u32,
+    pub pos: u32,
     /// `level * 64 + slot` (level 1 and up), [`NEAR`] or [`UNARMED`].
-    bucket: u16,
+    pub bucket: u16,
 }
 
 impl Links {
@@ -73,8 +73,8 @@ impl Links {
 
 /// A slab entry the wheel can link: its links and the key that orders ties.
 pub(crate) trait Entry {
-    fn links(&self) -> &Links;
-    fn links_mut(&mut self) -> &mut Links;
+    fn links(&self) -> Links;
+    fn set_links(&mut self, links: Links);
     fn key(&self) -> u64;
 }
 
@@ -155,11 +155,11 @@ impl Wheel {
     fn link<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
         if self.is_near(deadline) {
             let key = slab[i as usize].key();
-            *slab[i as usize].links_mut() = Links {
+            slab[i as usize].set_links(Links {
                 deadline,
                 pos: 0,
                 bucket: NEAR,
-            };
+            });
             self.near.push(Reverse((deadline, key, i)));
             self.near_live += 1;
             return;
@@ -167,20 +167,20 @@ impl Wheel {
         let (level, slot) = level_and_slot(self.elapsed, deadline);
         let bucket = level * SLOTS + slot;
         let pos = append(&mut self.buckets[bucket], i);
-        *slab[i as usize].links_mut() = Links {
+        slab[i as usize].set_links(Links {
             deadline,
             pos,
             bucket: bucket as u16,
-        };
+        });
         self.occupied[level] |= 1 << slot;
     }
 
     /// Moves armed-or-not entry `i` to `deadline`. An entry in a bucket moved
     /// later keeps its bucket: only the deadline changes.
     pub fn rearm<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
-        let links = slab[i as usize].links_mut();
+        let links = slab[i as usize].links();
         if links.is_in_bucket() && deadline >= links.deadline {
-            links.deadline = deadline;
+            slab[i as usize].set_links(Links { deadline, ..links });
         } else {
             self.remove(slab, i);
             self.insert(slab, i, deadline);
@@ -189,12 +189,12 @@ impl Wheel {
 
     /// Disarms entry `i`; nothing happens if it is not armed.
     pub fn remove<E: Entry>(&mut self, slab: &mut [E], i: u32) {
-        let Links { bucket, pos, .. } = *slab[i as usize].links();
+        let Links { bucket, pos, .. } = slab[i as usize].links();
         if bucket == UNARMED {
             return;
         }
         self.len -= 1;
-        *slab[i as usize].links_mut() = Links::UNARMED;
+        slab[i as usize].set_links(Links::UNARMED);
         if bucket == NEAR {
             // Left in the heap; dropped when it surfaces or on compaction.
             self.near_live -= 1;
@@ -208,7 +208,8 @@ impl Wheel {
         let last = entries.pop().expect("an armed entry is in its bucket");
         if last != i {
             entries[pos as usize] = last;
-            slab[last as usize].links_mut().pos = pos;
+            let moved = slab[last as usize].links();
+            slab[last as usize].set_links(Links { pos, ..moved });
         } else if entries.is_empty() {
             let (level, slot) = (usize::from(bucket) / SLOTS, usize::from(bucket) % SLOTS);
             self.occupied[level] &= !(1 << slot);
@@ -283,7 +284,7 @@ impl Wheel {
                 self.near.pop();
                 self.near_live -= 1;
                 self.len -= 1;
-                *slab[item.2 as usize].links_mut() = Links::UNARMED;
+                slab[item.2 as usize].set_links(Links::UNARMED);
                 return Some((item.2, item.0));
             }
             let start = self.next_slot_start().filter(|&s| s <= now)?;
@@ -358,11 +359,11 @@ mod tests {
     }
 
     impl Entry for E {
-        fn links(&self) -> &Links {
-            &self.links
+        fn links(&self) -> Links {
+            self.links
         }
-        fn links_mut(&mut self) -> &mut Links {
-            &mut self.links
+        fn set_links(&mut self, links: Links) {
+            self.links = links;
         }
         fn key(&self) -> u64 {
             self.key
