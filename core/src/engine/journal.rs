@@ -186,15 +186,15 @@ impl Engine {
     }
 
     fn note_all(&mut self, kind: ChangeKind) {
-        let mut order: Vec<u32> = self.index.slots().collect();
-        order.sort_unstable_by_key(|&i| self.slots[i as usize].key);
+        let mut order: Vec<u32> = self.table.positions().collect();
+        order.sort_unstable_by_key(|&i| self.table[i].key);
         order.into_iter().for_each(|i| self.note(i, kind));
     }
 
     /// Notes a change of the session in slot `i` (nothing when the journal is off).
     pub(crate) fn note(&mut self, i: u32, kind: ChangeKind) {
         if self.journal.enabled {
-            self.journal.note(self.slots[i as usize].key, kind);
+            self.journal.note(self.table[i].key, kind);
         }
     }
 
@@ -216,7 +216,7 @@ impl Engine {
             let found = if kind.is_end() { None } else { self.find(key) };
             let (record, expires_at_ms) = match found {
                 Some(i) => {
-                    let slot = &self.slots[i as usize];
+                    let slot = &self.table[i];
                     let expires = (slot.phase != Phase::Idle).then(|| slot.expires_at());
                     (Some(self.replica_of(i)), expires)
                 }

@@ -19,10 +19,10 @@
 //! | retry due | after 491 / 5xx back-off, always before expiry | send the refresh again |
 //! | proxy expiry | expiry | drop the state, no BYE (RFC 4028 section 8.3) |
 
-mod index;
 pub(crate) mod journal;
 mod rng;
 pub(crate) mod snapshot;
+mod table;
 mod wheel;
 
 use std::collections::{HashMap, VecDeque};
@@ -35,7 +35,7 @@ use crate::policy::Policy;
 use crate::session::{RefreshOutcome, RefreshRequest, Session};
 use crate::sip::Method;
 use crate::uas::{Uas, UasDecision};
-use index::Index;
+use table::{Keyed, Table};
 use wheel::{Entry, Links, Wheel};
 
 pub use journal::{Change, ChangeKind, Owner, REPLICA_LEN};
@@ -152,8 +152,8 @@ const LOOKAHEAD: usize = 16;
 
 /// Reads where `key`'s lookup starts. Touching a group of keys before using
 /// them lets their cache misses overlap instead of each waiting on the last.
-fn touch(index: &Index, key: u64) {
-    std::hint::black_box(index.touch(key));
+fn touch(table: &Table<Slot>, key: u64) {
+    std::hint::black_box(table.touch(key));
 }
 
 /// Counters of what the engine did, one per outcome.
@@ -270,6 +270,13 @@ struct Slot {
 
 const _: () = assert!(std::mem::size_of::<Slot>() == 40);
 
+impl Keyed for Slot {
+    fn key(&self) -> u64 {
+        self.key
+    }
+    const VACANT: Slot = Slot::vacant(0);
+}
+
 impl Entry for Slot {
     fn links(&self) -> Links {
         Links {
@@ -355,9 +362,7 @@ impl Slot {
 /// ```
 pub struct Engine {
     config: EngineConfig,
-    slots: Vec<Slot>,
-    free: Vec<u32>,
-    index: Index,
+    table: Table<Slot>,
     wheel: Wheel,
     actions: VecDeque<Action>,
     counters: Counters,
@@ -400,9 +405,7 @@ impl Engine {
         }
         Ok(Engine {
             config,
-            slots: Vec::new(),
-            free: Vec::new(),
-            index: Index::new(),
+            table: Table::new(),
             wheel: Wheel::new(0),
             actions: VecDeque::new(),
             counters: Counters::default(),
@@ -424,8 +427,10 @@ impl Engine {
         let failed = |_| Error::OutOfMemory {
             sessions: additional,
         };
-        self.slots.try_reserve(additional).map_err(failed)?;
-        self.index.try_reserve(additional).map_err(failed)
+        if self.table.try_reserve(additional).map_err(failed)? && self.wheel.len() > 0 {
+            self.wheel.rebuild(self.table.slots_mut());
+        }
+        Ok(())
     }
 
     /// The settings.
@@ -435,7 +440,7 @@ impl Engine {
 
     /// How many sessions the engine holds.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.table.len()
     }
 
     /// Whether the engine holds no session.
@@ -450,11 +455,11 @@ impl Engine {
 
     /// The session under `key`, if any.
     pub fn session(&self, key: u64) -> Option<Session> {
-        self.find(key).map(|i| self.slots[i as usize].session())
+        self.find(key).map(|i| self.table[i].session())
     }
 
     fn find(&self, key: u64) -> Option<u32> {
-        self.index.find(key, |i| self.slots[i as usize].key)
+        self.table.find(key)
     }
 
     fn slot_of(&self, key: u64) -> Result<u32> {
@@ -470,8 +475,9 @@ impl Engine {
     /// session under `key` waits to be polled; [`Error::EngineFull`] past
     /// the cap (nothing is dropped silently).
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
-        let i = self.allocate(key)?;
-        self.slots[i as usize].store(&session);
+        let mut slot = Slot::vacant(key);
+        slot.store(&session);
+        let i = self.allocate(slot)?;
         tick(&mut self.counters.established);
         self.arm_after_refresh(i);
         Ok(())
@@ -485,16 +491,20 @@ impl Engine {
     /// As [`Engine::establish`]; [`Error::IntervalBelowMinimum`] below 90 s.
     pub fn establish_proxy(&mut self, key: u64, interval: u32, now_ms: u64) -> Result<()> {
         crate::session::check_seconds(interval)?;
-        let i = self.allocate(key)?;
-        let slot = &mut self.slots[i as usize];
-        slot.refreshed_at = now_ms;
-        slot.interval = interval;
+        let slot = Slot {
+            refreshed_at: now_ms,
+            interval,
+            ..Slot::vacant(key)
+        };
+        let i = self.allocate(slot)?;
         tick(&mut self.counters.established);
-        self.arm(i, Phase::ProxyExpiry, self.slots[i as usize].expires_at());
+        self.arm(i, Phase::ProxyExpiry, slot.expires_at());
         Ok(())
     }
 
-    fn allocate(&mut self, key: u64) -> Result<u32> {
+    /// Stores `slot` (not armed) under its key, a new one.
+    fn allocate(&mut self, slot: Slot) -> Result<u32> {
+        let key = slot.key;
         if self.find(key).is_some() || self.queued(key) {
             return Err(Error::DuplicateSession(key));
         }
@@ -503,18 +513,10 @@ impl Engine {
                 max: self.config.max_sessions,
             });
         }
-        let slot = Slot::vacant(key);
-        let i = match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = slot;
-                i
-            }
-            None => {
-                self.slots.push(slot);
-                (self.slots.len() - 1) as u32
-            }
-        };
-        self.index.insert(key, i);
+        let (i, moved) = self.table.insert(slot);
+        if moved && self.wheel.len() > 0 {
+            self.wheel.rebuild(self.table.slots_mut());
+        }
         self.note(i, ChangeKind::Established);
         Ok(i)
     }
@@ -526,26 +528,25 @@ impl Engine {
     }
 
     fn release(&mut self, i: u32) {
-        self.set_retries(self.slots[i as usize].key, Retries::default());
-        self.wheel.remove(&mut self.slots, i);
-        self.index.remove(self.slots[i as usize].key, i);
-        self.free.push(i);
+        self.set_retries(self.table[i].key, Retries::default());
+        self.wheel.remove(self.table.slots_mut(), i);
+        self.table.remove(i);
     }
 
     fn arm(&mut self, i: u32, phase: Phase, deadline: u64) {
         self.note(i, ChangeKind::Updated);
-        self.slots[i as usize].phase = phase;
+        self.table[i].phase = phase;
         if phase == Phase::Idle {
-            self.wheel.remove(&mut self.slots, i);
+            self.wheel.remove(self.table.slots_mut(), i);
         } else {
-            self.wheel.rearm(&mut self.slots, i, deadline);
+            self.wheel.rearm(self.table.slots_mut(), i, deadline);
         }
     }
 
     /// Arms the timer that follows a successful refresh (or establishment), and
     /// clears the retry counters.
     fn arm_after_refresh(&mut self, i: u32) {
-        let slot = self.slots[i as usize];
+        let slot = self.table[i];
         self.set_retries(slot.key, Retries::default());
         let session = slot.session();
         let margin = self.config.policy.bye_margin;
@@ -587,7 +588,7 @@ impl Engine {
 
     /// Many [`Engine::refreshed`] reports at once, in order, for a host that
     /// gathers them (the messages of one read from the socket). A group of 16
-    /// keys' index entries are read, then their sessions, before any is
+    /// keys' control bytes are read, then their slots, before any is
     /// applied, so the memory reads of the lookups overlap instead of waiting
     /// on each other. Returns the position and error of each report that
     /// failed (an unknown key, a timer below 90 s); the others apply.
@@ -595,7 +596,7 @@ impl Engine {
         let mut failed = Vec::new();
         let mut found = [None; LOOKAHEAD];
         for (group, reports) in batch.chunks(LOOKAHEAD).enumerate() {
-            reports.iter().for_each(|r| touch(&self.index, r.key));
+            reports.iter().for_each(|r| touch(&self.table, r.key));
             reports.iter().for_each(|r| self.touch_slot(r.key));
             for (slot, report) in found.iter_mut().zip(reports) {
                 *slot = self.find(report.key);
@@ -613,15 +614,18 @@ impl Engine {
     }
 
     /// Many [`Engine::establish`] calls at once, in order. A group of 16 keys'
-    /// index entries are read before any is established (a new session has no
-    /// slot to read yet). Returns the position and error of each session that
+    /// control bytes are read, then the free slots they will take, before any
+    /// is established, so that storing the sessions waits on no memory read. Returns the position and error of each session that
     /// failed (a duplicate key, the cap); the others are established.
     pub fn establish_batch(&mut self, batch: &[(u64, Session)]) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
         for (group, sessions) in batch.chunks(LOOKAHEAD).enumerate() {
             sessions
                 .iter()
-                .for_each(|&(key, _)| touch(&self.index, key));
+                .for_each(|&(key, _)| touch(&self.table, key));
+            sessions.iter().for_each(|&(key, _)| {
+                std::hint::black_box(self.table.touch_vacancy(key));
+            });
             for (n, &(key, session)) in sessions.iter().enumerate() {
                 if let Err(e) = self.establish(key, session) {
                     failed.push((group * LOOKAHEAD + n, e));
@@ -631,19 +635,19 @@ impl Engine {
         failed
     }
 
-    /// Reads the slab entry `key`'s lookup will confirm, once the index
-    /// entries of its group are in cache: the second read of a lookup, made
-    /// early for the same reason as [`touch`].
+    /// Reads the slot `key`'s lookup will confirm, once the control bytes
+    /// of its group are in cache: the second read of a lookup, made early for
+    /// the same reason as [`touch`].
     fn touch_slot(&self, key: u64) {
-        if let Some(i) = self.index.candidate(key) {
-            std::hint::black_box(self.slots[i as usize]);
+        if let Some(i) = self.table.candidate(key) {
+            std::hint::black_box(self.table[i]);
         }
     }
 
     fn refresh_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
-        let mut session = self.slots[i as usize].session();
+        let mut session = self.table[i].session();
         session.set_timer(timer, now_ms.max(session.refreshed_at_ms()));
-        self.slots[i as usize].store(&session);
+        self.table[i].store(&session);
         tick(&mut self.counters.refreshes_succeeded);
         self.note(i, ChangeKind::Refreshed);
         self.arm_after_refresh(i);
@@ -691,9 +695,9 @@ impl Engine {
     /// Runs `change` on the stored session of `key` (without touching its timers).
     fn with_session<R>(&mut self, key: u64, change: impl FnOnce(&mut Session) -> R) -> Result<R> {
         let i = self.slot_of(key)?;
-        let mut session = self.slots[i as usize].session();
+        let mut session = self.table[i].session();
         let result = change(&mut session);
-        self.slots[i as usize].store(&session);
+        self.table[i].store(&session);
         self.note(i, ChangeKind::Updated);
         Ok(result)
     }
@@ -724,14 +728,14 @@ impl Engine {
     ) -> Result<()> {
         let i = self.slot_of(key)?;
         let policy = self.config.policy;
-        let mut session = self.slots[i as usize].session();
+        let mut session = self.table[i].session();
         // The session's clock never runs backwards; actions carry the host's `now`.
         let session_now = now_ms.max(session.refreshed_at_ms());
         let sent = session.refresh_request(&policy);
         let result = session.on_refresh_response(&policy, session_now, status, &sent, response);
-        self.slots[i as usize].store(&session);
+        self.table[i].store(&session);
         self.note(i, ChangeKind::Updated);
-        let phase = self.slots[i as usize].phase;
+        let phase = self.table[i].phase;
         let in_flight = matches!(phase, Phase::InFlight | Phase::InFlightForPeer);
         match result {
             RefreshOutcome::Refreshed(_) => {
@@ -778,7 +782,7 @@ impl Engine {
                 let mut retries = self.retries(key);
                 retries.attempts = retries.attempts.saturating_add(1);
                 self.set_retries(key, retries);
-                let slot = self.slots[i as usize];
+                let slot = self.table[i];
                 if retries.attempts > self.config.max_refresh_retries {
                     self.teardown(i, now_ms, Teardown::RefreshRejected(status));
                     return Ok(());
@@ -810,7 +814,7 @@ impl Engine {
     pub fn offer_started(&mut self, key: u64) -> Result<bool> {
         let i = self.slot_of(key)?;
         self.note(i, ChangeKind::Updated);
-        let slot = &mut self.slots[i as usize];
+        let slot = &mut self.table[i];
         match slot.phase {
             Phase::InFlight | Phase::InFlightForPeer => return Ok(false),
             // The deadline in the wheel stays: only what happens then changes.
@@ -823,7 +827,7 @@ impl Engine {
     /// A failure answered the host's offer: the refresh it held goes back to
     /// its time, or, when it fell due meanwhile, goes now.
     fn release_held_refresh(&mut self, i: u32, now_ms: u64) {
-        let slot = &mut self.slots[i as usize];
+        let slot = &mut self.table[i];
         match slot.phase {
             Phase::OfferHeld => slot.phase = Phase::RefreshDue,
             Phase::RefreshWaiting => self.send_refresh(i, now_ms),
@@ -852,7 +856,7 @@ impl Engine {
 
     /// Hands out a refresh now, then waits in `phase` until expiry.
     fn send_refresh_in(&mut self, i: u32, at: u64, phase: Phase) {
-        let slot = self.slots[i as usize];
+        let slot = self.table[i];
         let request = slot.session().refresh_request(&self.config.policy);
         tick(&mut self.counters.refreshes_sent);
         self.push(i, at, ActionKind::SendRefresh(request));
@@ -861,7 +865,7 @@ impl Engine {
 
     /// Schedules a retry at `at`, or gives up with BYE when that is not before expiry.
     fn retry_at(&mut self, i: u32, now_ms: u64, at: u64, status: u16) {
-        if at < self.slots[i as usize].expires_at() {
+        if at < self.table[i].expires_at() {
             self.arm(i, Phase::RetryDue, at);
         } else {
             self.teardown(i, now_ms, Teardown::RefreshRejected(status));
@@ -879,7 +883,7 @@ impl Engine {
             self.actions.retain(|a| a.key != key);
         }
         let i = self.slot_of(key)?;
-        let session = self.slots[i as usize].session();
+        let session = self.table[i].session();
         self.counters.count(Teardown::RemovedByHost);
         self.note(i, ChangeKind::Removed);
         self.release(i);
@@ -939,11 +943,9 @@ impl Engine {
                 self.actions.pop_front();
                 continue;
             }
-            let index = &self.index;
-            let Some((i, at)) = self.wheel.pop_due(&mut self.slots, now_ms, |slot: &Slot| {
-                // Firing reads all of the slot and the key's index entry.
+            let Some((i, at)) = self.wheel.pop_due(self.table.slots_mut(), now_ms, |slot| {
+                // Firing reads all of the slot.
                 std::hint::black_box(*slot);
-                touch(index, slot.key);
             }) else {
                 return false;
             };
@@ -952,13 +954,13 @@ impl Engine {
     }
 
     fn push(&mut self, i: u32, at_ms: u64, kind: ActionKind) {
-        let key = self.slots[i as usize].key;
+        let key = self.table[i].key;
         self.actions.push_back(Action { key, at_ms, kind });
     }
 
     fn teardown(&mut self, i: u32, at_ms: u64, reason: Teardown) {
         self.counters.count(reason);
-        let kind = if self.slots[i as usize].phase == Phase::ProxyExpiry {
+        let kind = if self.table[i].phase == Phase::ProxyExpiry {
             ActionKind::SessionEnded(reason)
         } else {
             ActionKind::SendBye(reason)
@@ -969,7 +971,7 @@ impl Engine {
     }
 
     fn fire(&mut self, i: u32, at: u64) {
-        let slot = self.slots[i as usize];
+        let slot = self.table[i];
         match slot.phase {
             Phase::RefreshDue | Phase::RetryDue if at < slot.expires_at() => {
                 self.send_refresh(i, at)

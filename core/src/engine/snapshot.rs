@@ -235,7 +235,7 @@ impl Engine {
 
     /// Writes the record of the session in slot `i`.
     pub(super) fn write_slot(&self, out: &mut Vec<u8>, i: u32) {
-        let slot = &self.slots[i as usize];
+        let slot = &self.table[i];
         write_record(out, slot, self.retries(slot.key));
     }
 
@@ -245,8 +245,7 @@ impl Engine {
             deadline,
             retries,
         } = record;
-        let i = self.allocate(slot.key)?;
-        self.slots[i as usize] = slot;
+        let i = self.allocate(slot)?;
         self.set_retries(slot.key, retries);
         self.arm(i, slot.phase, deadline);
         Ok(())
@@ -267,8 +266,8 @@ impl Engine {
         out.extend_from_slice(&(self.len() as u32).to_le_bytes());
         // Records in key order, not the index's (seeded per engine) order:
         // two engines fed the same calls write the same bytes.
-        let mut order: Vec<u32> = self.index.slots().collect();
-        order.sort_unstable_by_key(|&i| self.slots[i as usize].key);
+        let mut order: Vec<u32> = self.table.positions().collect();
+        order.sort_unstable_by_key(|&i| self.table[i].key);
         for i in order {
             self.write_slot(&mut out, i);
         }

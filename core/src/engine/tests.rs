@@ -947,3 +947,27 @@ fn sems_takes_501_to_a_refresh_as_success() {
         .unwrap();
     assert_eq!(refresh_method(&next_action(&mut rfc)), Method::Invite);
 }
+
+/// Issue 23's memory goal: a million sessions, as the engine bench
+/// establishes them (intervals of 90 s to an hour), take at most 48 bytes
+/// each: 40 for the slot, about 2.7 for the table's free positions, one
+/// control byte, and 4 in the wheel's buckets (plus their growth room).
+#[test]
+fn a_million_sessions_take_at_most_48_bytes_each() {
+    const SESSIONS: u64 = 1_000_000;
+    let mut rng = SplitMix64(4028);
+    let mut e = Engine::new(EngineConfig::default()).unwrap();
+    e.reserve(SESSIONS as usize).unwrap();
+    for key in 0..SESSIONS {
+        let interval = 90 + (rng.next_u64() % 3511) as u32;
+        let timer = Negotiated {
+            interval,
+            refresher: Side::Remote,
+        };
+        e.establish(key, Session::started(Some(timer), 0).unwrap())
+            .unwrap();
+    }
+    let bytes = e.table.heap_bytes() + e.wheel.heap_bytes();
+    let per_session = bytes as f64 / SESSIONS as f64;
+    assert!(per_session <= 48.0, "{per_session} bytes per session");
+}

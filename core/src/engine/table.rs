@@ -1,0 +1,424 @@
+//! The engine's sessions, stored in their own key index.
+//!
+//! An open-addressing table in two arrays of the same length: a control byte
+//! per position (a 7-bit tag of the key's seeded hash, or empty, or deleted)
+//! and the slots themselves. A lookup compares the tags of 8 control bytes at
+//! once, then reads the one slot whose tag matches to confirm its key. The
+//! control bytes of a million sessions take 1 MB and stay in cache, so a
+//! lookup waits on one memory read, the slot it returns, where a separate
+//! index waits on two that depend on each other (its entry, then the slot).
+//!
+//! Positions are stable: a slot never moves while the table keeps its size,
+//! so the wheel names slots by position. A removed key's position is marked
+//! deleted only when a probe may have passed over it, otherwise empty again.
+//! When insertions would leave too few empty positions, the table is rebuilt
+//! (larger, or the same size without its deleted marks), every slot moves,
+//! and [`Table::insert`] and [`Table::try_reserve`] say so. The capacity need
+//! not be a power of two: probing starts at `hash * capacity >> 32` and
+//! walks on in steps of 8, so a million keys take 1,066,667 positions.
+
+use std::collections::TryReserveError;
+use std::hash::BuildHasher;
+use std::ops::{Index, IndexMut};
+
+/// A control byte of a position that never held a key since the last rebuild,
+/// or whose removal no probe can notice.
+const EMPTY: u8 = 0xFF;
+/// A control byte of a removed key's position that a probe may have to pass.
+const DELETED: u8 = 0x80;
+/// Control bytes read at once.
+const GROUP: usize = 8;
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+/// The fewest positions of a table that holds anything.
+const MIN_CAPACITY: usize = 16;
+
+/// What the table stores: a value with its key.
+pub(crate) trait Keyed: Copy {
+    /// The key the value is stored under.
+    fn key(&self) -> u64;
+    /// The value of a position that holds none.
+    const VACANT: Self;
+}
+
+/// The most keys (and deleted marks) a table of `capacity` positions holds:
+/// fifteen sixteenths.
+fn max_load(capacity: usize) -> usize {
+    capacity - capacity.div_ceil(16)
+}
+
+/// The bytes of `group` equal to `byte` (bit 7 of each); may also flag a
+/// byte above a true match, which the caller checks.
+fn matching(group: u64, byte: u8) -> u64 {
+    let x = group ^ (LOW_BITS * u64::from(byte));
+    x.wrapping_sub(LOW_BITS) & !x & HIGH_BITS
+}
+
+/// The bytes of `group` that are [`EMPTY`].
+fn empty(group: u64) -> u64 {
+    group & (group << 1) & HIGH_BITS
+}
+
+/// The bytes of `group` that are [`EMPTY`] or [`DELETED`].
+fn free(group: u64) -> u64 {
+    group & HIGH_BITS
+}
+
+/// The position in a group of the lowest byte a mask flags.
+fn lowest(mask: u64) -> usize {
+    mask.trailing_zeros() as usize / 8
+}
+
+/// Keys to slots, the slots held in place.
+#[derive(Clone)]
+pub(crate) struct Table<T> {
+    /// One byte per position, then the first [`GROUP`] again, so that a
+    /// group read at any position stays in bounds.
+    ctrl: Vec<u8>,
+    slots: Vec<T>,
+    len: usize,
+    deleted: usize,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl<T> std::fmt::Debug for Table<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("len", &self.len)
+            .field("capacity", &self.slots.len())
+            .field("deleted", &self.deleted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Keyed> Table<T> {
+    /// An empty table.
+    pub fn new() -> Self {
+        Table {
+            ctrl: Vec::new(),
+            slots: Vec::new(),
+            len: 0,
+            deleted: 0,
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The bytes its two arrays hold.
+    #[cfg(test)]
+    pub fn heap_bytes(&self) -> usize {
+        self.ctrl.capacity() + self.slots.capacity() * std::mem::size_of::<T>()
+    }
+
+    /// Every slot, held or not, by position: the wheel's slab.
+    pub fn slots_mut(&mut self) -> &mut [T] {
+        &mut self.slots
+    }
+
+    /// The tag (top 7 bits) and the start of the probe (from the low 32 bits)
+    /// of `key`.
+    fn probe_start(&self, key: u64) -> (u8, usize) {
+        let hash = self.hasher.hash_one(key);
+        let home = (u64::from(hash as u32) * self.slots.len() as u64) >> 32;
+        ((hash >> 57) as u8, home as usize)
+    }
+
+    fn group(&self, pos: usize) -> u64 {
+        let bytes: [u8; GROUP] = self.ctrl[pos..pos + GROUP]
+            .try_into()
+            .expect("a group is GROUP bytes");
+        u64::from_le_bytes(bytes)
+    }
+
+    fn wrap(&self, pos: usize) -> usize {
+        if pos >= self.slots.len() {
+            pos - self.slots.len()
+        } else {
+            pos
+        }
+    }
+
+    fn set_ctrl(&mut self, pos: usize, byte: u8) {
+        self.ctrl[pos] = byte;
+        if pos < GROUP {
+            let capacity = self.slots.len();
+            self.ctrl[capacity + pos] = byte;
+        }
+    }
+
+    /// The position of the first slot whose tag matches `key`'s and that
+    /// `is` accepts.
+    fn position(&self, key: u64, is: impl Fn(&T) -> bool) -> Option<usize> {
+        if self.len == 0 {
+            return None;
+        }
+        let (tag, mut pos) = self.probe_start(key);
+        loop {
+            let group = self.group(pos);
+            let mut matches = matching(group, tag);
+            while matches != 0 {
+                let at = self.wrap(pos + lowest(matches));
+                if self.ctrl[at] == tag && is(&self.slots[at]) {
+                    return Some(at);
+                }
+                matches &= matches - 1;
+            }
+            if empty(group) != 0 {
+                return None;
+            }
+            pos = self.wrap(pos + GROUP);
+        }
+    }
+
+    /// The position of `key`.
+    pub fn find(&self, key: u64) -> Option<u32> {
+        self.position(key, |slot| slot.key() == key)
+            .map(|pos| pos as u32)
+    }
+
+    /// The position [`Table::find`] would check first for `key`: a batch
+    /// reads that slot early, so that its cache miss overlaps the others'.
+    pub fn candidate(&self, key: u64) -> Option<u32> {
+        self.position(key, |_| true).map(|pos| pos as u32)
+    }
+
+    /// Reads the control bytes where `key`'s probe starts (and returns them,
+    /// so the read is not optimised away).
+    pub fn touch(&self, key: u64) -> u64 {
+        if self.len == 0 {
+            return 0;
+        }
+        self.group(self.probe_start(key).1)
+    }
+
+    /// The first free position of `key`'s probe.
+    fn free_position(&self, key: u64) -> (u8, usize) {
+        let (tag, mut pos) = self.probe_start(key);
+        loop {
+            let found = free(self.group(pos));
+            if found != 0 {
+                return (tag, self.wrap(pos + lowest(found)));
+            }
+            pos = self.wrap(pos + GROUP);
+        }
+    }
+
+    /// Reads the slot [`Table::insert`] would give `key` now (and returns
+    /// its key, so the read is not optimised away): a batch reads it early,
+    /// so that storing there waits on no memory read.
+    pub fn touch_vacancy(&self, key: u64) -> u64 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        self.slots[self.free_position(key).1].key()
+    }
+
+    /// Stores `slot` under its key, which must be absent. Returns its
+    /// position, and whether the table was rebuilt (every slot moved).
+    pub fn insert(&mut self, slot: T) -> (u32, bool) {
+        let moved = self.reserve(1);
+        let (tag, pos) = self.free_position(slot.key());
+        if self.ctrl[pos] == DELETED {
+            self.deleted -= 1;
+        }
+        self.set_ctrl(pos, tag);
+        self.slots[pos] = slot;
+        self.len += 1;
+        (pos as u32, moved)
+    }
+
+    /// Removes the key at `pos` (which must hold one).
+    pub fn remove(&mut self, pos: u32) {
+        let pos = pos as usize;
+        debug_assert!(self.ctrl[pos] & DELETED == 0, "removing a free position");
+        self.len -= 1;
+        self.slots[pos] = T::VACANT;
+        if self.passed_over(pos) {
+            self.deleted += 1;
+            self.set_ctrl(pos, DELETED);
+        } else {
+            self.set_ctrl(pos, EMPTY);
+        }
+    }
+
+    /// Whether some group of [`GROUP`] positions around `pos` has no empty
+    /// position but `pos`: a probe may have read that group and gone on.
+    fn passed_over(&self, pos: usize) -> bool {
+        let capacity = self.slots.len();
+        let full = |p: usize| self.ctrl[p % capacity] != EMPTY;
+        let after = (1..GROUP).take_while(|d| full(pos + d)).count();
+        let before = (1..GROUP).take_while(|d| full(pos + capacity - d)).count();
+        before + after + 1 >= GROUP
+    }
+
+    /// Makes room for `additional` more keys without another rebuild;
+    /// returns whether the table was rebuilt. Aborts when memory runs out,
+    /// as `Vec::push` does.
+    pub fn reserve(&mut self, additional: usize) -> bool {
+        self.try_reserve(additional)
+            .unwrap_or_else(|_| std::alloc::handle_alloc_error(std::alloc::Layout::new::<T>()))
+    }
+
+    /// [`Table::reserve`], failing instead of aborting when memory runs out
+    /// (nothing changes then).
+    pub fn try_reserve(&mut self, additional: usize) -> Result<bool, TryReserveError> {
+        let wanted = self.len.saturating_add(additional);
+        if self.len + self.deleted + additional <= max_load(self.slots.len()) {
+            return Ok(false);
+        }
+        // Deleted marks are much of what fills the table: clean it in place,
+        // which leaves a quarter free, so cleaning stays amortised O(1).
+        let capacity = if wanted <= max_load(self.slots.len()) / 4 * 3 {
+            self.slots.len()
+        } else {
+            (wanted.saturating_mul(16) / 15 + 1)
+                .max(self.slots.len() * 3 / 2)
+                .max(MIN_CAPACITY)
+        };
+        self.rebuild(capacity)?;
+        Ok(true)
+    }
+
+    /// Moves every key into new arrays of `capacity` positions.
+    fn rebuild(&mut self, capacity: usize) -> Result<(), TryReserveError> {
+        let mut ctrl = Vec::new();
+        ctrl.try_reserve_exact(capacity + GROUP)?;
+        let mut slots = Vec::new();
+        slots.try_reserve_exact(capacity)?;
+        ctrl.resize(capacity + GROUP, EMPTY);
+        slots.resize(capacity, T::VACANT);
+        let old_ctrl = std::mem::replace(&mut self.ctrl, ctrl);
+        let old = std::mem::replace(&mut self.slots, slots);
+        self.deleted = 0;
+        let held = old_ctrl.iter().zip(old).filter(|(c, _)| **c & DELETED == 0);
+        for (_, slot) in held {
+            let (tag, pos) = self.free_position(slot.key());
+            self.set_ctrl(pos, tag);
+            self.slots[pos] = slot;
+        }
+        Ok(())
+    }
+
+    /// The positions that hold a key, in table order.
+    pub fn positions(&self) -> impl Iterator<Item = u32> + '_ {
+        let capacity = self.slots.len();
+        self.ctrl[..capacity]
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c & DELETED == 0)
+            .map(|(pos, _)| pos as u32)
+    }
+}
+
+impl<T> Index<u32> for Table<T> {
+    type Output = T;
+    fn index(&self, pos: u32) -> &T {
+        &self.slots[pos as usize]
+    }
+}
+
+impl<T> IndexMut<u32> for Table<T> {
+    fn index_mut(&mut self, pos: u32) -> &mut T {
+        &mut self.slots[pos as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Pair {
+        key: u64,
+        value: u64,
+    }
+
+    impl Keyed for Pair {
+        fn key(&self) -> u64 {
+            self.key
+        }
+        const VACANT: Pair = Pair { key: 0, value: 0 };
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The table agrees with a `HashMap` under random inserts and
+        /// removes, keys crowded into few values so that probes collide,
+        /// wrap, and meet deleted marks; values stay where they were put
+        /// until a rebuild says they moved.
+        #[test]
+        fn table_matches_a_hash_map(ops in proptest::collection::vec((any::<bool>(), 0u64..96), 1..600)) {
+            let mut table = Table::<Pair>::new();
+            let mut model: HashMap<u64, (u32, u64)> = HashMap::new();
+            for (n, (add, key)) in ops.into_iter().enumerate() {
+                let found = table.find(key);
+                prop_assert_eq!(found, model.get(&key).map(|&(pos, _)| pos));
+                if let Some(pos) = found {
+                    prop_assert_eq!(table[pos].value, model[&key].1);
+                    prop_assert!(table.candidate(key).is_some());
+                }
+                match (add, found) {
+                    (true, None) => {
+                        let (pos, moved) = table.insert(Pair { key, value: n as u64 });
+                        if moved {
+                            for (k, entry) in model.iter_mut() {
+                                entry.0 = table.find(*k).expect("kept");
+                            }
+                        }
+                        model.insert(key, (pos, n as u64));
+                    }
+                    (false, Some(pos)) => {
+                        table.remove(pos);
+                        model.remove(&key);
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(table.len(), model.len());
+                prop_assert!(table.len() + table.deleted <= max_load(table.slots.len()));
+                prop_assert_eq!(table.positions().count(), model.len());
+            }
+        }
+    }
+
+    #[test]
+    fn reserve_sizes_a_million_keys_at_about_forty_one_bytes_each() {
+        let mut table = Table::<Pair>::new();
+        table.reserve(1_000_000);
+        let capacity = table.slots.len();
+        assert!(capacity <= 1_066_668, "{capacity}");
+        for key in 0..1_000_000u64 {
+            assert!(
+                !table.insert(Pair { key, value: key }).1,
+                "no rebuild after reserve"
+            );
+        }
+        assert_eq!(table.slots.len(), capacity);
+        let pos = table.find(999_999).expect("held");
+        assert_eq!(table[pos].value, 999_999);
+        assert_eq!(table.find(1_000_000), None);
+    }
+
+    #[test]
+    fn churn_at_a_steady_size_grows_once_then_cleans_in_place() {
+        let mut table = Table::<Pair>::new();
+        table.reserve(1000);
+        let capacity = table.slots.len();
+        let mut rebuilds = 0;
+        for key in 0..200_000u64 {
+            rebuilds += usize::from(table.insert(Pair { key, value: 0 }).1);
+            if key >= 900 {
+                let old = table.find(key - 900).expect("held");
+                table.remove(old);
+            }
+        }
+        assert_eq!(table.slots.len(), capacity * 3 / 2);
+        assert_eq!(table.len(), 900);
+        assert!(rebuilds < 200_000 / 300, "{rebuilds}");
+    }
+}
