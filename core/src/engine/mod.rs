@@ -458,6 +458,7 @@ impl Engine {
         self.find(key).map(|i| self.table[i].session())
     }
 
+    #[inline]
     fn find(&self, key: u64) -> Option<u32> {
         self.table.find(key)
     }
@@ -477,9 +478,18 @@ impl Engine {
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
         let mut slot = Slot::vacant(key);
         slot.store(&session);
-        let i = self.allocate(slot)?;
+        let i = self.admit(key)?;
+        // The slot is written once, armed: a new session's slot is rarely in
+        // cache, and each store to it waits for its line.
+        let (phase, deadline) = self.timer_after_refresh(&slot);
+        if phase != Phase::Idle {
+            slot.phase = phase;
+            slot.set_links(self.wheel.insert_links(i, key, deadline));
+        }
+        let (at, moved) = self.table.insert(slot);
+        debug_assert!(at == i && !moved, "admit made room at the vacancy");
+        self.note(i, ChangeKind::Established);
         tick(&mut self.counters.established);
-        self.arm_after_refresh(i);
         Ok(())
     }
 
@@ -504,7 +514,15 @@ impl Engine {
 
     /// Stores `slot` (not armed) under its key, a new one.
     fn allocate(&mut self, slot: Slot) -> Result<u32> {
-        let key = slot.key;
+        self.admit(slot.key)?;
+        let (i, _) = self.table.insert(slot);
+        self.note(i, ChangeKind::Established);
+        Ok(i)
+    }
+
+    /// Checks that `key` may start a session (it is new, the engine is not
+    /// full) and makes room for it: the position its slot will take.
+    fn admit(&mut self, key: u64) -> Result<u32> {
         if self.find(key).is_some() || self.queued(key) {
             return Err(Error::DuplicateSession(key));
         }
@@ -513,12 +531,10 @@ impl Engine {
                 max: self.config.max_sessions,
             });
         }
-        let (i, moved) = self.table.insert(slot);
-        if moved && self.wheel.len() > 0 {
+        if self.table.reserve(1) && self.wheel.len() > 0 {
             self.wheel.rebuild(self.table.slots_mut());
         }
-        self.note(i, ChangeKind::Established);
-        Ok(i)
+        Ok(self.table.vacancy(key))
     }
 
     /// Whether an action for `key` waits to be polled (constant time when
@@ -548,6 +564,13 @@ impl Engine {
     fn arm_after_refresh(&mut self, i: u32) {
         let slot = self.table[i];
         self.set_retries(slot.key, Retries::default());
+        let (phase, deadline) = self.timer_after_refresh(&slot);
+        self.arm(i, phase, deadline);
+    }
+
+    /// The timer that follows a successful refresh of `slot`'s session: ours
+    /// at half the interval (less jitter), the peer's BYE deadline, or none.
+    fn timer_after_refresh(&mut self, slot: &Slot) -> (Phase, u64) {
         let session = slot.session();
         let margin = self.config.policy.bye_margin;
         if let Some(at) = session.refresh_at_ms() {
@@ -557,12 +580,11 @@ impl Engine {
                 u64::from(self.config.refresh_jitter_ms).min(bound),
             );
             // Never before the refresh itself, even where times saturate.
-            let deadline = at.saturating_sub(jitter).max(slot.refreshed_at);
-            self.arm(i, Phase::RefreshDue, deadline);
+            (Phase::RefreshDue, at.saturating_sub(jitter).max(slot.refreshed_at))
         } else if let Some(at) = session.bye_at_ms(margin) {
-            self.arm(i, Phase::ByeDue, at);
+            (Phase::ByeDue, at)
         } else {
-            self.arm(i, Phase::Idle, 0);
+            (Phase::Idle, 0)
         }
     }
 

@@ -207,6 +207,12 @@ impl<T: Keyed> Table<T> {
         }
     }
 
+    /// The position [`Table::insert`] would give `key` now (after
+    /// [`Table::reserve`], which may move every slot).
+    pub fn vacancy(&self, key: u64) -> u32 {
+        self.free_position(key).1 as u32
+    }
+
     /// Reads the slot [`Table::insert`] would give `key` now (and returns
     /// its key, so the read is not optimised away): a batch reads it early,
     /// so that storing there waits on no memory read.

@@ -177,26 +177,37 @@ impl Wheel {
     /// Files entry `i` at `deadline`: in the near heap when due within the
     /// wheel's window (or already), otherwise in its level's bucket.
     fn link<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
+        let links = self.file(i, slab[i as usize].key(), deadline);
+        slab[i as usize].set_links(links);
+    }
+
+    /// Arms entry `i`, with `key`, at `deadline` before it is in the slab:
+    /// the links to store in it.
+    pub fn insert_links(&mut self, i: u32, key: u64, deadline: u64) -> Links {
+        self.len += 1;
+        self.file(i, key, deadline)
+    }
+
+    /// Files entry `i` as [`Wheel::link`] does, returning its links.
+    fn file(&mut self, i: u32, key: u64, deadline: u64) -> Links {
         if self.is_near(deadline) {
-            let key = slab[i as usize].key();
-            slab[i as usize].set_links(Links {
+            self.near.push(Reverse((deadline, key, i)));
+            self.near_live += 1;
+            return Links {
                 deadline,
                 pos: 0,
                 bucket: NEAR,
-            });
-            self.near.push(Reverse((deadline, key, i)));
-            self.near_live += 1;
-            return;
+            };
         }
         let (level, slot) = level_and_slot(self.elapsed, deadline);
         let bucket = level * SLOTS + slot;
         let pos = append(&mut self.buckets[bucket], i);
-        slab[i as usize].set_links(Links {
+        self.occupied[level] |= 1 << slot;
+        Links {
             deadline,
             pos,
             bucket: bucket as u16,
-        });
-        self.occupied[level] |= 1 << slot;
+        }
     }
 
     /// Moves armed-or-not entry `i` to `deadline`. An entry in a bucket moved
