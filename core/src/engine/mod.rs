@@ -580,7 +580,10 @@ impl Engine {
                 u64::from(self.config.refresh_jitter_ms).min(bound),
             );
             // Never before the refresh itself, even where times saturate.
-            (Phase::RefreshDue, at.saturating_sub(jitter).max(slot.refreshed_at))
+            (
+                Phase::RefreshDue,
+                at.saturating_sub(jitter).max(slot.refreshed_at),
+            )
         } else if let Some(at) = session.bye_at_ms(margin) {
             (Phase::ByeDue, at)
         } else {
@@ -636,8 +639,9 @@ impl Engine {
     }
 
     /// Many [`Engine::establish`] calls at once, in order. A group of 16 keys'
-    /// control bytes are read, then the free slots they will take, before any
-    /// is established, so that storing the sessions waits on no memory read. Returns the position and error of each session that
+    /// control bytes are read before any is established. (Reading the free
+    /// slots they will take as well was tried: no faster, as a new session's
+    /// slot is written once, with no read.) Returns the position and error of each session that
     /// failed (a duplicate key, the cap); the others are established.
     pub fn establish_batch(&mut self, batch: &[(u64, Session)]) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
@@ -645,9 +649,6 @@ impl Engine {
             sessions
                 .iter()
                 .for_each(|&(key, _)| touch(&self.table, key));
-            sessions.iter().for_each(|&(key, _)| {
-                std::hint::black_box(self.table.touch_vacancy(key));
-            });
             for (n, &(key, session)) in sessions.iter().enumerate() {
                 if let Err(e) = self.establish(key, session) {
                     failed.push((group * LOOKAHEAD + n, e));

@@ -213,16 +213,6 @@ impl<T: Keyed> Table<T> {
         self.free_position(key).1 as u32
     }
 
-    /// Reads the slot [`Table::insert`] would give `key` now (and returns
-    /// its key, so the read is not optimised away): a batch reads it early,
-    /// so that storing there waits on no memory read.
-    pub fn touch_vacancy(&self, key: u64) -> u64 {
-        if self.slots.is_empty() {
-            return 0;
-        }
-        self.slots[self.free_position(key).1].key()
-    }
-
     /// Stores `slot` under its key, which must be absent. Returns its
     /// position, and whether the table was rebuilt (every slot moved).
     pub fn insert(&mut self, slot: T) -> (u32, bool) {
@@ -255,10 +245,12 @@ impl<T: Keyed> Table<T> {
     /// position but `pos`: a probe may have read that group and gone on.
     fn passed_over(&self, pos: usize) -> bool {
         let capacity = self.slots.len();
-        let full = |p: usize| self.ctrl[p % capacity] != EMPTY;
-        let after = (1..GROUP).take_while(|d| full(pos + d)).count();
-        let before = (1..GROUP).take_while(|d| full(pos + capacity - d)).count();
-        before + after + 1 >= GROUP
+        let after = empty(self.group(self.wrap(pos + 1)));
+        let before = empty(self.group(self.wrap(pos + capacity - GROUP)));
+        // Held positions right after `pos`, and right before it.
+        let after = if after == 0 { GROUP } else { lowest(after) };
+        let before = before.leading_zeros() as usize / 8;
+        before + 1 + after >= GROUP
     }
 
     /// Makes room for `additional` more keys without another rebuild;
