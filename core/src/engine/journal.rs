@@ -132,7 +132,10 @@ pub(crate) struct Journal {
 impl Journal {
     /// Records `kind` for the session `key`: merged into its entry, or a new
     /// entry for a key seen first, or established again after its session
-    /// ended in this window (the ended entry is superseded).
+    /// ended in this window (the ended entry is superseded). Out of line: a
+    /// host that keeps no journal pays one branch per change, nothing more.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn note(&mut self, key: u64, kind: ChangeKind) {
         let next = self.entries.len();
         let position = *self.open.entry(key).or_insert(next);
@@ -192,6 +195,7 @@ impl Engine {
     }
 
     /// Notes a change of the session in slot `i` (nothing when the journal is off).
+    #[inline]
     pub(crate) fn note(&mut self, i: u32, kind: ChangeKind) {
         if self.journal.enabled {
             self.journal.note(self.table[i].key, kind);

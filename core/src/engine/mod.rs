@@ -550,8 +550,16 @@ impl Engine {
     }
 
     fn arm(&mut self, i: u32, phase: Phase, deadline: u64) {
+        self.arm_slot(i, self.table[i], phase, deadline);
+    }
+
+    /// Stores `slot` at `i` in `phase`, its timer at `deadline`: the slot is
+    /// written once, then the wheel moves it.
+    #[inline]
+    fn arm_slot(&mut self, i: u32, mut slot: Slot, phase: Phase, deadline: u64) {
+        slot.phase = phase;
+        self.table[i] = slot;
         self.note(i, ChangeKind::Updated);
-        self.table[i].phase = phase;
         if phase == Phase::Idle {
             self.wheel.remove(self.table.slots_mut(), i);
         } else {
@@ -562,10 +570,15 @@ impl Engine {
     /// Arms the timer that follows a successful refresh (or establishment), and
     /// clears the retry counters.
     fn arm_after_refresh(&mut self, i: u32) {
-        let slot = self.table[i];
+        self.rearm_refreshed(i, self.table[i]);
+    }
+
+    /// [`Engine::arm_after_refresh`] of `slot`, the new state of slot `i`.
+    #[inline]
+    fn rearm_refreshed(&mut self, i: u32, slot: Slot) {
         self.set_retries(slot.key, Retries::default());
         let (phase, deadline) = self.timer_after_refresh(&slot);
-        self.arm(i, phase, deadline);
+        self.arm_slot(i, slot, phase, deadline);
     }
 
     /// The timer that follows a successful refresh of `slot`'s session: ours
@@ -667,13 +680,17 @@ impl Engine {
         }
     }
 
+    /// The refresh of slot `i`: read once, written once. Every step of a
+    /// re-arm counts: a host's calls overlap their memory reads only as far
+    /// as the CPU sees past the work between them.
     fn refresh_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
-        let mut session = self.table[i].session();
+        let mut slot = self.table[i];
+        let mut session = slot.session();
         session.set_timer(timer, now_ms.max(session.refreshed_at_ms()));
-        self.table[i].store(&session);
+        slot.store(&session);
         tick(&mut self.counters.refreshes_succeeded);
         self.note(i, ChangeKind::Refreshed);
-        self.arm_after_refresh(i);
+        self.rearm_refreshed(i, slot);
     }
 
     /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision, with the
@@ -864,11 +881,21 @@ impl Engine {
     }
 
     /// Records the failures so far of `key`'s refresh; none forgets them.
+    /// Inline only the test that there is nothing to forget, the usual case.
+    #[inline]
     fn set_retries(&mut self, key: u64, retries: Retries) {
-        if retries != Retries::default() {
-            self.retrying.insert(key, retries);
-        } else if !self.retrying.is_empty() {
+        if retries != Retries::default() || !self.retrying.is_empty() {
+            self.store_retries(key, retries);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn store_retries(&mut self, key: u64, retries: Retries) {
+        if retries == Retries::default() {
             self.retrying.remove(&key);
+        } else {
+            self.retrying.insert(key, retries);
         }
     }
 

@@ -212,14 +212,21 @@ impl Wheel {
 
     /// Moves armed-or-not entry `i` to `deadline`. An entry in a bucket moved
     /// later keeps its bucket: only the deadline changes.
+    #[inline]
     pub fn rearm<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
         let links = slab[i as usize].links();
         if links.is_in_bucket() && deadline >= links.deadline {
             slab[i as usize].set_links(Links { deadline, ..links });
         } else {
-            self.remove(slab, i);
-            self.insert(slab, i, deadline);
+            self.refile(slab, i, deadline);
         }
+    }
+
+    /// Moves entry `i` to `deadline`, wherever that is.
+    #[inline(never)]
+    fn refile<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
+        self.remove(slab, i);
+        self.insert(slab, i, deadline);
     }
 
     /// Disarms entry `i`; nothing happens if it is not armed.
