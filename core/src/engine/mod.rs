@@ -475,6 +475,7 @@ impl Engine {
     /// [`Error::DuplicateSession`], also while the BYE (or end) of an earlier
     /// session under `key` waits to be polled; [`Error::EngineFull`] past
     /// the cap (nothing is dropped silently).
+    #[inline]
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
         let mut slot = Slot::vacant(key);
         slot.store(&session);
