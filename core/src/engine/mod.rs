@@ -555,12 +555,24 @@ impl Engine {
     }
 
     /// Stores `slot` at `i` in `phase`, its timer at `deadline`: the slot is
-    /// written once, then the wheel moves it.
+    /// written once, then the wheel moves it. The usual re-arm (a refresh
+    /// moves a timer in a bucket later) changes only the slot, written last:
+    /// after a store into the table the compiler reloads the engine's fields,
+    /// and each reload lengthens the call.
     #[inline]
     fn arm_slot(&mut self, i: u32, mut slot: Slot, phase: Phase, deadline: u64) {
-        slot.phase = phase;
-        self.table[i] = slot;
         self.note(i, ChangeKind::Updated);
+        slot.phase = phase;
+        let in_place = match phase {
+            Phase::Idle => None,
+            _ => Wheel::moved_later(slot.links(), deadline),
+        };
+        if let Some(links) = in_place {
+            slot.set_links(links);
+            self.table[i] = slot;
+            return;
+        }
+        self.table[i] = slot;
         if phase == Phase::Idle {
             self.wheel.remove(self.table.slots_mut(), i);
         } else {

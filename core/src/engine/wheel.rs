@@ -214,12 +214,18 @@ impl Wheel {
     /// later keeps its bucket: only the deadline changes.
     #[inline]
     pub fn rearm<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
-        let links = slab[i as usize].links();
-        if links.is_in_bucket() && deadline >= links.deadline {
-            slab[i as usize].set_links(Links { deadline, ..links });
-        } else {
-            self.refile(slab, i, deadline);
+        match Wheel::moved_later(slab[i as usize].links(), deadline) {
+            Some(links) => slab[i as usize].set_links(links),
+            None => self.refile(slab, i, deadline),
         }
+    }
+
+    /// The new links of an entry with `links` moved to `deadline`, when it
+    /// keeps its place: an entry in a bucket moved later changes only its
+    /// deadline, and the wheel itself does not change.
+    #[inline]
+    pub fn moved_later(links: Links, deadline: u64) -> Option<Links> {
+        (links.is_in_bucket() && deadline >= links.deadline).then_some(Links { deadline, ..links })
     }
 
     /// Moves entry `i` to `deadline`, wherever that is.
