@@ -1,6 +1,7 @@
 //! The engine against a `BinaryHeap` with lazy deletion (and, in the paired
 //! rounds, the keyed heaps of `keyed_priority_queue` and `priority-queue`,
-//! each driven by its own update call), on one workload:
+//! each driven by its own update call, and tokio-util's `DelayQueue` on a
+//! paused clock), on one workload:
 //! 1,000,000 sessions, 3,000,000 re-arms, 200,000 cancels, then every timer
 //! fired in order. The heap runs twice: with its generations in a `HashMap` by
 //! the host's key, as a host's own timer manager must keep them, and in a plain
@@ -8,14 +9,14 @@
 //! to be 0..1M. Also: memory per session, and `next_deadline()` at 1k and
 //! 1M sessions. Prints ratios measured in the same run (the machine is shared
 //! and noisy: absolute times drift, ratios much less): of criterion's medians,
-//! and paired, the six contenders run back to back in each of 7 rounds.
+//! and paired, the seven contenders run back to back in each of 7 rounds.
 //!
 //! The engine runs twice: one call per operation, and through its batch calls
 //! (`establish_batch`, `refreshed_batch`), which overlap the cache misses of
 //! a batch's lookups; the heap baseline has no such call.
 //!
 //! Run: `cargo bench -p sessiontimer --bench engine`; add `-- paired` for
-//! the paired rounds alone (a minute, not eight).
+//! the paired rounds alone (two or three minutes, not ten).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cmp::Reverse;
@@ -269,6 +270,47 @@ fn run_priority_queue(w: &Workload) -> usize {
     std::iter::from_fn(|| queue.pop()).count()
 }
 
+/// A contender: tokio-util's `DelayQueue` (a hierarchical timing wheel over a
+/// slab, as the engine's), on a current-thread runtime whose clock is paused,
+/// so firing waits for nothing. The queue names its entries by its own keys:
+/// a host maps its own keys to them (with the engine's hasher), as the engine
+/// does inside. A re-arm is `reset_at`, a cancel `remove`; firing advances the
+/// clock past every deadline, then takes the expired entries until none is left.
+fn run_delay_queue(w: &Workload) -> usize {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let start = tokio::time::Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut queue = tokio_util::time::DelayQueue::with_capacity(SESSIONS as usize);
+        let mut keys: HashMap<u64, tokio_util::time::delay_queue::Key, Fast> =
+            HashMap::with_capacity_and_hasher(SESSIONS as usize, Fast::default());
+        for (key, &interval) in w.intervals.iter().enumerate() {
+            let key = key as u64;
+            keys.insert(key, queue.insert_at(key, at(bye_at(0, interval))));
+        }
+        for &(key, now) in &w.rearms {
+            queue.reset_at(&keys[&key], at(bye_at(now, w.intervals[key as usize])));
+        }
+        for i in 0..CANCELS {
+            let key = keys.remove(&Workload::cancelled(i)).expect("a known key");
+            queue.remove(&key);
+        }
+        tokio::time::advance(Duration::from_secs(24 * 3600)).await;
+        let mut fired = 0;
+        while std::future::poll_fn(|cx| queue.poll_expired(cx))
+            .await
+            .is_some()
+        {
+            fired += 1;
+        }
+        fired
+    })
+}
+
 static TIMES: Mutex<[Vec<Duration>; 4]> =
     Mutex::new([Vec::new(), Vec::new(), Vec::new(), Vec::new()]);
 
@@ -321,11 +363,12 @@ const ROUNDS: usize = 7;
 /// The contenders of the paired rounds, by name; the engine's two are last.
 type Run = fn(&Workload) -> usize;
 
-const CONTENDERS: [(&str, Run); 6] = [
+const CONTENDERS: [(&str, Run); 7] = [
     ("BinaryHeap, generations by key", run_heap::<Keyed>),
     ("BinaryHeap, generations by index", run_heap::<Dense>),
     ("keyed_priority_queue", run_keyed_priority_queue),
     ("priority-queue", run_priority_queue),
+    ("DelayQueue", run_delay_queue),
     ("engine", run_engine),
     ("batched engine", run_engine_batched),
 ];
@@ -336,7 +379,7 @@ const CONTENDERS: [(&str, Run); 6] = [
 /// a round they run seconds apart, under the same load.
 fn paired_ratios(w: &Workload) {
     let runs = CONTENDERS.map(|(_, run)| run);
-    let rounds: Vec<[f64; 6]> = (0..ROUNDS)
+    let rounds: Vec<[f64; 7]> = (0..ROUNDS)
         .map(|_| {
             runs.map(|run| {
                 let start = Instant::now();
@@ -352,8 +395,8 @@ fn paired_ratios(w: &Workload) {
         println!("  {}", cells.join(" "));
     }
     println!("paired ratios over {ROUNDS} rounds, contender / engine (median, range):");
-    for engine in [4, 5] {
-        for other in 0..4 {
+    for engine in [5, 6] {
+        for other in 0..5 {
             let mut ratios: Vec<f64> = rounds.iter().map(|r| r[other] / r[engine]).collect();
             ratios.sort_by(f64::total_cmp);
             println!(
