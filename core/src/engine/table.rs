@@ -265,7 +265,11 @@ impl<T: Keyed> Table<T> {
     /// (nothing changes then).
     pub fn try_reserve(&mut self, additional: usize) -> Result<bool, TryReserveError> {
         let wanted = self.len.saturating_add(additional);
-        if self.len + self.deleted + additional <= max_load(self.slots.len()) {
+        let filled = self
+            .len
+            .saturating_add(self.deleted)
+            .saturating_add(additional);
+        if filled <= max_load(self.slots.len()) {
             return Ok(false);
         }
         // Deleted marks are much of what fills the table: clean it in place,
