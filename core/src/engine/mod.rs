@@ -487,9 +487,7 @@ impl Engine {
             slot.phase = phase;
             slot.set_links(self.wheel.insert_links(i, key, deadline));
         }
-        let (at, moved) = self.table.insert(slot);
-        debug_assert!(at == i && !moved, "admit made room at the vacancy");
-        self.note(i, ChangeKind::Established);
+        self.store_new(i, slot);
         tick(&mut self.counters.established);
         Ok(())
     }
@@ -515,10 +513,16 @@ impl Engine {
 
     /// Stores `slot` (not armed) under its key, a new one.
     fn allocate(&mut self, slot: Slot) -> Result<u32> {
-        self.admit(slot.key)?;
-        let (i, _) = self.table.insert(slot);
-        self.note(i, ChangeKind::Established);
+        let i = self.admit(slot.key)?;
+        self.store_new(i, slot);
         Ok(i)
+    }
+
+    /// Stores a new session's `slot` at `i`, the position [`Engine::admit`]
+    /// gave its key.
+    fn store_new(&mut self, i: u32, slot: Slot) {
+        self.table.occupy(i, slot);
+        self.note(i, ChangeKind::Established);
     }
 
     /// Checks that `key` may start a session (it is new, the engine is not
@@ -569,14 +573,12 @@ impl Engine {
         };
         if let Some(links) = in_place {
             slot.set_links(links);
-            self.table[i] = slot;
-            return;
         }
         self.table[i] = slot;
-        if phase == Phase::Idle {
-            self.wheel.remove(self.table.slots_mut(), i);
-        } else {
-            self.wheel.rearm(self.table.slots_mut(), i, deadline);
+        match (in_place, phase) {
+            (Some(_), _) => {}
+            (None, Phase::Idle) => self.wheel.remove(self.table.slots_mut(), i),
+            (None, _) => self.wheel.rearm(self.table.slots_mut(), i, deadline),
         }
     }
 
@@ -639,15 +641,14 @@ impl Engine {
 
     /// Many [`Engine::refreshed`] reports at once, in order, for a host that
     /// gathers them (the messages of one read from the socket). A group of 16
-    /// keys' control bytes are read, then their slots, before any is
-    /// applied, so the memory reads of the lookups overlap instead of waiting
+    /// keys' slots are read (their probes find them in the cached control
+    /// bytes) before any is applied, so the memory reads of the lookups overlap instead of waiting
     /// on each other. Returns the position and error of each report that
     /// failed (an unknown key, a timer below 90 s); the others apply.
     pub fn refreshed_batch(&mut self, batch: &[Refreshed]) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
         let mut found = [None; LOOKAHEAD];
         for (group, reports) in batch.chunks(LOOKAHEAD).enumerate() {
-            reports.iter().for_each(|r| touch(&self.table, r.key));
             reports.iter().for_each(|r| self.touch_slot(r.key));
             for (slot, report) in found.iter_mut().zip(reports) {
                 *slot = self.find(report.key);
@@ -667,8 +668,9 @@ impl Engine {
     /// Many [`Engine::establish`] calls at once, in order. A group of 16 keys'
     /// control bytes are read before any is established. (Reading the free
     /// slots they will take as well was tried: no faster, as a new session's
-    /// slot is written once, with no read.) Returns the position and error of each session that
-    /// failed (a duplicate key, the cap); the others are established.
+    /// slot is written once, with no read.) Returns the position and error of
+    /// each session that failed (a duplicate key, the cap); the others are
+    /// established.
     pub fn establish_batch(&mut self, batch: &[(u64, Session)]) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
         for (group, sessions) in batch.chunks(LOOKAHEAD).enumerate() {

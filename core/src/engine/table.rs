@@ -13,7 +13,7 @@
 //! deleted only when a probe may have passed over it, otherwise empty again.
 //! When insertions would leave too few empty positions, the table is rebuilt
 //! (larger, or the same size without its deleted marks), every slot moves,
-//! and [`Table::insert`] and [`Table::try_reserve`] say so. The capacity need
+//! and [`Table::reserve`] and [`Table::try_reserve`] say so. The capacity need
 //! not be a power of two: probing starts at `hash * capacity >> 32` and
 //! walks on in steps of 8, so a million keys take 1,066,667 positions.
 
@@ -207,24 +207,34 @@ impl<T: Keyed> Table<T> {
         }
     }
 
-    /// The position [`Table::insert`] would give `key` now (after
+    /// The position `key` would take now, for [`Table::occupy`] (after
     /// [`Table::reserve`], which may move every slot).
     pub fn vacancy(&self, key: u64) -> u32 {
         self.free_position(key).1 as u32
     }
 
-    /// Stores `slot` under its key, which must be absent. Returns its
-    /// position, and whether the table was rebuilt (every slot moved).
+    /// Stores `slot` under its key, which must be absent: reserve, vacancy,
+    /// occupy, as the engine does them. Returns its position, and whether
+    /// the table was rebuilt (every slot moved).
+    #[cfg(test)]
     pub fn insert(&mut self, slot: T) -> (u32, bool) {
         let moved = self.reserve(1);
-        let (tag, pos) = self.free_position(slot.key());
+        let pos = self.vacancy(slot.key());
+        self.occupy(pos, slot);
+        (pos, moved)
+    }
+
+    /// Stores `slot` at `pos`, its key's [`Table::vacancy`] (the table
+    /// has room, and nothing was stored since).
+    pub fn occupy(&mut self, pos: u32, slot: T) {
+        let pos = pos as usize;
+        debug_assert!(self.ctrl[pos] & DELETED != 0, "occupying a held position");
         if self.ctrl[pos] == DELETED {
             self.deleted -= 1;
         }
-        self.set_ctrl(pos, tag);
+        self.set_ctrl(pos, self.probe_start(slot.key()).0);
         self.slots[pos] = slot;
         self.len += 1;
-        (pos as u32, moved)
     }
 
     /// Removes the key at `pos` (which must hold one).
