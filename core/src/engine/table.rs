@@ -127,11 +127,11 @@ impl<T: Keyed> Table<T> {
         ((hash >> 57) as u8, home as usize)
     }
 
+    /// The [`GROUP`] control bytes from `pos` (all empty past the end, as in
+    /// a table of no positions).
     fn group(&self, pos: usize) -> u64 {
-        let bytes: [u8; GROUP] = self.ctrl[pos..pos + GROUP]
-            .try_into()
-            .expect("a group is GROUP bytes");
-        u64::from_le_bytes(bytes)
+        let bytes = self.ctrl.get(pos..).and_then(<[u8]>::first_chunk::<GROUP>);
+        bytes.map_or(u64::MAX, |bytes| u64::from_le_bytes(*bytes))
     }
 
     fn wrap(&self, pos: usize) -> usize {
@@ -153,10 +153,15 @@ impl<T: Keyed> Table<T> {
     /// The position of the first slot whose tag matches `key`'s and that
     /// `is` accepts.
     fn position(&self, key: u64, is: impl Fn(&T) -> bool) -> Option<usize> {
+        let (tag, home) = self.probe_start(key);
+        self.probe(tag, home, is)
+    }
+
+    /// [`Table::position`] of a key with `tag` whose probe starts at `pos`.
+    fn probe(&self, tag: u8, mut pos: usize, is: impl Fn(&T) -> bool) -> Option<usize> {
         if self.len == 0 {
             return None;
         }
-        let (tag, mut pos) = self.probe_start(key);
         loop {
             let group = self.group(pos);
             let mut matches = matching(group, tag);
@@ -174,9 +179,28 @@ impl<T: Keyed> Table<T> {
         }
     }
 
-    /// The position of `key`.
+    /// The position of `key`. Most keys sit in the first group of their
+    /// probe, under the lowest tag that matches (which is always a true
+    /// match): that case is inlined into the engine's calls; the others
+    /// take the whole probe, out of line.
+    #[inline(always)]
     pub fn find(&self, key: u64) -> Option<u32> {
-        self.position(key, |slot| slot.key() == key)
+        let (tag, home) = self.probe_start(key);
+        let matches = matching(self.group(home), tag);
+        if matches != 0 {
+            let at = self.wrap(home + lowest(matches));
+            if self.slots.get(at).is_some_and(|slot| slot.key() == key) {
+                return Some(at as u32);
+            }
+        }
+        self.find_further(key, tag, home)
+    }
+
+    /// [`Table::find`] of a key beyond the first match of its probe, or
+    /// absent: the probe of `tag` from `home`.
+    #[inline(never)]
+    fn find_further(&self, key: u64, tag: u8, home: usize) -> Option<u32> {
+        self.probe(tag, home, |slot| slot.key() == key)
             .map(|pos| pos as u32)
     }
 
