@@ -39,10 +39,7 @@ pub extern "C" fn sst_headers_new(
         let mut inner = TimerHeaders::default();
         for row in array(rows, count, "rows")? {
             let name = bytes(row.name.cast(), row.name_len, "header name")?;
-            let header = std::str::from_utf8(name)
-                .ok()
-                .and_then(core_st::HeaderName::classify);
-            if let Some(header) = header {
+            if let Some(header) = core_st::HeaderName::classify_bytes(name) {
                 let value = bytes(row.value.cast(), row.value_len, "header value")?;
                 inner.read_bytes(header, value).or_code()?;
             }

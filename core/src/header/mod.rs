@@ -75,17 +75,25 @@ impl HeaderName {
     /// Which known header a name on the wire is: case-insensitive, surrounding
     /// whitespace ignored, long or compact form (RFC 3261 sections 7.3.1, 7.3.3).
     pub fn classify(name: &str) -> Option<HeaderName> {
-        let name = parse::trim_lws(name);
+        HeaderName::classify_bytes(name.as_bytes())
+    }
+
+    /// [`HeaderName::classify`] of a name given as bytes, as from C: every
+    /// known name is ASCII, so a name that is not UTF-8 is none of them, and
+    /// none needs checking first.
+    pub fn classify_bytes(name: &[u8]) -> Option<HeaderName> {
+        let name = parse::trim_lws_bytes(name);
         if name.len() == 1 {
-            return HeaderName::ALL
-                .into_iter()
-                .find(|h| h.compact().is_some_and(|c| name.eq_ignore_ascii_case(c)));
+            return HeaderName::ALL.into_iter().find(|h| {
+                h.compact()
+                    .is_some_and(|c| name.eq_ignore_ascii_case(c.as_bytes()))
+            });
         }
         // Most rows of a message are other headers: one length test turns them
         // away. Most senders write a name as the RFC does, which one `memcmp`
         // confirms before the byte-by-byte comparison of any case.
         let header = (*BY_LENGTH.get(name.len())?)?;
-        let long = header.as_str();
+        let long = header.as_str().as_bytes();
         (name == long || name.eq_ignore_ascii_case(long)).then_some(header)
     }
 }
@@ -311,6 +319,22 @@ mod tests {
                 HeaderName::classify(&format!("\t{shouted}\r\n ")),
                 Some(header)
             );
+        }
+    }
+
+    #[test]
+    fn classify_bytes_agrees_with_classify_and_turns_away_bytes_that_are_not_utf8() {
+        for header in HeaderName::ALL {
+            let name = format!(" {}\t", header.as_str().to_ascii_lowercase());
+            assert_eq!(HeaderName::classify_bytes(name.as_bytes()), Some(header));
+        }
+        assert_eq!(
+            HeaderName::classify_bytes(b"x"),
+            Some(HeaderName::SessionExpires)
+        );
+        // A lone byte above 0x7F, and Min-SE with its hyphen replaced by one.
+        for name in [&b"\xff"[..], b"Min\xadSE", b"Session-Expires\xc3", b""] {
+            assert_eq!(HeaderName::classify_bytes(name), None, "{name:?}");
         }
     }
 

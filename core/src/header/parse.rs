@@ -29,7 +29,7 @@ pub(crate) fn trim_lws(s: &str) -> &str {
 }
 
 /// [`trim_lws`] of bytes.
-fn trim_lws_bytes(b: &[u8]) -> &[u8] {
+pub(crate) fn trim_lws_bytes(b: &[u8]) -> &[u8] {
     let (start, end) = lws_bounds(b);
     &b[start..end]
 }
