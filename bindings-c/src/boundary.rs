@@ -163,6 +163,36 @@ impl OutBuf {
         }
         put(self.out_len, data.len(), "out_len")
     }
+
+    /// Writes `edits`' header lines ([`core_st::HeaderEdits::to_header_lines`]),
+    /// as [`OutBuf::write`] does: formatted on the stack, with no allocation,
+    /// unless they are longer than a usual answer's.
+    pub fn write_header_lines(&self, edits: &core_st::HeaderEdits) -> Result<(), sst_result> {
+        let mut lines = StackLines {
+            bytes: [0; 256],
+            len: 0,
+        };
+        match edits.write_header_lines(&mut lines) {
+            Ok(()) => self.write(&lines.bytes[..lines.len]),
+            Err(_) => self.write(edits.to_header_lines().as_bytes()),
+        }
+    }
+}
+
+/// A text written on the stack; a write that does not fit fails.
+struct StackLines {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl std::fmt::Write for StackLines {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let room = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        room.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// Moves a value to the heap for C to own through an opaque pointer.
@@ -182,4 +212,47 @@ pub fn take_back<T>(ptr: *mut T) {
     // A `_free` is an entry point too: nothing unwinds into C, whatever a
     // drop does.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(handle)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core_st::header::Param;
+    use core_st::{HeaderEdits, Refresher, SessionExpires};
+
+    /// What `write_header_lines` puts in a buffer of `len` bytes, or the
+    /// size it asks for.
+    fn written(edits: &HeaderEdits, len: usize) -> Result<String, usize> {
+        let mut buf = vec![0u8; len];
+        let mut out_len = 0;
+        let out = OutBuf::new(buf.as_mut_ptr().cast(), len, &mut out_len).unwrap();
+        match out.write_header_lines(edits) {
+            Ok(()) => Ok(String::from_utf8(buf[..out_len].to_vec()).unwrap()),
+            Err(sst_result::BufferTooSmall) => Err(out_len),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn header_lines_short_and_longer_than_the_stack_buffer_are_written_whole() {
+        let mut se = SessionExpires::new(1800, Some(Refresher::Uas));
+        let short = HeaderEdits {
+            session_expires: Some(se.clone()),
+            require_timer: true,
+            ..HeaderEdits::default()
+        };
+        assert_eq!(written(&short, 512), Ok(short.to_header_lines()));
+        let value = "v".repeat(100);
+        for name in ["a", "b", "c"] {
+            se.params.push(Param::new(name, Some(&value)).unwrap());
+        }
+        let long = HeaderEdits {
+            session_expires: Some(se),
+            ..short
+        };
+        let lines = long.to_header_lines();
+        assert!(lines.len() > 256);
+        assert_eq!(written(&long, 512), Ok(lines.clone()));
+        assert_eq!(written(&long, 100), Err(lines.len()));
+    }
 }

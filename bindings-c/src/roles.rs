@@ -51,7 +51,7 @@ pub fn write_with_headers<T>(
     buf: &OutBuf,
 ) -> Result<(), sst_result> {
     check_out(out, "out")?;
-    buf.write(headers.to_header_lines().as_bytes())?;
+    buf.write_header_lines(headers)?;
     put(out, value, "out")
 }
 
@@ -163,7 +163,7 @@ pub extern "C" fn sst_uac_request(
 ) -> sst_result {
     ffi_boundary!({
         let request = get(uac, "uac")?.0.request();
-        OutBuf::new(buf, buf_len, out_len)?.write(request.to_header_lines().as_bytes())
+        OutBuf::new(buf, buf_len, out_len)?.write_header_lines(&request)
     })
 }
 
@@ -182,7 +182,7 @@ fn uac_retry(
     let buf = OutBuf::new(buf, buf_len, out_len)?;
     let mut trial = uac.0.clone();
     let edits = step(&mut trial, &response.inner)?;
-    buf.write(edits.to_header_lines().as_bytes())?;
+    buf.write_header_lines(&edits)?;
     uac.0 = trial;
     Ok(())
 }

@@ -16,6 +16,25 @@ fn written(value: &impl std::fmt::Display) -> String {
     text
 }
 
+/// The value of one row [`HeaderEdits`] writes.
+#[derive(Clone, Copy)]
+enum RowValue<'a> {
+    SessionExpires(&'a SessionExpires),
+    MinSe(u32),
+    /// The `timer` option tag.
+    Timer,
+}
+
+impl std::fmt::Display for RowValue<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowValue::SessionExpires(se) => se.fmt(f),
+            RowValue::MinSe(seconds) => seconds.fmt(f),
+            RowValue::Timer => f.write_str(TIMER_TAG),
+        }
+    }
+}
+
 /// The session-timer headers one outgoing message must carry.
 ///
 /// A decision returns one of these. A host that builds the message from scratch
@@ -58,25 +77,45 @@ impl HeaderEdits {
     /// The rows to add to a message that has none of these headers yet, in a
     /// stable order; a fixed value (`timer`) is borrowed, not allocated.
     pub fn rows(&self) -> impl Iterator<Item = (HeaderName, Cow<'static, str>)> + '_ {
-        let session_expires = self
-            .session_expires
-            .as_ref()
-            .map(|se| (HeaderName::SessionExpires, Cow::Owned(written(se))));
-        let min_se = self
-            .min_se
-            .map(|min_se| (HeaderName::MinSe, Cow::Owned(min_se.to_string())));
-        session_expires
-            .into_iter()
-            .chain(min_se)
-            .chain(self.option_tags().map(|h| (h, Cow::Borrowed(TIMER_TAG))))
+        self.values().map(|(name, value)| {
+            let value = match value {
+                RowValue::Timer => Cow::Borrowed(TIMER_TAG),
+                value => Cow::Owned(written(&value)),
+            };
+            (name, value)
+        })
+    }
+
+    /// Each row's header and value, in the order of [`HeaderEdits::rows`].
+    fn values(&self) -> impl Iterator<Item = (HeaderName, RowValue<'_>)> + '_ {
+        let session_expires = self.session_expires.as_ref().map(RowValue::SessionExpires);
+        let min_se = self.min_se.map(RowValue::MinSe);
+        let rows = [
+            session_expires.map(|v| (HeaderName::SessionExpires, v)),
+            min_se.map(|v| (HeaderName::MinSe, v)),
+        ];
+        rows.into_iter()
+            .flatten()
+            .chain(self.option_tags().map(|h| (h, RowValue::Timer)))
     }
 
     /// The rows as SIP header lines, `Name: value` each ending in CRLF, ready to
     /// add to a message that has none of these headers yet (RFC 3261 section 7.3).
     pub fn to_header_lines(&self) -> String {
-        self.rows()
-            .map(|(name, value)| format!("{name}: {value}\r\n"))
-            .collect()
+        let mut lines = String::with_capacity(96);
+        // Writing into a String never fails.
+        let _ = self.write_header_lines(&mut lines);
+        lines
+    }
+
+    /// [`HeaderEdits::to_header_lines`] written into `out`, with no
+    /// allocation of its own (a host's buffer, a C caller's).
+    ///
+    /// # Errors
+    /// Only those of `out`.
+    pub fn write_header_lines(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        self.values()
+            .try_for_each(|(name, value)| write!(out, "{name}: {value}\r\n"))
     }
 
     /// [`HeaderEdits::rows`] as owned `(name, value)` strings, the shape
