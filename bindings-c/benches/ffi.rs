@@ -59,18 +59,39 @@ fn c_decision(uas: *const sst_uas, rows: &[sst_header], buf: &mut [u8]) -> usize
     n
 }
 
-fn time(mut f: impl FnMut() -> usize) -> Duration {
-    let runs = 200_000;
-    (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..runs {
-                black_box(f());
-            }
-            start.elapsed() / runs
-        })
-        .min()
-        .unwrap()
+/// Seconds for `runs` calls of `f`.
+fn seconds(runs: u32, mut f: impl FnMut() -> usize) -> f64 {
+    let start = Instant::now();
+    for _ in 0..runs {
+        black_box(f());
+    }
+    start.elapsed().as_secs_f64()
+}
+
+/// Turns of the decision comparison, and calls a side makes in a turn.
+const TURNS: usize = 40;
+const CALLS: u32 = 20_000;
+
+/// Mean time a call of `rust` and of `c` (in that order), the two taking
+/// `TURNS` turns of `CALLS` calls each, the side that goes first alternating:
+/// both meet the same load (timed one after the other, the ratio moved by
+/// 0.2 between runs).
+fn paired(mut rust: impl FnMut() -> usize, mut c: impl FnMut() -> usize) -> (Duration, Duration) {
+    let (mut r, mut k) = (0.0, 0.0);
+    for turn in 0..TURNS {
+        if turn % 2 == 0 {
+            r += seconds(CALLS, &mut rust);
+            k += seconds(CALLS, &mut c);
+        } else {
+            k += seconds(CALLS, &mut c);
+            r += seconds(CALLS, &mut rust);
+        }
+    }
+    let calls = f64::from(CALLS) * TURNS as f64;
+    (
+        Duration::from_secs_f64(r / calls),
+        Duration::from_secs_f64(k / calls),
+    )
 }
 
 const SESSIONS: u64 = 1_000_000;
@@ -222,10 +243,13 @@ fn main() {
     group.bench_function("c_api", |b| b.iter(|| c_decision(c_uas, &rows, &mut buf)));
     group.finish();
 
-    let rust = time(|| rust_decision(&rust_uas));
-    let c = time(|| c_decision(c_uas, &rows, &mut buf));
+    let (rust, c) = paired(
+        || rust_decision(&rust_uas),
+        || c_decision(c_uas, &rows, &mut buf),
+    );
     println!(
-        "UAS decision: Rust {rust:?}, C API {c:?}, ratio C/Rust {:.2} (goal <= 1.3)",
+        "UAS decision: Rust {rust:?}, C API {c:?}, ratio C/Rust {:.2} \
+         ({TURNS} turns of {CALLS} calls each; goal <= 1.3)",
         c.as_secs_f64() / rust.as_secs_f64()
     );
     sst_uas_free(c_uas);
