@@ -35,7 +35,7 @@ use crate::policy::Policy;
 use crate::session::{RefreshOutcome, RefreshRequest, Session};
 use crate::sip::Method;
 use crate::uas::{Uas, UasDecision};
-use table::{Keyed, Table};
+use table::{Keyed, Lookup, Table};
 use wheel::{Entry, Links, Wheel};
 
 pub use journal::{Change, ChangeKind, Owner, REPLICA_LEN};
@@ -528,15 +528,20 @@ impl Engine {
     /// Checks that `key` may start a session (it is new, the engine is not
     /// full) and makes room for it: the position its slot will take.
     fn admit(&mut self, key: u64) -> Result<u32> {
-        if self.find(key).is_some() || self.queued(key) {
-            return Err(Error::DuplicateSession(key));
-        }
+        let vacant = match self.table.lookup(key) {
+            Lookup::Vacant(pos) if !self.queued(key) => pos,
+            _ => return Err(Error::DuplicateSession(key)),
+        };
         if self.len() >= self.config.max_sessions {
             return Err(Error::EngineFull {
                 max: self.config.max_sessions,
             });
         }
-        if self.table.reserve(1) && self.wheel.len() > 0 {
+        if !self.table.reserve(1) {
+            return Ok(vacant);
+        }
+        // Rebuilt: every slot moved, the vacancy too.
+        if self.wheel.len() > 0 {
             self.wheel.rebuild(self.table.slots_mut());
         }
         Ok(self.table.vacancy(key))

@@ -69,6 +69,15 @@ fn lowest(mask: u64) -> usize {
     mask.trailing_zeros() as usize / 8
 }
 
+/// What [`Table::lookup`] found for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// The key is held at this position.
+    Held(u32),
+    /// The key is absent, and would take this position now.
+    Vacant(u32),
+}
+
 /// Keys to slots, the slots held in place.
 #[derive(Clone)]
 pub(crate) struct Table<T> {
@@ -202,6 +211,34 @@ impl<T: Keyed> Table<T> {
     fn find_further(&self, key: u64, tag: u8, home: usize) -> Option<u32> {
         self.probe(tag, home, |slot| slot.key() == key)
             .map(|pos| pos as u32)
+    }
+
+    /// Where `key` is held, or the position it would take: one probe, for a
+    /// key that is usually absent (a new session's), where
+    /// [`Table::find`] and then [`Table::vacancy`] would walk its probe twice.
+    pub fn lookup(&self, key: u64) -> Lookup {
+        let (tag, mut pos) = self.probe_start(key);
+        let mut vacant = None;
+        loop {
+            let group = self.group(pos);
+            let mut matches = matching(group, tag);
+            while matches != 0 {
+                let at = self.wrap(pos + lowest(matches));
+                if self.ctrl[at] == tag && self.slots[at].key() == key {
+                    return Lookup::Held(at as u32);
+                }
+                matches &= matches - 1;
+            }
+            let free = free(group);
+            if vacant.is_none() && free != 0 {
+                vacant = Some(self.wrap(pos + lowest(free)));
+            }
+            if empty(group) != 0 {
+                // An empty position is free: `vacant` is set.
+                return Lookup::Vacant(vacant.unwrap_or(pos) as u32);
+            }
+            pos = self.wrap(pos + GROUP);
+        }
     }
 
     /// The position [`Table::find`] would check first for `key`: a batch
@@ -395,6 +432,11 @@ mod tests {
             for (n, (add, key)) in ops.into_iter().enumerate() {
                 let found = table.find(key);
                 prop_assert_eq!(found, model.get(&key).map(|&(pos, _)| pos));
+                let looked_up = match found {
+                    Some(pos) => Lookup::Held(pos),
+                    None => Lookup::Vacant(table.vacancy(key)),
+                };
+                prop_assert_eq!(table.lookup(key), looked_up);
                 if let Some(pos) = found {
                     prop_assert_eq!(table[pos].value, model[&key].1);
                     prop_assert!(table.candidate(key).is_some());
