@@ -68,6 +68,19 @@ fn seconds(runs: u32, mut f: impl FnMut() -> usize) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
+/// The seconds of `rust` and of `c`, run one after the other: Rust first
+/// in even turns, C first in odd ones (whichever runs first meets the state
+/// the other left, a freed heap or a cache it filled).
+fn in_turn(turn: usize, rust: impl FnOnce() -> f64, c: impl FnOnce() -> f64) -> (f64, f64) {
+    if turn % 2 == 0 {
+        let r = rust();
+        (r, c())
+    } else {
+        let k = c();
+        (rust(), k)
+    }
+}
+
 /// Turns of the decision comparison, and calls a side makes in a turn.
 const TURNS: usize = 40;
 const CALLS: u32 = 20_000;
@@ -79,13 +92,12 @@ const CALLS: u32 = 20_000;
 fn paired(mut rust: impl FnMut() -> usize, mut c: impl FnMut() -> usize) -> (Duration, Duration) {
     let (mut r, mut k) = (0.0, 0.0);
     for turn in 0..TURNS {
-        if turn % 2 == 0 {
-            r += seconds(CALLS, &mut rust);
-            k += seconds(CALLS, &mut c);
-        } else {
-            k += seconds(CALLS, &mut c);
-            r += seconds(CALLS, &mut rust);
-        }
+        let (rust, c) = in_turn(
+            turn,
+            || seconds(CALLS, &mut rust),
+            || seconds(CALLS, &mut c),
+        );
+        (r, k) = (r + rust, k + c);
     }
     let calls = f64::from(CALLS) * TURNS as f64;
     (
@@ -196,13 +208,11 @@ fn rearm_ratio() {
             (rust_engine(), c_engine())
         };
         for (n, chunk) in keys.chunks(CHUNK).enumerate() {
-            let (r, k) = if (pass + n) % 2 == 0 {
-                let k = c_rearms(c_side, chunk);
-                (rust_rearms(&mut rust_side, chunk), k)
-            } else {
-                let r = rust_rearms(&mut rust_side, chunk);
-                (r, c_rearms(c_side, chunk))
-            };
+            let (r, k) = in_turn(
+                pass + n,
+                || rust_rearms(&mut rust_side, chunk),
+                || c_rearms(c_side, chunk),
+            );
             (rust, c) = (rust + r, c + k);
             ratios.push(k / r);
         }

@@ -427,8 +427,8 @@ impl Engine {
         let failed = |_| Error::OutOfMemory {
             sessions: additional,
         };
-        if self.table.try_reserve(additional).map_err(failed)? && self.wheel.len() > 0 {
-            self.wheel.rebuild(self.table.slots_mut());
+        if self.table.try_reserve(additional).map_err(failed)? {
+            self.slots_moved();
         }
         Ok(())
     }
@@ -541,10 +541,16 @@ impl Engine {
             return Ok(vacant);
         }
         // Rebuilt: every slot moved, the vacancy too.
+        self.slots_moved();
+        Ok(self.table.vacancy(key))
+    }
+
+    /// Files every timer again after the table was rebuilt, which moved
+    /// every slot.
+    fn slots_moved(&mut self) {
         if self.wheel.len() > 0 {
             self.wheel.rebuild(self.table.slots_mut());
         }
-        Ok(self.table.vacancy(key))
     }
 
     /// Whether an action for `key` waits to be polled (constant time when
@@ -583,7 +589,7 @@ impl Engine {
         match (in_place, phase) {
             (Some(_), _) => {}
             (None, Phase::Idle) => self.wheel.remove(self.table.slots_mut(), i),
-            (None, _) => self.wheel.rearm(self.table.slots_mut(), i, deadline),
+            (None, _) => self.wheel.refile(self.table.slots_mut(), i, deadline),
         }
     }
 

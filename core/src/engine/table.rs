@@ -78,6 +78,16 @@ pub(crate) enum Lookup {
     Vacant(u32),
 }
 
+impl Lookup {
+    /// The position, when the key is held.
+    fn held(self) -> Option<u32> {
+        match self {
+            Lookup::Held(pos) => Some(pos),
+            Lookup::Vacant(_) => None,
+        }
+    }
+}
+
 /// Keys to slots, the slots held in place.
 #[derive(Clone)]
 pub(crate) struct Table<T> {
@@ -159,30 +169,28 @@ impl<T: Keyed> Table<T> {
         }
     }
 
-    /// The position of the first slot whose tag matches `key`'s and that
-    /// `is` accepts.
-    fn position(&self, key: u64, is: impl Fn(&T) -> bool) -> Option<usize> {
-        let (tag, home) = self.probe_start(key);
-        self.probe(tag, home, is)
-    }
-
-    /// [`Table::position`] of a key with `tag` whose probe starts at `pos`.
-    fn probe(&self, tag: u8, mut pos: usize, is: impl Fn(&T) -> bool) -> Option<usize> {
-        if self.len == 0 {
-            return None;
-        }
+    /// The probe of a key with `tag` from `pos`: the first slot whose tag
+    /// matches and that `is` accepts, or else the first free position (where
+    /// the key would go).
+    fn probe(&self, tag: u8, mut pos: usize, is: impl Fn(&T) -> bool) -> Lookup {
+        let mut vacant = None;
         loop {
             let group = self.group(pos);
             let mut matches = matching(group, tag);
             while matches != 0 {
                 let at = self.wrap(pos + lowest(matches));
                 if self.ctrl[at] == tag && is(&self.slots[at]) {
-                    return Some(at);
+                    return Lookup::Held(at as u32);
                 }
                 matches &= matches - 1;
             }
+            let free = free(group);
+            if vacant.is_none() && free != 0 {
+                vacant = Some(self.wrap(pos + lowest(free)));
+            }
             if empty(group) != 0 {
-                return None;
+                // An empty position is free: `vacant` is set.
+                return Lookup::Vacant(vacant.unwrap_or(pos) as u32);
             }
             pos = self.wrap(pos + GROUP);
         }
@@ -209,50 +217,27 @@ impl<T: Keyed> Table<T> {
     /// absent: the probe of `tag` from `home`.
     #[inline(never)]
     fn find_further(&self, key: u64, tag: u8, home: usize) -> Option<u32> {
-        self.probe(tag, home, |slot| slot.key() == key)
-            .map(|pos| pos as u32)
+        self.probe(tag, home, |slot| slot.key() == key).held()
     }
 
     /// Where `key` is held, or the position it would take: one probe, for a
     /// key that is usually absent (a new session's), where
     /// [`Table::find`] and then [`Table::vacancy`] would walk its probe twice.
     pub fn lookup(&self, key: u64) -> Lookup {
-        let (tag, mut pos) = self.probe_start(key);
-        let mut vacant = None;
-        loop {
-            let group = self.group(pos);
-            let mut matches = matching(group, tag);
-            while matches != 0 {
-                let at = self.wrap(pos + lowest(matches));
-                if self.ctrl[at] == tag && self.slots[at].key() == key {
-                    return Lookup::Held(at as u32);
-                }
-                matches &= matches - 1;
-            }
-            let free = free(group);
-            if vacant.is_none() && free != 0 {
-                vacant = Some(self.wrap(pos + lowest(free)));
-            }
-            if empty(group) != 0 {
-                // An empty position is free: `vacant` is set.
-                return Lookup::Vacant(vacant.unwrap_or(pos) as u32);
-            }
-            pos = self.wrap(pos + GROUP);
-        }
+        let (tag, home) = self.probe_start(key);
+        self.probe(tag, home, |slot| slot.key() == key)
     }
 
     /// The position [`Table::find`] would check first for `key`: a batch
     /// reads that slot early, so that its cache miss overlaps the others'.
     pub fn candidate(&self, key: u64) -> Option<u32> {
-        self.position(key, |_| true).map(|pos| pos as u32)
+        let (tag, home) = self.probe_start(key);
+        self.probe(tag, home, |_| true).held()
     }
 
     /// Reads the control bytes where `key`'s probe starts (and returns them,
     /// so the read is not optimised away).
     pub fn touch(&self, key: u64) -> u64 {
-        if self.len == 0 {
-            return 0;
-        }
         self.group(self.probe_start(key).1)
     }
 

@@ -211,8 +211,9 @@ impl Wheel {
     }
 
     /// Moves armed-or-not entry `i` to `deadline`. An entry in a bucket moved
-    /// later keeps its bucket: only the deadline changes.
-    #[inline]
+    /// later keeps its bucket: only the deadline changes. (The engine makes
+    /// these two steps itself, as it writes the slot once.)
+    #[cfg(test)]
     pub fn rearm<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
         match Wheel::moved_later(slab[i as usize].links(), deadline) {
             Some(links) => slab[i as usize].set_links(links),
@@ -228,9 +229,10 @@ impl Wheel {
         (links.is_in_bucket() && deadline >= links.deadline).then_some(Links { deadline, ..links })
     }
 
-    /// Moves entry `i` to `deadline`, wherever that is.
+    /// Moves entry `i` to `deadline`, wherever that is: for a move that
+    /// [`Wheel::moved_later`] cannot make in place.
     #[inline(never)]
-    fn refile<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
+    pub fn refile<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) {
         self.remove(slab, i);
         self.insert(slab, i, deadline);
     }
