@@ -116,10 +116,18 @@ fn level_and_slot(elapsed: u64, deadline: u64) -> (usize, usize) {
 /// can. (A large bucket is its own mapping, which grows without a copy.)
 fn append(bucket: &mut Vec<u32>, i: u32) -> u32 {
     if bucket.len() == bucket.capacity() {
-        bucket.reserve_exact(bucket.len() / 16 + 16);
+        grow(bucket);
     }
     bucket.push(i);
     (bucket.len() - 1) as u32
+}
+
+/// The rare step of [`append`], out of line: inlined, its call made every
+/// filing save and restore six registers.
+#[cold]
+#[inline(never)]
+fn grow(bucket: &mut Vec<u32>) {
+    bucket.reserve_exact(bucket.len() / 16 + 16);
 }
 
 impl Wheel {
@@ -237,12 +245,17 @@ impl Wheel {
         self.insert(slab, i, deadline);
     }
 
-    /// Disarms entry `i`; nothing happens if it is not armed.
+    /// Disarms entry `i`; nothing happens if it is not armed (a fired
+    /// entry, as it is released: that check is inlined into the caller).
+    #[inline]
     pub fn remove<E: Entry>(&mut self, slab: &mut [E], i: u32) {
-        let Links { bucket, pos, .. } = slab[i as usize].links();
-        if bucket == UNARMED {
-            return;
+        if slab[i as usize].links().is_armed() {
+            self.remove_armed(slab, i);
         }
+    }
+
+    fn remove_armed<E: Entry>(&mut self, slab: &mut [E], i: u32) {
+        let Links { bucket, pos, .. } = slab[i as usize].links();
         self.len -= 1;
         slab[i as usize].set_links(Links::UNARMED);
         if bucket == NEAR {
