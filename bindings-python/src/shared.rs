@@ -54,7 +54,7 @@ impl<T: Send> Shared<T> {
     /// by the detached operations, which such a step barely delays.
     fn wait_until_free(&self) {
         let mut pause = Duration::from_micros(10);
-        for round in 0.. {
+        for round in 0u64.. {
             if !self.0.is_locked() {
                 return;
             }
