@@ -6,6 +6,7 @@ import contextlib
 import gc
 import pickle
 import threading
+import time
 
 import pytest
 
@@ -221,6 +222,43 @@ def test_threads_hammering_one_engine() -> None:
     assert ended + len(engine) == 8 * per_thread
     engine.poll(10**12)
     assert len(engine) == 0
+
+
+def test_a_call_waits_out_another_threads_long_detached_calls() -> None:
+    """While one thread snapshots a large engine over and over (each snapshot
+    holds the engine's lock with the interpreter released, long enough for a
+    waiter to go from yielding to sleeping), another thread's re-arms wait
+    their turn: none is lost, none fails, neither thread deadlocks."""
+    engine = st.Engine()
+    timer = st.Negotiated(1800, st.Side.REMOTE)
+    sessions = 200_000
+    engine.reserve(sessions)
+    for key in range(sessions):
+        engine.establish(key, timer, 0)
+    done = threading.Event()
+    snapshots: list[int] = []
+
+    def snapshot_until_done() -> None:
+        while not done.is_set():
+            snapshots.append(len(engine.snapshot()))
+
+    snapshotter = threading.Thread(target=snapshot_until_done)
+    snapshotter.start()
+    rearmed = 0
+    give_up = time.monotonic() + 30
+    try:
+        while len(snapshots) < 5 and time.monotonic() < give_up:
+            engine.refreshed(rearmed * 100 % sessions, 5_000, timer)
+            rearmed += 1
+    finally:
+        done.set()
+        snapshotter.join(timeout=60)
+    assert not snapshotter.is_alive()
+    assert len(snapshots) >= 5 and len(set(snapshots)) == 1
+    assert engine.counters["refreshes_succeeded"] == rearmed
+    # Unrefreshed sessions end first, in key order; key 0 was refreshed.
+    (first,) = engine.poll(1_800_000 - 32_000, limit=1)
+    assert first.key == 1 and first.at_ms == 1_800_000 - 32_000
 
 
 def test_rfc3326_a_bye_action_carries_its_reason_header() -> None:
