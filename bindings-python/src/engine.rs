@@ -82,6 +82,8 @@ enum Detail {
     Ended(CoreTeardown),
 }
 
+const _: () = assert!(std::mem::size_of::<Detail>() == 16);
+
 impl Detail {
     fn kind(&self) -> ActionKind {
         match self {
