@@ -343,8 +343,11 @@ impl Engine {
     }
 
     /// The session under `key`, if any (a copy).
-    fn session(&self, py: Python<'_>, key: u64) -> Option<Session> {
-        self.0.with(py, |e| e.session(key)).map(Session::wrap)
+    fn session(&self, py: Python<'_>, key: u64) -> PyResult<Option<Py<Session>>> {
+        let session = self.0.with(py, |e| e.session(key));
+        session
+            .map(|session| new_untracked(py, Session::wrap(session)))
+            .transpose()
     }
 
     /// Starts tracking a dialog's session under `key`: a `Session`, or the
@@ -358,22 +361,28 @@ impl Engine {
         session: &Bound<'_, PyAny>,
         now_ms: Option<u64>,
     ) -> PyResult<()> {
-        let session = match (session.cast::<Session>(), now_ms) {
-            (Ok(session), None) => session.get().core(py),
-            (Err(_), Some(now_ms)) => {
-                let timer = session.extract::<Option<Negotiated>>()?;
-                sessiontimer::Session::started(timer.map(Into::into), now_ms).or_raise()?
-            }
-            (Ok(_), Some(_)) => {
-                return Err(PyTypeError::new_err(
-                    "now_ms goes with a Negotiated timer; a Session keeps its own time",
-                ))
-            }
-            (Err(_), None) => {
-                return Err(PyTypeError::new_err(
-                    "establish takes a Session, or a Negotiated timer and now_ms",
-                ))
-            }
+        // The timer is tried first: a host that establishes many sessions
+        // passes their timers, and a failed type check costs a little.
+        let session = match now_ms {
+            Some(now_ms) => match session.extract::<Option<Negotiated>>() {
+                Ok(timer) => {
+                    sessiontimer::Session::started(timer.map(Into::into), now_ms).or_raise()?
+                }
+                Err(_) if session.cast::<Session>().is_ok() => {
+                    return Err(PyTypeError::new_err(
+                        "now_ms goes with a Negotiated timer; a Session keeps its own time",
+                    ))
+                }
+                Err(error) => return Err(error.into()),
+            },
+            None => match session.cast::<Session>() {
+                Ok(session) => session.get().core(py),
+                Err(_) => {
+                    return Err(PyTypeError::new_err(
+                        "establish takes a Session, or a Negotiated timer and now_ms",
+                    ))
+                }
+            },
         };
         self.0.with(py, |e| e.establish(key, session)).or_raise()
     }
@@ -519,11 +528,9 @@ impl Engine {
     }
 
     /// Forgets the session under `key`, returning it.
-    fn remove(&self, py: Python<'_>, key: u64) -> PyResult<Session> {
-        self.0
-            .with(py, |e| e.remove(key))
-            .map(Session::wrap)
-            .or_raise()
+    fn remove(&self, py: Python<'_>, key: u64) -> PyResult<Py<Session>> {
+        let session = self.0.with(py, |e| e.remove(key)).or_raise()?;
+        new_untracked(py, Session::wrap(session))
     }
 
     /// When to call `poll` next (a lower bound), `None` when no timer runs.

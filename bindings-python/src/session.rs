@@ -11,12 +11,15 @@ use crate::outcomes::{decision, py_bool, py_option, repr_timer, Negotiated, Refr
 use crate::policy::{policy_arg, Policy};
 use crate::roles::Uas;
 use crate::shared::Shared;
+use crate::untracked::Leaf;
 
 /// One dialog's session-timer state: the timer in force, when it was last
 /// refreshed, the dialog's Min-SE and what the peer supports. Thread-safe:
 /// calls are serialised. Pickles to 22 bytes.
 #[pyclass(frozen, module = "sessiontimer")]
 pub struct Session(Shared<sessiontimer::Session>);
+
+impl Leaf for Session {}
 
 impl Session {
     /// Wraps a core session.

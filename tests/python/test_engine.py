@@ -185,6 +185,19 @@ def test_polled_actions_are_left_out_of_the_cyclic_gc() -> None:
     assert [repr(action) for action in actions] == before
 
 
+def test_sessions_an_engine_hands_out_are_left_out_of_the_cyclic_gc() -> None:
+    """`session` and `remove` return copies that hold no Python object."""
+    engine = st.Engine()
+    engine.establish(1, st.Negotiated(90, st.Side.REMOTE), now_ms=0)
+    copy = engine.session(1)
+    removed = engine.remove(1)
+    assert copy is not None and not gc.is_tracked(copy) and not gc.is_tracked(removed)
+    gc.collect()
+    assert removed.refreshed_at_ms == copy.refreshed_at_ms == 0
+    restored: st.Session = pickle.loads(pickle.dumps(removed))
+    assert restored.timer is not None and restored.timer.interval == 90
+
+
 def test_threads_hammering_one_engine() -> None:
     """Eight threads establish, answer, poll and remove on one engine at once."""
     engine = st.Engine()
@@ -225,10 +238,12 @@ def test_threads_hammering_one_engine() -> None:
 
 
 def test_a_call_waits_out_another_threads_long_detached_calls() -> None:
-    """While one thread snapshots a large engine over and over (each snapshot
-    holds the engine's lock with the interpreter released, long enough for a
-    waiter to go from yielding to sleeping), another thread's re-arms wait
-    their turn: none is lost, none fails, neither thread deadlocks."""
+    """While one thread snapshots a large engine back to back (each snapshot
+    holds the engine's lock with the interpreter released), another thread's
+    re-arms take turns with the snapshots: none is lost, none fails, neither
+    thread deadlocks, and no re-arm waits out more than a few snapshots (a
+    lock that lets its holder take it again at once kept a re-arm waiting
+    for 10 to 48 snapshots)."""
     engine = st.Engine()
     timer = st.Negotiated(1800, st.Side.REMOTE)
     sessions = 200_000
@@ -236,25 +251,30 @@ def test_a_call_waits_out_another_threads_long_detached_calls() -> None:
     for key in range(sessions):
         engine.establish(key, timer, 0)
     done = threading.Event()
-    snapshots: list[int] = []
+    snapshots: list[float] = []
 
     def snapshot_until_done() -> None:
         while not done.is_set():
-            snapshots.append(len(engine.snapshot()))
+            start = time.monotonic()
+            engine.snapshot()
+            snapshots.append(time.monotonic() - start)
 
     snapshotter = threading.Thread(target=snapshot_until_done)
     snapshotter.start()
-    rearmed = 0
+    rearmed, longest_wait = 0, 0.0
     give_up = time.monotonic() + 30
     try:
         while len(snapshots) < 5 and time.monotonic() < give_up:
+            start = time.monotonic()
             engine.refreshed(rearmed * 100 % sessions, 5_000, timer)
+            longest_wait = max(longest_wait, time.monotonic() - start)
             rearmed += 1
     finally:
         done.set()
         snapshotter.join(timeout=60)
     assert not snapshotter.is_alive()
-    assert len(snapshots) >= 5 and len(set(snapshots)) == 1
+    assert len(snapshots) >= 5
+    assert longest_wait <= 4 * max(snapshots) + 0.05, (longest_wait, snapshots)
     assert engine.counters["refreshes_succeeded"] == rearmed
     # Unrefreshed sessions end first, in key order; key 0 was refreshed.
     (first,) = engine.poll(1_800_000 - 32_000, limit=1)
