@@ -174,6 +174,22 @@ def test_poll_limit_leaves_the_rest_due() -> None:
     assert len(engine.poll(10**9)) > 0
 
 
+def test_poll_hands_over_every_action_in_order_across_its_chunks() -> None:
+    """`poll` takes actions from the engine 1024 at a time: a limit that is
+    not a multiple of that, and polls longer than one chunk, lose nothing,
+    repeat nothing and keep (deadline, key) order."""
+    engine = st.Engine()
+    sessions = 3000
+    for key in range(sessions):
+        engine.establish(key, st.Negotiated(90, st.Side.REMOTE), now_ms=key % 7)
+    first = engine.poll(10**9, limit=2500)
+    rest = engine.poll(10**9)
+    polled = [(action.at_ms, action.key) for action in first + rest]
+    assert len(first) == 2500 and len(rest) == sessions - 2500
+    assert polled == sorted(polled) and len({key for _, key in polled}) == sessions
+    assert engine.poll(10**9) == [] and len(engine) == 0
+
+
 def test_polled_actions_are_left_out_of_the_cyclic_gc() -> None:
     """An action holds no Python object, so the collector need not walk it;
     untracked, it still lives as long as a reference to it does."""
