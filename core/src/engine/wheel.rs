@@ -15,6 +15,14 @@
 //! most four times (levels 3, 2, 1, then the heap) between arming and firing. A cancelled or
 //! moved heap entry is dropped lazily when it surfaces.
 //!
+//! A host catching up (polling long after many deadlines: after a stall, on
+//! adopting a dead node's sessions, or firing everything) finds whole slots
+//! due. A slot wholly due when it comes up, of 16 to 8192 entries, skips the
+//! levels below and the heap: its entries are radix-sorted into a run, which
+//! is taken in order against the heap. The same order, a quarter fewer
+//! instructions a fired timer, and at a million sessions firing them all
+//! takes about 20-40% less time.
+//!
 //! A bucket is a vector of `u32` slab indices, and each entry knows its bucket and
 //! its position there (no pointers, no unsafe). Cancelling swaps the bucket's last
 //! entry into the hole, so it touches one other entry; arming appends. Walking a
@@ -95,10 +103,27 @@ pub(crate) struct Wheel {
     /// (deadline, key); may hold stale items of entries since cancelled or
     /// re-armed.
     near: BinaryHeap<Reverse<(u64, u64, u32)>>,
-    /// How many entries are armed in the near heap.
+    /// The entries of a slot that was wholly due when it came up (a host
+    /// catching up), sorted by (deadline, key): they skip the levels below and
+    /// the heap, and are taken in order against the heap's. Kept in reverse,
+    /// so the next is the last. May hold stale items, like the heap.
+    run: Vec<(u64, u64, u32)>,
+    /// How many entries are armed in the near heap and the run.
     near_live: usize,
     len: usize,
 }
+
+/// How far ahead of the entry it fires the run shows `pop_due`'s caller the
+/// entry it will fire.
+const RUN_AHEAD: usize = 8;
+
+/// The most entries a wholly due slot sorts into the run; a larger one
+/// cascades (its slots, smaller, then do).
+const RUN_MAX: usize = 8192;
+
+/// The fewest entries a wholly due slot sorts into the run: the near heap
+/// takes a few at less cost.
+const RUN_MIN: usize = 16;
 
 /// How many entries of a cascading bucket are read ahead of refiling them.
 const CASCADE_GROUP: usize = 32;
@@ -130,6 +155,49 @@ fn grow(bucket: &mut Vec<u32>) {
     bucket.reserve_exact(bucket.len() / 16 + 16);
 }
 
+/// Sorts the items of one slot, whose deadlines lie within `span_bits` bits
+/// above `base`, by (deadline, key): a least-significant-digit radix sort of
+/// the deadlines, a level's 6 bits a pass, then equal deadlines by key. A
+/// comparison sort of these 24-byte items cost 260 instructions an item.
+fn sort_run(items: &mut Vec<(u64, u64, u32)>, base: u64, span_bits: u32) {
+    if items.len() <= 32 || span_bits > 32 {
+        // A few items, or a slot years wide: the comparison sort.
+        items.sort_unstable();
+        return;
+    }
+    let mut scratch = items.clone();
+    for shift in (0..span_bits).step_by(LEVEL_BITS as usize) {
+        let digit = |item: &(u64, u64, u32)| ((item.0 - base) >> shift) as usize & (SLOTS - 1);
+        let mut next = [0usize; SLOTS];
+        items.iter().for_each(|item| next[digit(item)] += 1);
+        let mut at = 0;
+        for n in next.iter_mut() {
+            (*n, at) = (at, at + *n);
+        }
+        for item in items.iter() {
+            let d = digit(item);
+            scratch[next[d]] = *item;
+            next[d] += 1;
+        }
+        std::mem::swap(items, &mut scratch);
+    }
+    items
+        .chunk_by_mut(|a, b| a.0 == b.0)
+        .filter(|tied| tied.len() > 1)
+        .for_each(<[_]>::sort_unstable);
+}
+
+/// Reads a cascading group's entries before any is filed, with no branch on
+/// what is read, so their cache misses overlap; filing then finds them in
+/// cache.
+#[inline(always)]
+fn read_ahead<E: Entry>(slab: &[E], group: &[u32]) {
+    let read = group
+        .iter()
+        .fold(0, |x, &i| x ^ slab[i as usize].links().deadline);
+    std::hint::black_box(read);
+}
+
 impl Wheel {
     /// An empty wheel positioned at `now`.
     pub fn new(now: u64) -> Self {
@@ -138,6 +206,7 @@ impl Wheel {
             occupied: [0; LEVELS],
             buckets: vec![Vec::new(); LEVELS * SLOTS],
             near: BinaryHeap::new(),
+            run: Vec::new(),
             near_live: 0,
             len: 0,
         }
@@ -148,7 +217,8 @@ impl Wheel {
     pub fn heap_bytes(&self) -> usize {
         let buckets: usize = self.buckets.iter().map(Vec::capacity).sum();
         let headers = self.buckets.capacity() * std::mem::size_of::<Vec<u32>>();
-        buckets * 4 + headers + self.near.capacity() * std::mem::size_of::<(u64, u64, u32)>()
+        let near = self.near.capacity() + self.run.capacity();
+        buckets * 4 + headers + near * std::mem::size_of::<(u64, u64, u32)>()
     }
 
     /// How many entries are armed.
@@ -261,7 +331,7 @@ impl Wheel {
         if bucket == NEAR {
             // Left in the heap; dropped when it surfaces or on compaction.
             self.near_live -= 1;
-            if self.near.len() > 2 * self.near_live + 64 {
+            if self.near.len() + self.run.len() > 2 * self.near_live + 64 {
                 self.compact_near(slab);
             }
             return;
@@ -296,6 +366,26 @@ impl Wheel {
         items.sort_unstable();
         items.dedup();
         self.near = items.into();
+        self.run.retain(|item| Self::is_live(slab, item));
+    }
+
+    /// The earliest item of the near heap and the run, and whether it is the
+    /// run's.
+    fn near_front(&self) -> Option<((u64, u64, u32), bool)> {
+        match (self.near.peek(), self.run.last()) {
+            (Some(&Reverse(heap)), Some(&run)) if run < heap => Some((run, true)),
+            (Some(&Reverse(heap)), _) => Some((heap, false)),
+            (None, run) => run.map(|&run| (run, true)),
+        }
+    }
+
+    /// Drops the near item [`Wheel::near_front`] returned.
+    fn pop_near(&mut self, from_run: bool) {
+        if !from_run {
+            self.near.pop();
+        } else {
+            self.run.pop();
+        }
     }
 
     /// The start of the earliest occupied level slot, if any.
@@ -317,9 +407,9 @@ impl Wheel {
     /// in the near heap (due within the wheel's 64 ms window, or already),
     /// otherwise the start of its slot.
     pub fn next_expiration(&self) -> Option<u64> {
-        match self.near.peek() {
+        match self.near_front() {
             // Near entries come before every bucket's; a stale top is earlier still.
-            Some(Reverse((deadline, _, _))) => Some(*deadline),
+            Some(((deadline, _, _), _)) => Some(deadline),
             None => self.next_slot_start(),
         }
     }
@@ -327,7 +417,8 @@ impl Wheel {
     /// Takes the next entry due at or before `now`, in (deadline, key) order,
     /// cascading slots as needed: its index and deadline; `None` when nothing is due.
     /// A cascade shows `becomes_due` each entry it files as due by
-    /// `now`, so the caller can start fetching what it will need to fire them.
+    /// `now`, and the run an entry a few places ahead of the one it fires, so
+    /// the caller can start fetching what it will need to fire them.
     pub fn pop_due<E: Entry>(
         &mut self,
         slab: &mut [E],
@@ -335,16 +426,21 @@ impl Wheel {
         mut becomes_due: impl FnMut(&E),
     ) -> Option<(u32, u64)> {
         loop {
-            while let Some(&Reverse(item)) = self.near.peek() {
+            while let Some((item, from_run)) = self.near_front() {
                 if !Self::is_live(slab, &item) {
-                    self.near.pop();
+                    self.pop_near(from_run);
                     continue;
                 }
                 if item.0 > now {
                     // Every bucket's entries are due later still.
                     return None;
                 }
-                self.near.pop();
+                if from_run {
+                    if let Some(ahead) = self.run.len().checked_sub(RUN_AHEAD + 1) {
+                        becomes_due(&slab[self.run[ahead].2 as usize]);
+                    }
+                }
+                self.pop_near(from_run);
                 self.near_live -= 1;
                 self.len -= 1;
                 slab[item.2 as usize].set_links(Links::UNARMED);
@@ -362,7 +458,7 @@ impl Wheel {
         slab: &mut [E],
         start: u64,
         now: u64,
-        mut becomes_due: impl FnMut(&E),
+        becomes_due: impl FnMut(&E),
     ) {
         let (level, slot) = self
             .occupied
@@ -376,14 +472,38 @@ impl Wheel {
         let bucket = level * SLOTS + slot;
         let mut entries = std::mem::take(&mut self.buckets[bucket]);
         self.occupied[level] &= !(1 << slot);
-        self.elapsed = start;
+        // A slot wholly due by `now` (a host catching up) goes to the run at
+        // once, sorted, and the wheel moves to the slot's last millisecond:
+        // every entry left in a bucket is later still.
+        let span_bits = level as u32 * LEVEL_BITS;
+        let end = start | ((1u64 << span_bits) - 1);
+        if end <= now && (RUN_MIN..=RUN_MAX).contains(&entries.len()) {
+            self.elapsed = end;
+            self.run_slot(slab, &entries, start, span_bits);
+        } else {
+            self.elapsed = start;
+            self.refile_slot(slab, &entries, now, becomes_due);
+        }
+        debug_assert!(
+            self.buckets[bucket].is_empty(),
+            "a cascade never refiles into its own slot"
+        );
+        if entries.capacity() <= KEPT_CAPACITY {
+            entries.clear();
+            self.buckets[bucket] = entries;
+        }
+    }
+
+    /// Files a cascading slot's entries again, lower down or in the near heap.
+    fn refile_slot<E: Entry>(
+        &mut self,
+        slab: &mut [E],
+        entries: &[u32],
+        now: u64,
+        mut becomes_due: impl FnMut(&E),
+    ) {
         for group in entries.chunks(CASCADE_GROUP) {
-            // Read the group's entries first, with no branch on what is read,
-            // so their cache misses overlap; refiling then finds them in cache.
-            let read = group
-                .iter()
-                .fold(0, |x, &i| x ^ slab[i as usize].links().deadline);
-            std::hint::black_box(read);
+            read_ahead(slab, group);
             for &i in group {
                 let deadline = slab[i as usize].links().deadline;
                 if deadline <= now && self.is_near(deadline) {
@@ -395,14 +515,42 @@ impl Wheel {
                 self.link(slab, i, deadline);
             }
         }
-        debug_assert!(
-            self.buckets[bucket].is_empty(),
-            "a cascade never refiles into its own slot"
-        );
-        if entries.capacity() <= KEPT_CAPACITY {
-            entries.clear();
-            self.buckets[bucket] = entries;
+    }
+
+    /// Puts the entries of a wholly due slot, which starts at `start` and
+    /// spans `span_bits` bits, in the run, sorted (the wheel is at its last
+    /// millisecond). An entry moved later than the slot is filed again; the
+    /// run's entries are shown to `pop_due`'s caller as they come up.
+    fn run_slot<E: Entry>(&mut self, slab: &mut [E], entries: &[u32], start: u64, span_bits: u32) {
+        debug_assert!(self.run.is_empty(), "a cascade follows an empty run");
+        // The run's buffer, empty, takes the slot's items.
+        let mut due = std::mem::take(&mut self.run);
+        for group in entries.chunks(CASCADE_GROUP) {
+            read_ahead(slab, group);
+            for &i in group {
+                let deadline = slab[i as usize].links().deadline;
+                if deadline <= self.elapsed {
+                    due.push(self.run_up(slab, i, deadline));
+                } else {
+                    self.link(slab, i, deadline);
+                }
+            }
         }
+        sort_run(&mut due, start, span_bits);
+        due.reverse();
+        self.run = due;
+    }
+
+    /// Links entry `i`, due at `deadline` (no later than the wheel's
+    /// position), as near: the run's item for it, which the caller sorts.
+    fn run_up<E: Entry>(&mut self, slab: &mut [E], i: u32, deadline: u64) -> (u64, u64, u32) {
+        self.near_live += 1;
+        slab[i as usize].set_links(Links {
+            deadline,
+            pos: 0,
+            bucket: NEAR,
+        });
+        (deadline, slab[i as usize].key(), i)
     }
 
     /// The wheel's position.
@@ -688,6 +836,49 @@ mod tests {
                     if let (Some(w), Some(&(h, _))) = (wheel.next_expiration(), heap.heap.first()) {
                         prop_assert!(w <= h, "next_expiration is never late");
                     }
+                }
+            }
+
+            /// A host catching up (a poll long after many deadlines): whole
+            /// slots are due at once, deadlines tie, and while it drains it
+            /// arms, re-arms and cancels entries, some due at once.
+            #[test]
+            fn wheel_catching_up_fires_like_an_indexed_heap(
+                deadlines in proptest::collection::vec((0u64..1 << 22, prop_oneof![Just(1u64), Just(1000), Just(70_000)]), 1..48),
+                during in proptest::collection::vec((0u64..48, 0u64..3, 0u64..300_000), 0..200),
+                start in 0u64..1 << 40,
+                late in 0u64..1 << 23,
+            ) {
+                let mut slab = slab(48);
+                let mut wheel = Wheel::new(start);
+                let mut heap = IndexedHeap::default();
+                for (k, &(at, grain)) in deadlines.iter().enumerate() {
+                    let deadline = start + at / grain * grain;
+                    wheel.insert(&mut slab, k as u32, deadline);
+                    heap.insert(k as u64, deadline);
+                }
+                let now = start + late;
+                let mut during = during.into_iter();
+                loop {
+                    let w = wheel.pop_due(&mut slab, now, |_: &super::E| ()).map(|(i, d)| (d, u64::from(i)));
+                    prop_assert_eq!(w, heap.pop_due(now));
+                    let Some((deadline, _)) = w else { break };
+                    match during.next() {
+                        Some((k, 0, delta)) => {
+                            wheel.rearm(&mut slab, k as u32, deadline + delta);
+                            heap.insert(k, deadline + delta);
+                        }
+                        Some((k, 1, delta)) => {
+                            wheel.rearm(&mut slab, k as u32, deadline.saturating_sub(delta));
+                            heap.insert(k, deadline.saturating_sub(delta));
+                        }
+                        Some((k, _, _)) => {
+                            wheel.remove(&mut slab, k as u32);
+                            heap.remove(k);
+                        }
+                        None => {}
+                    }
+                    prop_assert_eq!(wheel.len(), heap.heap.len());
                 }
             }
         }
