@@ -317,7 +317,7 @@ impl Wheel {
 
     /// Disarms entry `i`; nothing happens if it is not armed (a fired
     /// entry, as it is released: that check is inlined into the caller).
-    #[inline]
+    #[inline(always)]
     pub fn remove<E: Entry>(&mut self, slab: &mut [E], i: u32) {
         if slab[i as usize].links().is_armed() {
             self.remove_armed(slab, i);
