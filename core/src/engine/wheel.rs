@@ -43,7 +43,7 @@ use std::collections::BinaryHeap;
 const LEVEL_BITS: u32 = 6;
 const SLOTS: usize = 1 << LEVEL_BITS;
 const LEVELS: usize = 11;
-/// The pseudo-bucket of entries in the near heap.
+/// The pseudo-bucket of entries in the near heap or the run.
 const NEAR: u16 = (LEVELS * SLOTS) as u16;
 /// The pseudo-bucket of an entry that is not armed.
 const UNARMED: u16 = u16::MAX;
@@ -76,7 +76,7 @@ impl Links {
         self.bucket != UNARMED
     }
 
-    /// Whether the entry is in a level bucket (not in the near heap).
+    /// Whether the entry is in a level bucket (not in the near heap or the run).
     fn is_in_bucket(&self) -> bool {
         self.bucket < NEAR
     }
@@ -212,7 +212,7 @@ impl Wheel {
         }
     }
 
-    /// The bytes its buckets and near heap hold.
+    /// The bytes its buckets, near heap and run hold.
     #[cfg(test)]
     pub fn heap_bytes(&self) -> usize {
         let buckets: usize = self.buckets.iter().map(Vec::capacity).sum();
@@ -404,8 +404,8 @@ impl Wheel {
     }
 
     /// A time no later than the earliest deadline: exact when that deadline is
-    /// in the near heap (due within the wheel's 64 ms window, or already),
-    /// otherwise the start of its slot.
+    /// in the near heap or the run (due within the wheel's 64 ms window, or
+    /// already), otherwise the start of its slot.
     pub fn next_expiration(&self) -> Option<u64> {
         match self.near_front() {
             // Near entries come before every bucket's; a stale top is earlier still.
@@ -452,7 +452,8 @@ impl Wheel {
     }
 
     /// Moves the wheel to `start`, the start of the earliest occupied slot, and
-    /// files that slot's entries again (lower down, or into the near heap).
+    /// files that slot's entries again: lower down or into the near heap, or,
+    /// when the slot is wholly due, into the run.
     fn cascade<E: Entry>(
         &mut self,
         slab: &mut [E],
