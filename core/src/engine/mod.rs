@@ -652,9 +652,9 @@ impl Engine {
 
     /// Many [`Engine::refreshed`] reports at once, in order, for a host that
     /// gathers them (the messages of one read from the socket). A group of 16
-    /// keys' slots are read (their probes find them in the cached control
-    /// bytes) before any is applied, so the memory reads of the lookups overlap instead of waiting
-    /// on each other. Returns the position and error of each report that
+    /// keys' home slots and control bytes are read before any is applied, so
+    /// the memory reads of the lookups overlap instead of waiting on each
+    /// other. Returns the position and error of each report that
     /// failed (an unknown key, a timer below 90 s); the others apply.
     pub fn refreshed_batch(&mut self, batch: &[Refreshed]) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
@@ -697,13 +697,12 @@ impl Engine {
         failed
     }
 
-    /// Reads the slot `key`'s lookup will confirm, once the control bytes
-    /// of its group are in cache: the second read of a lookup, made early for
-    /// the same reason as [`touch`].
+    /// Reads `key`'s home slot and its control bytes early, for the same
+    /// reason as [`touch`]. (Reading instead the slot of the first matching
+    /// tag, which waits on the control bytes, made batched re-arms about a
+    /// fifth slower: 229 against 186 ns at 1M sessions, alternating turns.)
     fn touch_slot(&self, key: u64) {
-        if let Some(i) = self.table.candidate(key) {
-            std::hint::black_box(self.table[i]);
-        }
+        std::hint::black_box(self.table.touch_home(key));
     }
 
     /// The refresh of slot `i`: read once, written once. Every step of a
