@@ -35,7 +35,7 @@ use crate::policy::Policy;
 use crate::session::{RefreshOutcome, RefreshRequest, Session};
 use crate::sip::Method;
 use crate::uas::{Uas, UasDecision};
-use table::{Keyed, Lookup, Table};
+use table::{prefetch_item, Keyed, Lookup, Table};
 use wheel::{Entry, Links, Wheel};
 
 pub use journal::{Change, ChangeKind, Owner, REPLICA_LEN};
@@ -146,15 +146,14 @@ pub struct Refreshed {
     pub timer: Option<Negotiated>,
 }
 
-/// How many keys a batch looks up before applying them: enough for their
-/// memory reads to overlap, few enough that what they read stays in cache.
-const LOOKAHEAD: usize = 16;
+/// How many places ahead of the item it applies a batch starts fetching an
+/// item's control bytes and home slot ([`Table::prefetch`]).
+const PREFETCH_HOME: usize = 16;
 
-/// Reads where `key`'s lookup starts. Touching a group of keys before using
-/// them lets their cache misses overlap instead of each waiting on the last.
-fn touch(table: &Table<Slot>, key: u64) {
-    std::hint::black_box(table.touch(key));
-}
+/// How many places ahead a batch starts fetching the slot an item's lookup
+/// goes to when the key is not at home: its control bytes, fetched
+/// [`PREFETCH_HOME`] places ahead, are in cache by then.
+const PREFETCH_NEXT: usize = 6;
 
 /// Counters of what the engine did, one per outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -651,58 +650,69 @@ impl Engine {
     }
 
     /// Many [`Engine::refreshed`] reports at once, in order, for a host that
-    /// gathers them (the messages of one read from the socket). A group of 16
-    /// keys' home slots and control bytes are read before any is applied, so
-    /// the memory reads of the lookups overlap instead of waiting on each
-    /// other. Returns the position and error of each report that
-    /// failed (an unknown key, a timer below 90 s); the others apply.
+    /// gathers them (the messages of one read from the socket). The memory
+    /// of the reports ahead is fetched while one is applied, so the cache
+    /// misses of their lookups overlap instead of waiting on each other.
+    /// Returns the position and error of each report that failed (an
+    /// unknown key, a timer below 90 s); the others apply.
     pub fn refreshed_batch(&mut self, batch: &[Refreshed]) -> Vec<(usize, Error)> {
-        let mut failed = Vec::new();
-        let mut found = [None; LOOKAHEAD];
-        for (group, reports) in batch.chunks(LOOKAHEAD).enumerate() {
-            reports.iter().for_each(|r| self.touch_slot(r.key));
-            for (slot, report) in found.iter_mut().zip(reports) {
-                *slot = self.find(report.key);
-            }
-            for (n, (report, slot)) in reports.iter().zip(found).enumerate() {
-                let checked = crate::session::check_interval(report.timer)
-                    .and_then(|()| slot.ok_or(Error::UnknownSession(report.key)));
-                match checked {
-                    Ok(i) => self.refresh_slot(i, report.now_ms, report.timer),
-                    Err(e) => failed.push((group * LOOKAHEAD + n, e)),
-                }
-            }
-        }
-        failed
+        let fetch_next = Table::prefetch_match;
+        self.each_prefetched(
+            batch,
+            |r| r.key,
+            fetch_next,
+            |engine, report| {
+                crate::session::check_interval(report.timer)?;
+                let i = engine.slot_of(report.key)?;
+                engine.refresh_slot(i, report.now_ms, report.timer);
+                Ok(())
+            },
+        )
     }
 
-    /// Many [`Engine::establish`] calls at once, in order. A group of 16 keys'
-    /// control bytes are read before any is established. (Reading the free
-    /// slots they will take as well was tried: no faster, as a new session's
-    /// slot is written once, with no read.) Returns the position and error of
-    /// each session that failed (a duplicate key, the cap); the others are
-    /// established.
+    /// Many [`Engine::establish`] calls at once, in order, the memory of the
+    /// sessions ahead fetched as in [`Engine::refreshed_batch`] (there, the
+    /// slot each would take). Returns the position and error of each session
+    /// that failed (a duplicate key, the cap); the others are established.
     pub fn establish_batch(&mut self, batch: &[(u64, Session)]) -> Vec<(usize, Error)> {
+        let fetch_next = Table::prefetch_vacancy;
+        self.each_prefetched(
+            batch,
+            |&(key, _)| key,
+            fetch_next,
+            |engine, &(key, session)| engine.establish(key, session),
+        )
+    }
+
+    /// Applies `apply` to each item of `batch`, in order; returns the
+    /// position and error of each that failed. Before each, the table starts
+    /// fetching the memory of items ahead: the control bytes and home slot of
+    /// the one [`PREFETCH_HOME`] places ahead, and `fetch_next` (the slot its
+    /// lookup goes to next) of the one [`PREFETCH_NEXT`] places ahead. Hints
+    /// only: a prefetch never waits, and nothing depends on it.
+    fn each_prefetched<T>(
+        &mut self,
+        batch: &[T],
+        key: impl Fn(&T) -> u64,
+        fetch_next: fn(&Table<Slot>, u64),
+        mut apply: impl FnMut(&mut Self, &T) -> Result<()>,
+    ) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
-        for (group, sessions) in batch.chunks(LOOKAHEAD).enumerate() {
-            sessions
-                .iter()
-                .for_each(|&(key, _)| touch(&self.table, key));
-            for (n, &(key, session)) in sessions.iter().enumerate() {
-                if let Err(e) = self.establish(key, session) {
-                    failed.push((group * LOOKAHEAD + n, e));
-                }
+        for item in batch.iter().take(PREFETCH_HOME) {
+            self.table.prefetch(key(item));
+        }
+        for (n, item) in batch.iter().enumerate() {
+            if let Some(ahead) = batch.get(n + PREFETCH_HOME) {
+                self.table.prefetch(key(ahead));
+            }
+            if let Some(ahead) = batch.get(n + PREFETCH_NEXT) {
+                fetch_next(&self.table, key(ahead));
+            }
+            if let Err(e) = apply(self, item) {
+                failed.push((n, e));
             }
         }
         failed
-    }
-
-    /// Reads `key`'s home slot and its control bytes early, for the same
-    /// reason as [`touch`]. (Reading instead the slot of the first matching
-    /// tag, which waits on the control bytes, made batched re-arms about a
-    /// fifth slower: 229 against 186 ns at 1M sessions, alternating turns.)
-    fn touch_slot(&self, key: u64) {
-        std::hint::black_box(self.table.touch_home(key));
     }
 
     /// The refresh of slot `i`: read once, written once. Every step of a
@@ -1020,7 +1030,7 @@ impl Engine {
             }
             let Some((i, at)) = self.wheel.pop_due(self.table.slots_mut(), now_ms, |slot| {
                 // Firing reads all of the slot.
-                std::hint::black_box(*slot);
+                prefetch_item(std::slice::from_ref(slot), 0);
             }) else {
                 return false;
             };

@@ -25,6 +25,8 @@ use std::collections::TryReserveError;
 use std::hash::BuildHasher;
 use std::ops::{Index, IndexMut};
 
+use prefetch_index::prefetch_index;
+
 /// A control byte of a position that never held a key since the last rebuild,
 /// or whose removal no probe can notice.
 const EMPTY: u8 = 0xFF;
@@ -71,6 +73,14 @@ fn free(group: u64) -> u64 {
 /// The position in a group of the lowest byte a mask flags.
 fn lowest(mask: u64) -> usize {
     mask.trailing_zeros() as usize / 8
+}
+
+/// Starts fetching `items[i]`, both cache lines of an item that straddles
+/// two (the line of the byte after it too: one line too many only when the
+/// item ends a line). A hint: it never waits, and reads nothing.
+pub(crate) fn prefetch_item<T>(items: &[T], i: usize) {
+    prefetch_index(items, i);
+    prefetch_index(items, i + 1);
 }
 
 /// What [`Table::lookup`] found for a key.
@@ -241,19 +251,41 @@ impl<T: Keyed> Table<T> {
         self.probe(tag, home, |slot| slot.key() == key)
     }
 
-    /// Reads `key`'s home slot and the control bytes from there (and returns
-    /// what it read, so the reads are not optimised away): the two reads
-    /// [`Table::find`] makes first, neither waiting on the other, made early
-    /// by a batch so that their cache misses overlap the next keys'.
-    pub fn touch_home(&self, key: u64) -> u64 {
+    /// Starts fetching the memory `key`'s lookup reads first, its control
+    /// bytes and its home slot, and returns at once: a hint a batch gives
+    /// for a key some places ahead, so that the cache misses of many keys
+    /// overlap. (A load instead holds up the CPU until its data arrives.)
+    pub fn prefetch(&self, key: u64) {
         let home = self.probe_start(key).1;
-        self.group(home) ^ self.slots.get(home).map_or(0, Keyed::key)
+        prefetch_index(&self.ctrl, home);
+        self.prefetch_slot(home);
     }
 
-    /// Reads the control bytes where `key`'s probe starts (and returns them,
-    /// so the read is not optimised away).
-    pub fn touch(&self, key: u64) -> u64 {
-        self.group(self.probe_start(key).1)
+    /// Starts fetching the slot of `key`'s first tag match: where
+    /// [`Table::find`] goes when the key is not at home. Its control bytes
+    /// should be in cache by now ([`Table::prefetch`], a few places earlier).
+    pub fn prefetch_match(&self, key: u64) {
+        let (tag, home) = self.probe_start(key);
+        let matches = matching(self.group(home), tag);
+        if matches != 0 {
+            self.prefetch_slot(self.wrap(home + lowest(matches)));
+        }
+    }
+
+    /// Starts fetching the slot a new `key` would take if its probe's first
+    /// group has a free position, where [`Table::prefetch_match`] fetches a
+    /// held key's.
+    pub fn prefetch_vacancy(&self, key: u64) {
+        let home = self.probe_start(key).1;
+        let vacant = free(self.group(home));
+        if vacant != 0 {
+            self.prefetch_slot(self.wrap(home + lowest(vacant)));
+        }
+    }
+
+    /// Starts fetching slot `pos`.
+    pub fn prefetch_slot(&self, pos: usize) {
+        prefetch_item(&self.slots, pos);
     }
 
     /// The first free position of `key`'s probe.

@@ -680,7 +680,10 @@ fn batches_do_what_the_same_calls_one_by_one_do() {
         .enumerate()
         .filter_map(|(n, &(key, s))| one_by_one.establish(key, s).err().map(|e| (n, e)))
         .collect();
-    assert!(expected.len() > LOOKAHEAD, "duplicates in several groups");
+    assert!(
+        expected.len() > PREFETCH_HOME,
+        "duplicates past the prefetch distance"
+    );
     assert_eq!(batched.establish_batch(&sessions), expected);
 
     let expected: Vec<(usize, Error)> = reports
@@ -692,8 +695,8 @@ fn batches_do_what_the_same_calls_one_by_one_do() {
         })
         .collect();
     assert!(
-        expected.iter().any(|&(n, _)| n > LOOKAHEAD),
-        "unknown keys in later groups"
+        expected.iter().any(|&(n, _)| n > PREFETCH_HOME),
+        "unknown keys past the prefetch distance"
     );
     assert_eq!(batched.refreshed_batch(&reports), expected);
 

@@ -40,6 +40,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::table::prefetch_item;
+
 const LEVEL_BITS: u32 = 6;
 const SLOTS: usize = 1 << LEVEL_BITS;
 const LEVELS: usize = 11;
@@ -187,15 +189,11 @@ fn sort_run(items: &mut Vec<(u64, u64, u32)>, base: u64, span_bits: u32) {
         .for_each(<[_]>::sort_unstable);
 }
 
-/// Reads a cascading group's entries before any is filed, with no branch on
-/// what is read, so their cache misses overlap; filing then finds them in
-/// cache.
+/// Starts fetching a cascading group's entries before any is filed, so
+/// their cache misses overlap; filing then finds them in cache.
 #[inline(always)]
-fn read_ahead<E: Entry>(slab: &[E], group: &[u32]) {
-    let read = group
-        .iter()
-        .fold(0, |x, &i| x ^ slab[i as usize].links().deadline);
-    std::hint::black_box(read);
+fn read_ahead<E>(slab: &[E], group: &[u32]) {
+    group.iter().for_each(|&i| prefetch_item(slab, i as usize));
 }
 
 impl Wheel {
