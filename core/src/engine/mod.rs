@@ -1028,9 +1028,12 @@ impl Engine {
                 self.actions.pop_front();
                 continue;
             }
-            let Some((i, at)) = self.wheel.pop_due(self.table.slots_mut(), now_ms, |slot| {
-                // Firing reads all of the slot.
-                prefetch_item(std::slice::from_ref(slot), 0);
+            let (slots, ctrl) = self.table.slots_mut_and_ctrl();
+            let Some((i, at)) = self.wheel.pop_due(slots, now_ms, |slots, i| {
+                // Firing reads all of the slot, and its release the
+                // control bytes around it.
+                prefetch_item(slots, i as usize);
+                ctrl.prefetch(i as usize);
             }) else {
                 return false;
             };

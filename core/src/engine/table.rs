@@ -83,6 +83,18 @@ pub(crate) fn prefetch_item<T>(items: &[T], i: usize) {
     prefetch_index(items, i + 1);
 }
 
+/// A table's control bytes, borrowed while its slots change
+/// ([`Table::slots_mut_and_ctrl`]).
+pub(crate) struct ControlBytes<'a>(&'a [u8]);
+
+impl ControlBytes<'_> {
+    /// Starts fetching the control bytes of position `pos`, which
+    /// [`Table::remove`] reads.
+    pub fn prefetch(&self, pos: usize) {
+        prefetch_index(self.0, pos);
+    }
+}
+
 /// What [`Table::lookup`] found for a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lookup {
@@ -150,6 +162,13 @@ impl<T: Keyed> Table<T> {
     /// Every slot, held or not, by position: the wheel's slab.
     pub fn slots_mut(&mut self) -> &mut [T] {
         &mut self.slots
+    }
+
+    /// The slots, to change in place, and the control bytes, to prefetch
+    /// meanwhile: firing releases positions, and a release reads the control
+    /// bytes around its position.
+    pub fn slots_mut_and_ctrl(&mut self) -> (&mut [T], ControlBytes<'_>) {
+        (&mut self.slots, ControlBytes(&self.ctrl))
     }
 
     /// The tag (top 7 bits) and the start of the probe (from the low 32 bits)

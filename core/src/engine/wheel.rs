@@ -414,14 +414,14 @@ impl Wheel {
 
     /// Takes the next entry due at or before `now`, in (deadline, key) order,
     /// cascading slots as needed: its index and deadline; `None` when nothing is due.
-    /// A cascade shows `becomes_due` each entry it files as due by
+    /// A cascade shows `becomes_due` (the slab and an index) each entry it files as due by
     /// `now`, and the run an entry a few places ahead of the one it fires, so
     /// the caller can start fetching what it will need to fire them.
     pub fn pop_due<E: Entry>(
         &mut self,
         slab: &mut [E],
         now: u64,
-        mut becomes_due: impl FnMut(&E),
+        mut becomes_due: impl FnMut(&[E], u32),
     ) -> Option<(u32, u64)> {
         loop {
             while let Some((item, from_run)) = self.near_front() {
@@ -435,7 +435,7 @@ impl Wheel {
                 }
                 if from_run {
                     if let Some(ahead) = self.run.len().checked_sub(RUN_AHEAD + 1) {
-                        becomes_due(&slab[self.run[ahead].2 as usize]);
+                        becomes_due(slab, self.run[ahead].2);
                     }
                 }
                 self.pop_near(from_run);
@@ -457,7 +457,7 @@ impl Wheel {
         slab: &mut [E],
         start: u64,
         now: u64,
-        becomes_due: impl FnMut(&E),
+        becomes_due: impl FnMut(&[E], u32),
     ) {
         let (level, slot) = self
             .occupied
@@ -499,14 +499,14 @@ impl Wheel {
         slab: &mut [E],
         entries: &[u32],
         now: u64,
-        mut becomes_due: impl FnMut(&E),
+        mut becomes_due: impl FnMut(&[E], u32),
     ) {
         for group in entries.chunks(CASCADE_GROUP) {
             read_ahead(slab, group);
             for &i in group {
                 let deadline = slab[i as usize].links().deadline;
                 if deadline <= now && self.is_near(deadline) {
-                    becomes_due(&slab[i as usize]);
+                    becomes_due(slab, i);
                 }
             }
             for &i in group {
@@ -591,7 +591,7 @@ mod tests {
 
     fn drain(w: &mut Wheel, s: &mut [E], now: u64) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
-        while let Some((i, deadline)) = w.pop_due(s, now, |_: &E| ()) {
+        while let Some((i, deadline)) = w.pop_due(s, now, |_: &[E], _| ()) {
             out.push((deadline, s[i as usize].key));
         }
         out
@@ -818,7 +818,7 @@ mod tests {
                         Op::Advance(dt) => {
                             now += dt;
                             loop {
-                                let w = wheel.pop_due(&mut slab, now, |_: &super::E| ()).map(|(i, d)| (d, u64::from(i)));
+                                let w = wheel.pop_due(&mut slab, now, |_: &[super::E], _| ()).map(|(i, d)| (d, u64::from(i)));
                                 let h = heap.pop_due(now);
                                 prop_assert_eq!(w, h);
                                 let Some((deadline, key)) = w else { break };
@@ -859,7 +859,7 @@ mod tests {
                 let now = start + late;
                 let mut during = during.into_iter();
                 loop {
-                    let w = wheel.pop_due(&mut slab, now, |_: &super::E| ()).map(|(i, d)| (d, u64::from(i)));
+                    let w = wheel.pop_due(&mut slab, now, |_: &[super::E], _| ()).map(|(i, d)| (d, u64::from(i)));
                     prop_assert_eq!(w, heap.pop_due(now));
                     let Some((deadline, _)) = w else { break };
                     match during.next() {
