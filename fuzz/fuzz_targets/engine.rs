@@ -1,6 +1,7 @@
 //! The engine under arbitrary sequences of host calls and peer answers, with
 //! a model of which sessions are alive, checking after every step that:
-//! - nothing panics and every error is the documented one;
+//! - nothing panics and every error is the documented one; a batch call's
+//!   errors are those of the same calls made one by one;
 //! - the engine never holds more sessions than its cap, and holds exactly the
 //!   model's sessions (a session a refresh response ended waits in `ending`
 //!   for its BYE);
@@ -23,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use sessiontimer::engine::Refreshed;
 use sessiontimer::{
     ActionKind, Engine, EngineConfig, Error, Method, MinSe, Negotiated, Owner, Session,
     SessionExpires, Side, TimerHeaders,
@@ -56,6 +58,10 @@ enum Op {
         interval: Option<u16>,
         local: bool,
     },
+    /// `Establish`s at `now` through `establish_batch` (key, interval, local).
+    EstablishBatch(Vec<(u8, Option<u16>, bool)>),
+    /// `Refreshed` reports through `refreshed_batch` (key, interval, local).
+    RefreshedBatch(Vec<(u8, Option<u16>, bool)>),
     Answer {
         key: u8,
         update: bool,
@@ -212,6 +218,10 @@ fuzz_target!(|input: Input| {
                 }
                 expect_known(&alive, key, result);
             }
+            Op::EstablishBatch(items) => {
+                establish_batch(&mut engine, &mut alive, &ending, now, &items)
+            }
+            Op::RefreshedBatch(items) => refreshed_batch(&mut engine, &alive, now, &items),
             Op::Answer { key, update, peer } => {
                 let method = if update {
                     Method::Update
@@ -316,6 +326,61 @@ fn expect_insert(
             )
         }
         Err(other) => panic!("establish failed with {other:?}"),
+    }
+}
+
+/// A batch of establishments, each judged as the `Establish` op judges one.
+fn establish_batch(
+    engine: &mut Engine,
+    alive: &mut BTreeSet<u8>,
+    ending: &BTreeSet<u8>,
+    now: u64,
+    items: &[(u8, Option<u16>, bool)],
+) {
+    let sessions: Vec<(u64, Session)> = items
+        .iter()
+        .map(|&(key, interval, local)| {
+            let (mut session, timer) = (Session::new(local), timer(interval, local));
+            if session.apply(timer, now).is_err() {
+                assert!(too_small(timer));
+            }
+            (key.into(), session)
+        })
+        .collect();
+    let failed: BTreeMap<usize, Error> = engine.establish_batch(&sessions).into_iter().collect();
+    for (n, &(key, _, _)) in items.iter().enumerate() {
+        let result = failed.get(&n).cloned().map_or(Ok(()), Err);
+        if ending.contains(&key) {
+            assert_eq!(result, Err(Error::DuplicateSession(key.into())));
+        } else {
+            expect_insert(engine, alive, key, result);
+        }
+    }
+}
+
+/// A batch of refresh reports, each judged as the `Refreshed` op judges one.
+fn refreshed_batch(
+    engine: &mut Engine,
+    alive: &BTreeSet<u8>,
+    now: u64,
+    items: &[(u8, Option<u16>, bool)],
+) {
+    let reports: Vec<Refreshed> = items
+        .iter()
+        .map(|&(key, interval, local)| Refreshed {
+            key: key.into(),
+            now_ms: now,
+            timer: timer(interval, local),
+        })
+        .collect();
+    let failed: BTreeMap<usize, Error> = engine.refreshed_batch(&reports).into_iter().collect();
+    for (n, (report, &(key, _, _))) in reports.iter().zip(items).enumerate() {
+        let result = failed.get(&n).cloned().map_or(Ok(()), Err);
+        if too_small(report.timer) {
+            assert!(matches!(result, Err(Error::IntervalBelowMinimum { .. })));
+        } else {
+            expect_known(alive, key, result);
+        }
     }
 }
 
