@@ -35,7 +35,7 @@ use crate::policy::Policy;
 use crate::session::{RefreshOutcome, RefreshRequest, Session};
 use crate::sip::Method;
 use crate::uas::{Uas, UasDecision};
-use table::{prefetch_item, Keyed, Lookup, Table};
+use table::{prefetch_item, Keyed, Lookup, Start, Table};
 use wheel::{Entry, Links, Wheel};
 
 pub use journal::{Change, ChangeKind, Owner, REPLICA_LEN};
@@ -661,9 +661,10 @@ impl Engine {
             batch,
             |r| r.key,
             fetch_next,
-            |engine, report| {
+            |engine, report, start| {
                 crate::session::check_interval(report.timer)?;
-                let i = engine.slot_of(report.key)?;
+                let found = engine.table.find_from(report.key, start);
+                let i = found.ok_or(Error::UnknownSession(report.key))?;
                 engine.refresh_slot(i, report.now_ms, report.timer);
                 Ok(())
             },
@@ -680,39 +681,50 @@ impl Engine {
             batch,
             |&(key, _)| key,
             fetch_next,
-            |engine, &(key, session)| engine.establish(key, session),
+            |engine, &(key, session), _| engine.establish(key, session),
         )
     }
 
-    /// Applies `apply` to each item of `batch`, in order; returns the
-    /// position and error of each that failed. Before each, the table starts
-    /// fetching the memory of items ahead: the control bytes and home slot of
-    /// the one [`PREFETCH_HOME`] places ahead, and `fetch_next` (the slot its
-    /// lookup goes to next) of the one [`PREFETCH_NEXT`] places ahead. Hints
-    /// only: a prefetch never waits, and nothing depends on it.
+    /// Applies `apply` to each item of `batch`, in order, with where its
+    /// key's probe starts; returns the position and error of each that
+    /// failed. Each key is hashed once, [`PREFETCH_HOME`] places ahead of
+    /// its item, when the table starts fetching its control bytes and home
+    /// slot; [`PREFETCH_NEXT`] places ahead, `fetch_next` starts fetching the
+    /// slot its lookup goes to next. Hints only: a prefetch never waits, and
+    /// nothing depends on it.
     fn each_prefetched<T>(
         &mut self,
         batch: &[T],
         key: impl Fn(&T) -> u64,
-        fetch_next: fn(&Table<Slot>, u64),
-        mut apply: impl FnMut(&mut Self, &T) -> Result<()>,
+        fetch_next: fn(&Table<Slot>, Start),
+        mut apply: impl FnMut(&mut Self, &T, Start) -> Result<()>,
     ) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
-        for item in batch.iter().take(PREFETCH_HOME) {
-            self.table.prefetch(key(item));
+        // The starts of the next PREFETCH_HOME items, item n's at n % PREFETCH_HOME.
+        let mut ahead = [Start::default(); PREFETCH_HOME];
+        for (start, item) in ahead.iter_mut().zip(batch) {
+            *start = self.start_prefetched(key(item));
         }
         for (n, item) in batch.iter().enumerate() {
-            if let Some(ahead) = batch.get(n + PREFETCH_HOME) {
-                self.table.prefetch(key(ahead));
+            let start = ahead[n % PREFETCH_HOME];
+            if let Some(later) = batch.get(n + PREFETCH_HOME) {
+                ahead[n % PREFETCH_HOME] = self.start_prefetched(key(later));
             }
-            if let Some(ahead) = batch.get(n + PREFETCH_NEXT) {
-                fetch_next(&self.table, key(ahead));
+            if n + PREFETCH_NEXT < batch.len() {
+                fetch_next(&self.table, ahead[(n + PREFETCH_NEXT) % PREFETCH_HOME]);
             }
-            if let Err(e) = apply(self, item) {
+            if let Err(e) = apply(self, item, start) {
                 failed.push((n, e));
             }
         }
         failed
+    }
+
+    /// Where `key`'s probe starts, its memory fetched from there on.
+    fn start_prefetched(&self, key: u64) -> Start {
+        let start = self.table.start_of(key);
+        self.table.prefetch(start);
+        start
     }
 
     /// The refresh of slot `i`: read once, written once. Every step of a

@@ -95,6 +95,17 @@ impl ControlBytes<'_> {
     }
 }
 
+/// Where a key's probe starts in a table of one capacity: its tag and home
+/// position, from one hash. A batch computes it once for a key's
+/// prefetches and its lookup; a lookup recomputes a start made for another
+/// capacity (the table was rebuilt larger in between).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Start {
+    tag: u8,
+    home: usize,
+    capacity: usize,
+}
+
 /// What [`Table::lookup`] found for a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lookup {
@@ -239,7 +250,34 @@ impl<T: Keyed> Table<T> {
     /// take the whole probe, out of line.
     #[inline(always)]
     pub fn find(&self, key: u64) -> Option<u32> {
+        self.find_from(key, self.start_of(key))
+    }
+
+    /// Where `key`'s probe starts.
+    #[inline(always)]
+    pub fn start_of(&self, key: u64) -> Start {
         let (tag, home) = self.probe_start(key);
+        Start {
+            tag,
+            home,
+            capacity: self.slots.len(),
+        }
+    }
+
+    /// `start` if it was made for this capacity, else `key`'s start now.
+    #[inline(always)]
+    fn checked(&self, key: u64, start: Start) -> Start {
+        if start.capacity == self.slots.len() {
+            start
+        } else {
+            self.start_of(key)
+        }
+    }
+
+    /// [`Table::find`] from `key`'s [`Start`].
+    #[inline(always)]
+    pub fn find_from(&self, key: u64, start: Start) -> Option<u32> {
+        let Start { tag, home, .. } = self.checked(key, start);
         if let Some(slot) = self.slots.get(home) {
             if (slot.key() == key) & (self.ctrl[home] == tag) {
                 return Some(home as u32);
@@ -270,35 +308,34 @@ impl<T: Keyed> Table<T> {
         self.probe(tag, home, |slot| slot.key() == key)
     }
 
-    /// Starts fetching the memory `key`'s lookup reads first, its control
-    /// bytes and its home slot, and returns at once: a hint a batch gives
-    /// for a key some places ahead, so that the cache misses of many keys
-    /// overlap. (A load instead holds up the CPU until its data arrives.)
-    pub fn prefetch(&self, key: u64) {
-        let home = self.probe_start(key).1;
-        prefetch_index(&self.ctrl, home);
-        self.prefetch_slot(home);
+    /// Starts fetching the memory a lookup from `start` reads first, the
+    /// control bytes and the home slot, and returns at once: a hint a batch
+    /// gives for a key some places ahead, so that the cache misses of many
+    /// keys overlap. (A load instead holds up the CPU until its data
+    /// arrives.) A start made for another capacity fetches what is no longer
+    /// needed, and nothing else happens.
+    pub fn prefetch(&self, start: Start) {
+        prefetch_index(&self.ctrl, start.home);
+        self.prefetch_slot(start.home);
     }
 
-    /// Starts fetching the slot of `key`'s first tag match: where
+    /// Starts fetching the slot of the first tag match from `start`: where
     /// [`Table::find`] goes when the key is not at home. Its control bytes
     /// should be in cache by now ([`Table::prefetch`], a few places earlier).
-    pub fn prefetch_match(&self, key: u64) {
-        let (tag, home) = self.probe_start(key);
-        let matches = matching(self.group(home), tag);
+    pub fn prefetch_match(&self, start: Start) {
+        let matches = matching(self.group(start.home), start.tag);
         if matches != 0 {
-            self.prefetch_slot(self.wrap(home + lowest(matches)));
+            self.prefetch_slot(self.wrap(start.home + lowest(matches)));
         }
     }
 
-    /// Starts fetching the slot a new `key` would take if its probe's first
-    /// group has a free position, where [`Table::prefetch_match`] fetches a
-    /// held key's.
-    pub fn prefetch_vacancy(&self, key: u64) {
-        let home = self.probe_start(key).1;
-        let vacant = free(self.group(home));
+    /// Starts fetching the slot a new key would take if its probe's first
+    /// group, from `start`, has a free position, where
+    /// [`Table::prefetch_match`] fetches a held key's.
+    pub fn prefetch_vacancy(&self, start: Start) {
+        let vacant = free(self.group(start.home));
         if vacant != 0 {
-            self.prefetch_slot(self.wrap(home + lowest(vacant)));
+            self.prefetch_slot(self.wrap(start.home + lowest(vacant)));
         }
     }
 
@@ -544,6 +581,19 @@ mod tests {
         table.remove(pos);
         assert_eq!(table.find(0), None);
         assert_eq!(table.lookup(0).held(), None);
+    }
+
+    #[test]
+    fn a_start_made_before_the_table_grew_still_finds_the_key() {
+        let mut table = Table::<Pair>::new();
+        table.reserve(10);
+        let (pos, _) = table.insert(Pair { key: 7, value: 1 });
+        let stale = table.start_of(7);
+        assert_eq!(table.find_from(7, stale), Some(pos));
+        assert!(table.reserve(1000), "rebuilt larger");
+        let moved = table.find(7).expect("held");
+        assert_eq!(table.find_from(7, stale), Some(moved));
+        assert_eq!(table.find_from(8, table.start_of(8)), None);
     }
 
     #[test]
