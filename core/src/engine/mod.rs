@@ -672,8 +672,8 @@ impl Engine {
     }
 
     /// Many [`Engine::establish`] calls at once, in order, the memory of the
-    /// sessions ahead fetched as in [`Engine::refreshed_batch`] (there, the
-    /// slot each would take). Returns the position and error of each session
+    /// sessions ahead fetched as in [`Engine::refreshed_batch`] (the free
+    /// slot each would take, where a re-arm fetches its key's). Returns the position and error of each session
     /// that failed (a duplicate key, the cap); the others are established.
     pub fn establish_batch(&mut self, batch: &[(u64, Session)]) -> Vec<(usize, Error)> {
         let fetch_next = Table::prefetch_vacancy;
