@@ -308,6 +308,12 @@ static void test_refreshed_batch(void) {
   CHECK_IS(sst_engine_refreshed_batch(e, NULL, 1, NULL), SST_RESULT_NULL_PARAMETER);
   sst_refreshed bad = {2, 0, true, {90, 7}};
   CHECK_IS(sst_engine_refreshed_batch(e, &bad, 1, NULL), SST_RESULT_INVALID_ARGUMENT);
+  /* An invalid timer anywhere fails the batch before any report applies:
+     session 2, with no timer, gets none from the valid report first. */
+  sst_refreshed valid_then_bad[2] = {{2, 3000000, true, {1800, SST_SIDE_REMOTE}}, bad};
+  CHECK_IS(sst_engine_refreshed_batch(e, valid_then_bad, 2, NULL), SST_RESULT_INVALID_ARGUMENT);
+  uint64_t next = 0;
+  CHECK_IS(sst_engine_next_deadline(e, &next), SST_RESULT_NONE);
   sst_engine_free(e);
 }
 
