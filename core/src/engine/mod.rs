@@ -155,6 +155,10 @@ const PREFETCH_HOME: usize = 16;
 /// [`PREFETCH_HOME`] places ahead, are in cache by then.
 const PREFETCH_NEXT: usize = 6;
 
+// `Engine::each_prefetched` keeps the next PREFETCH_HOME items' starts in a
+// ring, and reads the start PREFETCH_NEXT places ahead after replacing its own.
+const _: () = assert!(0 < PREFETCH_NEXT && PREFETCH_NEXT < PREFETCH_HOME);
+
 /// Counters of what the engine did, one per outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Counters {
