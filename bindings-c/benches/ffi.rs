@@ -190,43 +190,48 @@ fn c_rearms(engine: *mut sst_engine, keys: &[(u64, u64)]) -> f64 {
 /// Re-arms a batch call takes, as in the engine bench.
 const BATCH: usize = 256;
 
-/// Seconds for `keys`' re-arms from Rust, `BATCH` a call to `refreshed_batch`.
-fn rust_rearms_batched(engine: &mut core_st::Engine, keys: &[(u64, u64)]) -> f64 {
+/// Seconds for `keys`' re-arms handed to `apply` `BATCH` at a time, each
+/// made into a report by `report` (in the timed run, as a host would).
+fn in_batches<R>(
+    keys: &[(u64, u64)],
+    report: impl Fn(u64, u64) -> R,
+    mut apply: impl FnMut(&[R]),
+) -> f64 {
     let start = Instant::now();
     let mut reports = Vec::with_capacity(BATCH);
     for chunk in keys.chunks(BATCH) {
         reports.clear();
-        reports.extend(chunk.iter().map(|&(key, now_ms)| Refreshed {
-            key,
-            now_ms,
-            timer: Some(RUST_TIMER),
-        }));
-        assert!(engine.refreshed_batch(&reports).is_empty());
+        reports.extend(chunk.iter().map(|&(key, now_ms)| report(key, now_ms)));
+        apply(&reports);
     }
     start.elapsed().as_secs_f64()
 }
 
+/// Seconds for `keys`' re-arms from Rust, `BATCH` a call to `refreshed_batch`.
+fn rust_rearms_batched(engine: &mut core_st::Engine, keys: &[(u64, u64)]) -> f64 {
+    let report = |key, now_ms| Refreshed {
+        key,
+        now_ms,
+        timer: Some(RUST_TIMER),
+    };
+    in_batches(keys, report, |reports| {
+        assert!(engine.refreshed_batch(reports).is_empty())
+    })
+}
+
 /// Seconds for the same batches through `sst_engine_refreshed_batch`.
 fn c_rearms_batched(engine: *mut sst_engine, keys: &[(u64, u64)]) -> f64 {
-    let start = Instant::now();
-    let mut reports = Vec::with_capacity(BATCH);
-    for chunk in keys.chunks(BATCH) {
-        reports.clear();
-        reports.extend(chunk.iter().map(|&(key, now_ms)| sst_refreshed {
-            key,
-            now_ms,
-            has_timer: sst_bool::from(true),
-            timer: C_TIMER,
-        }));
-        let result = sst_engine_refreshed_batch(
-            engine,
-            reports.as_ptr(),
-            reports.len(),
-            std::ptr::null_mut(),
-        );
+    let report = |key, now_ms| sst_refreshed {
+        key,
+        now_ms,
+        has_timer: sst_bool::from(true),
+        timer: C_TIMER,
+    };
+    in_batches(keys, report, |reports| {
+        let null = std::ptr::null_mut();
+        let result = sst_engine_refreshed_batch(engine, reports.as_ptr(), reports.len(), null);
         assert_eq!(result, sst_result::Ok);
-    }
-    start.elapsed().as_secs_f64()
+    })
 }
 
 /// Passes over the 3M re-arms, each with two new engines.

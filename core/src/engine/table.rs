@@ -340,7 +340,7 @@ impl<T: Keyed> Table<T> {
     }
 
     /// Starts fetching slot `pos`.
-    pub fn prefetch_slot(&self, pos: usize) {
+    fn prefetch_slot(&self, pos: usize) {
         prefetch_item(&self.slots, pos);
     }
 
