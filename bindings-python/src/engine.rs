@@ -361,30 +361,38 @@ impl Engine {
         session: &Bound<'_, PyAny>,
         now_ms: Option<u64>,
     ) -> PyResult<()> {
-        // The timer is tried first: a host that establishes many sessions
-        // passes their timers, and a failed type check costs a little.
-        let session = match now_ms {
-            Some(now_ms) => match session.extract::<Option<Negotiated>>() {
-                Ok(timer) => {
-                    sessiontimer::Session::started(timer.map(Into::into), now_ms).or_raise()?
-                }
-                Err(_) if session.cast::<Session>().is_ok() => {
-                    return Err(PyTypeError::new_err(
-                        "now_ms goes with a Negotiated timer; a Session keeps its own time",
-                    ))
-                }
-                Err(error) => return Err(error.into()),
-            },
-            None => match session.cast::<Session>() {
-                Ok(session) => session.get().core(py),
-                Err(_) => {
-                    return Err(PyTypeError::new_err(
-                        "establish takes a Session, or a Negotiated timer and now_ms",
-                    ))
-                }
-            },
-        };
+        let session = session_of(py, session, now_ms)?;
         self.0.with(py, |e| e.establish(key, session)).or_raise()
+    }
+
+    /// Many `establish` calls at once, in order, each a `(key, session)` or
+    /// `(key, timer, now_ms)` tuple (the arguments of `establish`), applied
+    /// with the interpreter released; the engine fetches the memory of the
+    /// sessions ahead, as `refreshed_batch` does. An item of the wrong shape
+    /// fails the call before any applies. Returns `(position, error)` for
+    /// each session that failed (a key in use: `DuplicateSessionError`; the
+    /// cap: `EngineFullError`); the others are established.
+    fn establish_batch(
+        &self,
+        py: Python<'_>,
+        sessions: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<(usize, Py<PyBaseException>)>> {
+        let sessions = sessions
+            .try_iter()?
+            .map(|item| {
+                let item = item?;
+                let item = item.cast::<PyTuple>()?;
+                let key = item.get_item(0)?.extract::<u64>()?;
+                let now_ms = match item.len() {
+                    2 => None,
+                    3 => Some(item.get_item(2)?.extract::<u64>()?),
+                    _ => return Err(PyTypeError::new_err(ESTABLISH_ITEM)),
+                };
+                Ok((key, session_of(py, &item.get_item(1)?, now_ms)?))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let failed = self.0.detached(py, |e| e.establish_batch(&sessions));
+        failures(py, failed)
     }
 
     /// Starts tracking a proxy's view of a session: the interval of the 2xx it
@@ -439,10 +447,7 @@ impl Engine {
             })
             .collect::<PyResult<Vec<_>>>()?;
         let failed = self.0.detached(py, |e| e.refreshed_batch(&reports));
-        failed
-            .iter()
-            .map(|(n, error)| Ok((*n, exception(py, error)?)))
-            .collect()
+        failures(py, failed)
     }
 
     /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision. Call
@@ -649,4 +654,50 @@ impl Engine {
         let args = (self.settings(py)?, self.snapshot(py)?).into_pyobject(py)?;
         Ok((rebuild, args))
     }
+}
+
+/// What `establish_batch` takes, for its type error.
+const ESTABLISH_ITEM: &str = "establish_batch takes (key, session) or (key, timer, now_ms) tuples";
+
+/// The core session `establish` tracks: a `Session`, or a `Negotiated` timer
+/// (or `None`) started at `now_ms`.
+fn session_of(
+    py: Python<'_>,
+    session: &Bound<'_, PyAny>,
+    now_ms: Option<u64>,
+) -> PyResult<sessiontimer::Session> {
+    // The timer is tried first: a host that establishes many sessions
+    // passes their timers, and a failed type check costs a little.
+    Ok(match now_ms {
+        Some(now_ms) => match session.extract::<Option<Negotiated>>() {
+            Ok(timer) => {
+                sessiontimer::Session::started(timer.map(Into::into), now_ms).or_raise()?
+            }
+            Err(_) if session.cast::<Session>().is_ok() => {
+                return Err(PyTypeError::new_err(
+                    "now_ms goes with a Negotiated timer; a Session keeps its own time",
+                ))
+            }
+            Err(error) => return Err(error.into()),
+        },
+        None => match session.cast::<Session>() {
+            Ok(session) => session.get().core(py),
+            Err(_) => {
+                return Err(PyTypeError::new_err(
+                    "establish takes a Session, or a Negotiated timer and now_ms",
+                ))
+            }
+        },
+    })
+}
+
+/// A batch's failures as `(position, exception)` pairs.
+fn failures(
+    py: Python<'_>,
+    failed: Vec<(usize, sessiontimer::Error)>,
+) -> PyResult<Vec<(usize, Py<PyBaseException>)>> {
+    failed
+        .iter()
+        .map(|(n, error)| Ok((*n, exception(py, error)?)))
+        .collect()
 }

@@ -103,6 +103,43 @@ def test_refreshed_batch_applies_each_report_and_returns_the_failures() -> None:
         batched.refreshed_batch([(1, 2)])  # type: ignore[list-item]
 
 
+def test_establish_batch_establishes_each_session_and_returns_the_failures() -> None:
+    """RFC 4028 section 10: each session's timer starts when its 2xx is sent
+    or received; a batch does what the calls one by one do."""
+    mine = st.Negotiated(1800, st.Side.LOCAL)
+    session = st.Session()
+    session.apply(st.Negotiated(90, st.Side.REMOTE), 5 * S)
+    batched, one_by_one = st.Engine(max_sessions=28), st.Engine(max_sessions=28)
+    sessions: list[tuple[int, st.Session] | tuple[int, st.Negotiated | None, int]] = [
+        (key % 25, mine, key * S) for key in range(30)
+    ]
+    sessions += [(40, session), (41, None, 0), (42, mine, 0), (43, mine, 0)]
+    failed = batched.establish_batch(iter(sessions))
+    expected = [n for n, item in enumerate(sessions) if 25 <= n < 30 or item[0] == 43]
+    assert [n for n, _ in failed] == expected
+    assert all(isinstance(e, st.DuplicateSessionError) for _, e in failed[:5])
+    assert isinstance(failed[-1][1], st.EngineFullError)
+    for item in sessions:
+        if item[0] not in one_by_one and len(one_by_one) < 28:
+            one_by_one.establish(*item)
+    assert len(batched) == len(one_by_one) == 28
+    assert batched.poll(10**9) == one_by_one.poll(10**9)
+    assert batched.establish_batch([]) == []
+
+
+@pytest.mark.parametrize(
+    "item",
+    [(1,), (1, None, 0, 0), (1, st.Session(), 0), (1, st.Negotiated(90, st.Side.LOCAL)), [1, None]],
+)
+def test_establish_batch_refuses_an_item_of_the_wrong_shape_before_any_applies(
+    item: object,
+) -> None:
+    engine = st.Engine()
+    with pytest.raises(TypeError):
+        engine.establish_batch([(7, None, 0), item])  # type: ignore[list-item]
+    assert len(engine) == 0
+
+
 def test_establish_takes_now_ms_with_a_timer_and_only_then() -> None:
     engine = st.Engine()
     with pytest.raises(TypeError, match="now_ms"):

@@ -733,6 +733,18 @@ class Engine:
         `Negotiated` timer (or `None`) a decision settled on with `now_ms`, when
         its 2xx went out or came in.
         """
+    def establish_batch(
+        self,
+        sessions: Iterable[tuple[int, Session] | tuple[int, Negotiated | None, int]],
+    ) -> list[tuple[int, SessionTimerError]]:
+        """Many `establish` calls at once, in order, each a `(key, session)` or
+        `(key, timer, now_ms)` tuple (the arguments of `establish`), applied
+        with the interpreter released; the engine fetches the memory of the
+        sessions ahead, as `refreshed_batch` does. An item of the wrong shape
+        fails the call before any applies. Returns `(position, error)` for
+        each session that failed (a key in use: `DuplicateSessionError`; the
+        cap: `EngineFullError`); the others are established.
+        """
     def establish_proxy(self, key: int, interval: int, now_ms: int) -> None:
         """Starts tracking a proxy's view of a session: the interval of the 2xx it
         forwarded at `now_ms`. It ends with `SESSION_ENDED`, never BYE.
