@@ -15,6 +15,11 @@
 //! (`establish_batch`, `refreshed_batch`), which overlap the cache misses of
 //! a batch's lookups; the heap baseline has no such call.
 //!
+//! Last, the memory floor: what a read costs in an array of the engine's
+//! size, waiting for the one before or not, and the engine's time an
+//! operation in units of those reads (one call at a time, a lookup can only
+//! overlap a little with the next; a batch overlaps many).
+//!
 //! Run: `cargo bench -p sessiontimer --bench engine`; add `-- paired` for
 //! the paired rounds alone (two or three minutes, not ten).
 
@@ -377,7 +382,7 @@ const CONTENDERS: [(&str, Run); 7] = [
 /// ratio's median and range over the rounds. Load on a shared machine drifts
 /// over the minutes criterion spends on one contender before the next; within
 /// a round they run seconds apart, under the same load.
-fn paired_ratios(w: &Workload) {
+fn paired_ratios(w: &Workload) -> [f64; 2] {
     let runs = CONTENDERS.map(|(_, run)| run);
     let rounds: Vec<[f64; 7]> = (0..ROUNDS)
         .map(|_| {
@@ -409,6 +414,49 @@ fn paired_ratios(w: &Workload) {
             );
         }
     }
+    [5, 6].map(|engine| {
+        let mut times: Vec<f64> = rounds.iter().map(|r| r[engine]).collect();
+        times.sort_by(f64::total_cmp);
+        times[ROUNDS / 2]
+    })
+}
+
+/// Operations in the workload: establishments, re-arms, cancels, timers fired.
+const OPERATIONS: u64 = SESSIONS + REARMS + CANCELS + (SESSIONS - CANCELS);
+
+/// What one read of memory costs in an array of `bytes` (the engine's size
+/// at 1M sessions), in ns: each read waiting for the one before (a random
+/// cycle through its cache lines), and reads that do not depend on each
+/// other (the CPU overlaps as many as it can). The floor a structure meets
+/// when each operation reads one random record of it.
+fn memory_floor(bytes: usize) -> (f64, f64) {
+    let lines = bytes / 64;
+    let mut rng = SplitMix64(1);
+    // Sattolo's shuffle: one cycle through every line.
+    let mut next: Vec<[u64; 8]> = (0..lines as u64).map(|i| [i; 8]).collect();
+    for i in (1..lines).rev() {
+        let j = (rng.next_u64() % i as u64) as usize;
+        let (a, b) = (next[i][0], next[j][0]);
+        (next[i][0], next[j][0]) = (b, a);
+    }
+    let reads = 2_000_000;
+    let start = Instant::now();
+    let mut at = 0;
+    for _ in 0..reads {
+        at = next[at][0] as usize;
+    }
+    black_box(at);
+    let dependent = start.elapsed().as_nanos() as f64 / reads as f64;
+    let picks: Vec<usize> = (0..reads)
+        .map(|_| (rng.next_u64() % lines as u64) as usize)
+        .collect();
+    let start = Instant::now();
+    let sum = picks
+        .iter()
+        .fold(0u64, |sum, &i| sum.wrapping_add(next[i][0]));
+    black_box(sum);
+    let independent = start.elapsed().as_nanos() as f64 / reads as f64;
+    (dependent, independent)
 }
 
 fn bench(c: &mut Criterion) {
@@ -439,8 +487,20 @@ fn bench(c: &mut Criterion) {
         print_medians(times.each_mut().map(|t| median(t)));
     }
     drop(times);
-    paired_ratios(&w);
-    println!("memory per session: {:.1} bytes", bytes_per_session(&w));
+    let [one_call, batched] = paired_ratios(&w);
+    let bytes = bytes_per_session(&w);
+    println!("memory per session: {bytes:.1} bytes");
+    let (dependent, independent) = memory_floor((bytes * SESSIONS as f64) as usize);
+    let [one_call, batched] = [one_call, batched].map(|s| s * 1e9 / OPERATIONS as f64);
+    println!(
+        "memory floor, in {:.0} MB (the engine's): a read {dependent:.1} ns when it waits for \
+         the one before, {independent:.1} ns when not; the engine's median round, an operation \
+         ({OPERATIONS} of them): {one_call:.1} ns one call at a time ({:.2} dependent reads), \
+         {batched:.1} ns batched ({:.2} independent reads)",
+        bytes * SESSIONS as f64 / 1e6,
+        one_call / dependent,
+        batched / independent,
+    );
     let (small, large) = (next_deadline_ns(1_000), next_deadline_ns(SESSIONS));
     println!(
         "next_deadline(): {small:.1} ns at 1k sessions, {large:.1} ns at 1M (ratio {:.2})",
