@@ -933,6 +933,18 @@ enum sst_result sst_engine_offer_started(struct sst_engine *engine,
 enum sst_result sst_engine_remove(struct sst_engine *engine, uint64_t key);
 
 /*
+ Many `sst_engine_remove` calls at once, in order (a host ending many
+ dialogs at once). `results` (NULL, or `count` entries) receives each one's
+ result. Returns `SST_RESULT_OK` when every session was removed, else the
+ first failure's code and message (`SST_RESULT_UNKNOWN_SESSION`); the
+ others are.
+ */
+enum sst_result sst_engine_remove_batch(struct sst_engine *engine,
+                                        const uint64_t *keys,
+                                        size_t count,
+                                        enum sst_result *results);
+
+/*
  When to call `sst_engine_poll` next (never late; may be early);
  `SST_RESULT_NONE` when no timer runs.
  */

@@ -456,6 +456,25 @@ pub extern "C" fn sst_engine_remove(engine: *mut sst_engine, key: u64) -> sst_re
     })
 }
 
+/// Many `sst_engine_remove` calls at once, in order (a host ending many
+/// dialogs at once). `results` (NULL, or `count` entries) receives each one's
+/// result. Returns `SST_RESULT_OK` when every session was removed, else the
+/// first failure's code and message (`SST_RESULT_UNKNOWN_SESSION`); the
+/// others are.
+#[no_mangle]
+pub extern "C" fn sst_engine_remove_batch(
+    engine: *mut sst_engine,
+    keys: *const u64,
+    count: usize,
+    results: *mut sst_result,
+) -> sst_result {
+    ffi_boundary!({
+        let engine = &mut get_mut(engine, "engine")?.engine;
+        let failed = engine.remove_batch(array(keys, count, "keys")?);
+        report_batch(failed, results, count)
+    })
+}
+
 /// When to call `sst_engine_poll` next (never late; may be early);
 /// `SST_RESULT_NONE` when no timer runs.
 #[no_mangle]

@@ -179,7 +179,7 @@ def establish_in_batches(engine: st.Engine, sessions: int, timer: st.Negotiated)
 
 def engine_workload(sessions: int, batched: bool = False) -> float:
     """Seconds for establish, 3 re-arms each, 1/5 cancels, then firing all;
-    `batched`: establishments and re-arms through the batch calls."""
+    `batched`: establishments, re-arms and cancels through the batch calls."""
     establish = establish_in_batches if batched else establish_one_by_one
     rearm = rearm_in_batches if batched else rearm_one_by_one
     engine = st.Engine()
@@ -189,8 +189,12 @@ def engine_workload(sessions: int, batched: bool = False) -> float:
     establish(engine, sessions, timer)
     for round_ in range(1, 4):
         rearm(engine, sessions, round_, timer)
-    for key in range(0, sessions, 5):
-        engine.remove(key)
+    if batched:
+        for first in range(0, sessions, 5 * BATCH):
+            engine.remove_batch(range(first, min(first + 5 * BATCH, sessions), 5))
+    else:
+        for key in range(0, sessions, 5):
+            engine.remove(key)
     fired = engine.poll(10**12)
     elapsed = timeit.default_timer() - start
     assert len(fired) == sessions - len(range(0, sessions, 5))

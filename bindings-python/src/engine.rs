@@ -538,6 +538,23 @@ impl Engine {
         new_untracked(py, Session::wrap(session))
     }
 
+    /// Many `remove` calls at once, in order, applied with the interpreter
+    /// released (a host ending many dialogs at once); the sessions are
+    /// dropped. Returns `(position, error)` for each key that failed (an
+    /// unknown key: `UnknownSessionError`); the others are removed.
+    fn remove_batch(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<(usize, Py<PyBaseException>)>> {
+        let keys = keys
+            .try_iter()?
+            .map(|key| key?.extract::<u64>())
+            .collect::<PyResult<Vec<_>>>()?;
+        let failed = self.0.detached(py, |e| e.remove_batch(&keys));
+        failures(py, failed)
+    }
+
     /// When to call `poll` next (a lower bound), `None` when no timer runs.
     fn next_deadline(&self, py: Python<'_>) -> Option<u64> {
         self.0.with(py, |e| e.next_deadline())

@@ -12,7 +12,7 @@
 //! and paired, the seven contenders run back to back in each of 7 rounds.
 //!
 //! The engine runs twice: one call per operation, and through its batch calls
-//! (`establish_batch`, `refreshed_batch`), which overlap the cache misses of
+//! (`establish_batch`, `refreshed_batch`, `remove_batch`), which overlap the cache misses of
 //! a batch's lookups; the heap baseline has no such call.
 //!
 //! Last, the memory floor: what a read costs in an array of the engine's
@@ -126,8 +126,9 @@ fn run_engine(w: &Workload) -> usize {
 /// wakeup reads from a busy socket).
 const BATCH: usize = 256;
 
-/// The engine through `establish_batch` and `refreshed_batch`, `BATCH`
-/// operations a call, each batch built in the timed run as a host would.
+/// The engine through `establish_batch`, `refreshed_batch` and
+/// `remove_batch`, `BATCH` operations a call, each batch built in the timed
+/// run as a host would.
 fn run_engine_batched(w: &Workload) -> usize {
     let mut engine = Engine::new(EngineConfig::default()).unwrap();
     engine.reserve(SESSIONS as usize).expect("memory");
@@ -153,13 +154,23 @@ fn run_engine_batched(w: &Workload) -> usize {
         }));
         assert!(engine.refreshed_batch(&reports).is_empty());
     }
-    cancel_and_fire(engine)
+    let mut keys = Vec::with_capacity(BATCH);
+    for first in (0..CANCELS).step_by(BATCH) {
+        keys.clear();
+        keys.extend((first..CANCELS.min(first + BATCH as u64)).map(Workload::cancelled));
+        assert!(engine.remove_batch(&keys).is_empty());
+    }
+    fire(engine)
 }
 
 fn cancel_and_fire(mut engine: Engine) -> usize {
     for i in 0..CANCELS {
         engine.remove(Workload::cancelled(i)).unwrap();
     }
+    fire(engine)
+}
+
+fn fire(mut engine: Engine) -> usize {
     std::iter::from_fn(|| engine.poll(u64::MAX)).count()
 }
 

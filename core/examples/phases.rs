@@ -3,7 +3,8 @@
 //! change to one path can be measured on its own. Each run prints five lines.
 //!
 //! Run: `cargo run --release -p sessiontimer --example phases [-- --batch]`
-//! (`--batch`: establishments and re-arms through the batch calls, 256 a call).
+//! (`--batch`: establishments, re-arms and cancels through the batch calls,
+//! 256 a call).
 
 use std::time::{Duration, Instant};
 
@@ -47,7 +48,7 @@ fn one_call(intervals: &[u32], rearms: &[(u64, u64)]) -> [Duration; 4] {
         engine.refreshed(key, now, timer).expect("a known key");
     }
     let rearming = start.elapsed();
-    let [cancelling, firing] = cancel_and_fire(engine);
+    let [cancelling, firing] = cancel_and_fire(engine, false);
     [establishing, rearming, cancelling, firing]
 }
 
@@ -78,15 +79,25 @@ fn batched(intervals: &[u32], rearms: &[(u64, u64)]) -> [Duration; 4] {
             assert!(engine.refreshed_batch(&reports).is_empty());
         }
     });
-    let [cancelling, firing] = cancel_and_fire(engine);
+    let [cancelling, firing] = cancel_and_fire(engine, true);
     [establishing, rearming, cancelling, firing]
 }
 
-/// Cancels, then fires every timer left.
-fn cancel_and_fire(mut engine: Engine) -> [Duration; 2] {
+/// Cancels (one call each, or `BATCH` keys a call), then fires every timer left.
+fn cancel_and_fire(mut engine: Engine, batch: bool) -> [Duration; 2] {
+    let cancelled = |i| i * 7919 % SESSIONS;
     let cancelling = timed(|| {
-        for i in 0..CANCELS {
-            engine.remove(i * 7919 % SESSIONS).expect("a known key");
+        if batch {
+            let mut keys = Vec::with_capacity(BATCH);
+            for first in (0..CANCELS).step_by(BATCH) {
+                keys.clear();
+                keys.extend((first..CANCELS.min(first + BATCH as u64)).map(cancelled));
+                assert!(engine.remove_batch(&keys).is_empty());
+            }
+        } else {
+            for key in (0..CANCELS).map(cancelled) {
+                engine.remove(key).expect("a known key");
+            }
         }
     });
     let mut fired = 0;

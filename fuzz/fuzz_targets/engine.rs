@@ -75,6 +75,8 @@ enum Op {
     Remove {
         key: u8,
     },
+    /// `Remove`s through `remove_batch`.
+    RemoveBatch(Vec<u8>),
     Advance {
         ms: u32,
     },
@@ -251,6 +253,7 @@ fuzz_target!(|input: Input| {
                 // What was queued for the key goes with it (SECURITY.md).
                 ending.remove(&key);
             }
+            Op::RemoveBatch(keys) => remove_batch(&mut engine, &mut alive, &mut ending, &keys),
             Op::Advance { ms } => {
                 now = now.saturating_add(u64::from(ms));
                 latest = latest.max(now);
@@ -381,6 +384,23 @@ fn refreshed_batch(
         } else {
             expect_known(alive, key, result);
         }
+    }
+}
+
+/// A batch of removals, each judged as the `Remove` op judges one.
+fn remove_batch(
+    engine: &mut Engine,
+    alive: &mut BTreeSet<u8>,
+    ending: &mut BTreeSet<u8>,
+    keys: &[u8],
+) {
+    let wide: Vec<u64> = keys.iter().map(|&key| key.into()).collect();
+    let failed: BTreeMap<usize, Error> = engine.remove_batch(&wide).into_iter().collect();
+    for (n, &key) in keys.iter().enumerate() {
+        let result = failed.get(&n).cloned().map_or(Ok(()), Err);
+        expect_known(alive, key, result);
+        alive.remove(&key);
+        ending.remove(&key);
     }
 }
 

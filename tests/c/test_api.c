@@ -131,8 +131,15 @@ static void test_uac_and_session(void) {
   CHECK(held == 3);
   batch[0].session = NULL;
   CHECK_IS(sst_engine_establish_batch(e, batch, 1, NULL), SST_RESULT_NULL_PARAMETER);
-  CHECK_OK(sst_engine_remove(e, 7));
-  CHECK_OK(sst_engine_remove(e, 8));
+  /* Removed in a batch: 7 and 8 go, 9 is unknown; the first failure returned. */
+  const uint64_t gone[3] = {7, 9, 8};
+  CHECK_IS(sst_engine_remove_batch(e, gone, 3, results), SST_RESULT_UNKNOWN_SESSION);
+  CHECK(results[0] == SST_RESULT_OK && results[1] == SST_RESULT_UNKNOWN_SESSION &&
+        results[2] == SST_RESULT_OK);
+  CHECK_OK(sst_engine_len(e, &held));
+  CHECK(held == 1);
+  CHECK_OK(sst_engine_remove_batch(e, NULL, 0, NULL));
+  CHECK_IS(sst_engine_remove_batch(e, NULL, 1, NULL), SST_RESULT_NULL_PARAMETER);
   uint64_t next = 0;
   CHECK_OK(sst_engine_next_deadline(e, &next));
   CHECK(next <= 301000);

@@ -127,6 +127,23 @@ def test_establish_batch_establishes_each_session_and_returns_the_failures() -> 
     assert batched.establish_batch([]) == []
 
 
+def test_remove_batch_removes_each_key_and_returns_the_failures() -> None:
+    """RFC 4028 section 10: a session ends with its dialog; the host removes
+    it, and nothing more is due for it."""
+    engine = st.Engine()
+    for key in range(10):
+        engine.establish(key, st.Negotiated(90, st.Side.REMOTE), now_ms=0)
+    failed = engine.remove_batch(iter([3, 12, 4, 3, 9]))
+    assert [n for n, _ in failed] == [1, 3]
+    assert all(isinstance(e, st.UnknownSessionError) for _, e in failed)
+    assert engine.remove_batch([]) == []
+    with pytest.raises(TypeError):
+        engine.remove_batch([1, "2"])  # type: ignore[list-item]
+    with pytest.raises(OverflowError):
+        engine.remove_batch([2, -1])
+    assert sorted(a.key for a in engine.poll(10**9)) == [0, 1, 2, 5, 6, 7, 8]
+
+
 @pytest.mark.parametrize(
     "item",
     [(1,), (1, None, 0, 0), (1, st.Session(), 0), (1, st.Negotiated(90, st.Side.LOCAL)), [1, None]],

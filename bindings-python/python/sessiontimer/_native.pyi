@@ -796,6 +796,12 @@ class Engine:
         """
     def remove(self, key: int) -> Session:
         """Forgets the session under `key`, returning it."""
+    def remove_batch(self, keys: Iterable[int]) -> list[tuple[int, SessionTimerError]]:
+        """Many `remove` calls at once, in order, applied with the interpreter
+        released (a host ending many dialogs at once); the sessions are
+        dropped. Returns `(position, error)` for each key that failed (an
+        unknown key: `UnknownSessionError`); the others are removed.
+        """
     def next_deadline(self) -> int | None:
         """When to call `poll` next (a lower bound), `None` when no timer runs."""
     def poll(self, now_ms: int, limit: int | None = None) -> list[Action]:

@@ -689,6 +689,21 @@ impl Engine {
         )
     }
 
+    /// Many [`Engine::remove`] calls at once, in order, the memory of the
+    /// sessions ahead fetched as in [`Engine::refreshed_batch`] (a host ending
+    /// many dialogs at once: a trunk gone down, a node shutting down). The
+    /// sessions are dropped. Returns the position and error of each key that
+    /// failed ([`Error::UnknownSession`]); the others are removed.
+    pub fn remove_batch(&mut self, keys: &[u64]) -> Vec<(usize, Error)> {
+        let fetch_next = Table::prefetch_match;
+        self.each_prefetched(
+            keys,
+            |&key| key,
+            fetch_next,
+            |engine, &key, _| engine.remove(key).map(drop),
+        )
+    }
+
     /// Applies `apply` to each item of `batch`, in order, with where its
     /// key's probe starts; returns the position and error of each that
     /// failed. Each key is hashed once, [`PREFETCH_HOME`] places ahead of

@@ -703,6 +703,24 @@ fn batches_do_what_the_same_calls_one_by_one_do() {
     );
     assert_eq!(batched.refreshed_batch(&reports), expected);
 
+    // A few actions polled, the rest due: a removal drops its key's.
+    for engine in [&mut one_by_one, &mut batched] {
+        for _ in 0..5 {
+            assert!(engine.poll(700 * S).is_some());
+        }
+    }
+    let keys: Vec<u64> = (0..150).map(|_| draw(220)).collect();
+    let expected: Vec<(usize, Error)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(n, &key)| one_by_one.remove(key).err().map(|e| (n, e)))
+        .collect();
+    assert!(
+        expected.iter().any(|&(n, _)| n > PREFETCH_HOME),
+        "unknown keys past the prefetch distance"
+    );
+    assert_eq!(batched.remove_batch(&keys), expected);
+
     for key in 0..200 {
         assert_eq!(batched.session(key), one_by_one.session(key));
     }
@@ -712,6 +730,7 @@ fn batches_do_what_the_same_calls_one_by_one_do() {
         drain(&mut one_by_one, u64::MAX)
     );
     assert!(batched.refreshed_batch(&[]).is_empty() && batched.establish_batch(&[]).is_empty());
+    assert!(batched.remove_batch(&[]).is_empty());
 }
 
 #[test]
