@@ -155,9 +155,16 @@ const PREFETCH_HOME: usize = 16;
 /// [`PREFETCH_HOME`] places ahead, are in cache by then.
 const PREFETCH_NEXT: usize = 6;
 
+/// How many places ahead a batch starts fetching what applying an item
+/// reads after its slot ([`Wheel::prefetch_removal`]): its slot, fetched
+/// [`PREFETCH_NEXT`] places ahead, is in cache by then.
+const PREFETCH_LATE: usize = 2;
+
 // `Engine::each_prefetched` keeps the next PREFETCH_HOME items' starts in a
-// ring, and reads the start PREFETCH_NEXT places ahead after replacing its own.
-const _: () = assert!(0 < PREFETCH_NEXT && PREFETCH_NEXT < PREFETCH_HOME);
+// ring, and reads the starts PREFETCH_NEXT and PREFETCH_LATE places ahead
+// after replacing its own.
+const _: () = assert!(0 < PREFETCH_LATE && PREFETCH_LATE < PREFETCH_NEXT);
+const _: () = assert!(PREFETCH_NEXT < PREFETCH_HOME);
 
 /// Counters of what the engine did, one per outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -665,6 +672,7 @@ impl Engine {
             batch,
             |r| r.key,
             fetch_next,
+            Self::fetch_nothing_late,
             |engine, report, start| {
                 crate::session::check_interval(report.timer)?;
                 let found = engine.table.find_from(report.key, start);
@@ -685,6 +693,7 @@ impl Engine {
             batch,
             |&(key, _)| key,
             fetch_next,
+            Self::fetch_nothing_late,
             |engine, &(key, session), _| engine.establish(key, session),
         )
     }
@@ -700,22 +709,36 @@ impl Engine {
             keys,
             |&key| key,
             fetch_next,
+            Self::fetch_removal,
             |engine, &key, _| engine.remove(key).map(drop),
         )
     }
+
+    /// Starts fetching the timer that removing `key` moves in the wheel,
+    /// once `key`'s slot is in cache (a hint).
+    fn fetch_removal(&self, key: u64, start: Start) {
+        if let Some(i) = self.table.find_from(key, start) {
+            self.wheel.prefetch_removal(self.table.slots(), i);
+        }
+    }
+
+    /// No late stage: a batch whose items read nothing past their slot.
+    fn fetch_nothing_late(&self, _key: u64, _start: Start) {}
 
     /// Applies `apply` to each item of `batch`, in order, with where its
     /// key's probe starts; returns the position and error of each that
     /// failed. Each key is hashed once, [`PREFETCH_HOME`] places ahead of
     /// its item, when the table starts fetching its control bytes and home
     /// slot; [`PREFETCH_NEXT`] places ahead, `fetch_next` starts fetching the
-    /// slot its lookup goes to next. Hints only: a prefetch never waits, and
-    /// nothing depends on it.
+    /// slot its lookup goes to next; [`PREFETCH_LATE`] places ahead,
+    /// `fetch_late` what applying it reads after the slot. Hints only: a
+    /// prefetch never waits, and nothing depends on it.
     fn each_prefetched<T>(
         &mut self,
         batch: &[T],
         key: impl Fn(&T) -> u64,
         fetch_next: fn(&Table<Slot>, Start),
+        fetch_late: fn(&Self, u64, Start),
         mut apply: impl FnMut(&mut Self, &T, Start) -> Result<()>,
     ) -> Vec<(usize, Error)> {
         let mut failed = Vec::new();
@@ -731,6 +754,9 @@ impl Engine {
             }
             if n + PREFETCH_NEXT < batch.len() {
                 fetch_next(&self.table, ahead[(n + PREFETCH_NEXT) % PREFETCH_HOME]);
+            }
+            if let Some(late) = batch.get(n + PREFETCH_LATE) {
+                fetch_late(self, key(late), ahead[(n + PREFETCH_LATE) % PREFETCH_HOME]);
             }
             if let Err(e) = apply(self, item, start) {
                 failed.push((n, e));

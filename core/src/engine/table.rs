@@ -170,6 +170,11 @@ impl<T: Keyed> Table<T> {
         self.ctrl.capacity() + self.slots.capacity() * std::mem::size_of::<T>()
     }
 
+    /// Every slot, held or not, by position: the wheel's slab, to read.
+    pub fn slots(&self) -> &[T] {
+        &self.slots
+    }
+
     /// Every slot, held or not, by position: the wheel's slab.
     pub fn slots_mut(&mut self) -> &mut [T] {
         &mut self.slots

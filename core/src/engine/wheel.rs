@@ -40,6 +40,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use prefetch_index::prefetch_index;
+
 use super::table::prefetch_item;
 
 const LEVEL_BITS: u32 = 6;
@@ -322,6 +324,23 @@ impl Wheel {
         }
     }
 
+    /// Starts fetching what removing entry `i` writes besides it: its place
+    /// in its bucket, and the entry that takes that place (the bucket's
+    /// last). A hint: it reads `i`'s links and the bucket's end, and fetches
+    /// nothing when `i` is in no bucket.
+    pub fn prefetch_removal<E: Entry>(&self, slab: &[E], i: u32) {
+        let Some(entry) = slab.get(i as usize) else {
+            return;
+        };
+        let Links { bucket, pos, .. } = entry.links();
+        if let Some(entries) = self.buckets.get(usize::from(bucket)) {
+            prefetch_index(entries, pos as usize);
+            if let Some(&last) = entries.last() {
+                prefetch_item(slab, last as usize);
+            }
+        }
+    }
+
     fn remove_armed<E: Entry>(&mut self, slab: &mut [E], i: u32) {
         let Links { bucket, pos, .. } = slab[i as usize].links();
         self.len -= 1;
@@ -595,6 +614,24 @@ mod tests {
             out.push((deadline, s[i as usize].key));
         }
         out
+    }
+
+    /// A removal's prefetch is a hint for any entry: in a bucket, in the
+    /// near heap, not armed, or past the slab; it changes nothing.
+    #[test]
+    fn a_removal_prefetch_reads_only_what_is_there() {
+        let mut s = slab(4);
+        let mut w = Wheel::new(1000);
+        w.insert(&mut s, 0, 1010); // the near heap
+        w.insert(&mut s, 1, 90_000); // a bucket
+        w.insert(&mut s, 2, 90_001); // the same bucket, its last
+        let before: Vec<Links> = s.iter().map(|e| e.links).collect();
+        for i in [0, 1, 2, 3, 4, u32::MAX] {
+            w.prefetch_removal(&s, i);
+        }
+        assert_eq!(s.iter().map(|e| e.links).collect::<Vec<_>>(), before);
+        w.remove(&mut s, 1);
+        assert_eq!(drain(&mut w, &mut s, u64::MAX), [(1010, 0), (90_001, 2)]);
     }
 
     #[test]
