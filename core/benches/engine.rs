@@ -67,20 +67,26 @@ const SESSIONS: u64 = 1_000_000;
 const REARMS: u64 = 3_000_000;
 const CANCELS: u64 = 200_000;
 
-/// The workload, drawn once: intervals, re-arm keys and times.
+/// The workload, drawn once: intervals, and re-arms as (key, time, interval).
+/// A re-arm carries its session's interval, as a host has it from the 2xx it
+/// just read: looked up by key in `intervals` (4 MB), it cost every
+/// contender a cache miss a re-arm that no timer structure causes.
 struct Workload {
     intervals: Vec<u32>,
-    rearms: Vec<(u64, u64)>,
+    rearms: Vec<(u64, u64, u32)>,
 }
 
 impl Workload {
     fn new() -> Self {
         let mut rng = SplitMix64(4028);
-        let intervals = (0..SESSIONS)
+        let intervals: Vec<u32> = (0..SESSIONS)
             .map(|_| 90 + (rng.next_u64() % 3511) as u32)
             .collect();
         let rearms = (0..REARMS)
-            .map(|r| (rng.next_u64() % SESSIONS, r * 50_000 / REARMS))
+            .map(|r| {
+                let key = rng.next_u64() % SESSIONS;
+                (key, r * 50_000 / REARMS, intervals[key as usize])
+            })
             .collect();
         Workload { intervals, rearms }
     }
@@ -114,9 +120,9 @@ fn establish(w: &Workload) -> Engine {
 /// returns how many fired.
 fn run_engine(w: &Workload) -> usize {
     let mut engine = establish(w);
-    for &(key, now) in &w.rearms {
+    for &(key, now, interval) in &w.rearms {
         engine
-            .refreshed(key, now, peer_refreshes(w.intervals[key as usize]))
+            .refreshed(key, now, peer_refreshes(interval))
             .unwrap();
     }
     cancel_and_fire(engine)
@@ -147,10 +153,10 @@ fn run_engine_batched(w: &Workload) -> usize {
     let mut reports = Vec::with_capacity(BATCH);
     for chunk in w.rearms.chunks(BATCH) {
         reports.clear();
-        reports.extend(chunk.iter().map(|&(key, now_ms)| Refreshed {
+        reports.extend(chunk.iter().map(|&(key, now_ms, interval)| Refreshed {
             key,
             now_ms,
-            timer: peer_refreshes(w.intervals[key as usize]),
+            timer: peer_refreshes(interval),
         }));
         assert!(engine.refreshed_batch(&reports).is_empty());
     }
@@ -221,10 +227,10 @@ fn run_heap<G: Generations>(w: &Workload) -> usize {
         *generation.slot(key as u64) = 0;
         heap.push(Reverse((bye_at(0, interval), key as u64, 0u32)));
     }
-    for &(key, now) in &w.rearms {
+    for &(key, now, interval) in &w.rearms {
         let g = generation.slot(key);
         *g += 1;
-        heap.push(Reverse((bye_at(now, w.intervals[key as usize]), key, *g)));
+        heap.push(Reverse((bye_at(now, interval), key, *g)));
     }
     for i in 0..CANCELS {
         *generation.slot(Workload::cancelled(i)) = u32::MAX;
@@ -258,8 +264,8 @@ fn run_keyed_priority_queue(w: &Workload) -> usize {
     for (key, &interval) in w.intervals.iter().enumerate() {
         queue.push(key as u64, Reverse(bye_at(0, interval)));
     }
-    for &(key, now) in &w.rearms {
-        let at = Reverse(bye_at(now, w.intervals[key as usize]));
+    for &(key, now, interval) in &w.rearms {
+        let at = Reverse(bye_at(now, interval));
         queue.set_priority(&key, at).expect("a known key");
     }
     for i in 0..CANCELS {
@@ -276,8 +282,8 @@ fn run_priority_queue(w: &Workload) -> usize {
     for (key, &interval) in w.intervals.iter().enumerate() {
         queue.push(key as u64, Reverse(bye_at(0, interval)));
     }
-    for &(key, now) in &w.rearms {
-        let at = Reverse(bye_at(now, w.intervals[key as usize]));
+    for &(key, now, interval) in &w.rearms {
+        let at = Reverse(bye_at(now, interval));
         queue.change_priority(&key, at).expect("a known key");
     }
     for i in 0..CANCELS {
@@ -308,8 +314,8 @@ fn run_delay_queue(w: &Workload) -> usize {
             let key = key as u64;
             keys.insert(key, queue.insert_at(key, at(bye_at(0, interval))));
         }
-        for &(key, now) in &w.rearms {
-            queue.reset_at(&keys[&key], at(bye_at(now, w.intervals[key as usize])));
+        for &(key, now, interval) in &w.rearms {
+            queue.reset_at(&keys[&key], at(bye_at(now, interval)));
         }
         for i in 0..CANCELS {
             let key = keys.remove(&Workload::cancelled(i)).expect("a known key");
