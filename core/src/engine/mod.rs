@@ -714,8 +714,9 @@ impl Engine {
         )
     }
 
-    /// Starts fetching the timer that removing `key` moves in the wheel,
-    /// once `key`'s slot is in cache (a hint).
+    /// Starts fetching what removing `key` writes in the wheel (its place in
+    /// its bucket, and the timer that moves into it), once `key`'s slot is in
+    /// cache: a hint.
     fn fetch_removal(&self, key: u64, start: Start) {
         if let Some(i) = self.table.find_from(key, start) {
             self.wheel.prefetch_removal(self.table.slots(), i);
