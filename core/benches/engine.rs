@@ -160,11 +160,9 @@ fn run_engine_batched(w: &Workload) -> usize {
         }));
         assert!(engine.refreshed_batch(&reports).is_empty());
     }
-    let mut keys = Vec::with_capacity(BATCH);
-    for first in (0..CANCELS).step_by(BATCH) {
-        keys.clear();
-        keys.extend((first..CANCELS.min(first + BATCH as u64)).map(Workload::cancelled));
-        assert!(engine.remove_batch(&keys).is_empty());
+    let keys: Vec<u64> = (0..CANCELS).map(Workload::cancelled).collect();
+    for chunk in keys.chunks(BATCH) {
+        assert!(engine.remove_batch(chunk).is_empty());
     }
     fire(engine)
 }
@@ -396,9 +394,10 @@ const CONTENDERS: [(&str, Run); 7] = [
 ];
 
 /// Runs every contender back to back, `ROUNDS` times, and prints each
-/// ratio's median and range over the rounds. Load on a shared machine drifts
-/// over the minutes criterion spends on one contender before the next; within
-/// a round they run seconds apart, under the same load.
+/// ratio's median and range over the rounds; returns the engine's median
+/// round, one call at a time and batched, in seconds. Load on a shared
+/// machine drifts over the minutes criterion spends on one contender before
+/// the next; within a round they run seconds apart, under the same load.
 fn paired_ratios(w: &Workload) -> [f64; 2] {
     let runs = CONTENDERS.map(|(_, run)| run);
     let rounds: Vec<[f64; 7]> = (0..ROUNDS)
@@ -452,9 +451,7 @@ fn memory_floor(bytes: usize) -> (f64, f64) {
     // Sattolo's shuffle: one cycle through every line.
     let mut next: Vec<[u64; 8]> = (0..lines as u64).map(|i| [i; 8]).collect();
     for i in (1..lines).rev() {
-        let j = (rng.next_u64() % i as u64) as usize;
-        let (a, b) = (next[i][0], next[j][0]);
-        (next[i][0], next[j][0]) = (b, a);
+        next.swap(i, (rng.next_u64() % i as u64) as usize);
     }
     let reads = 2_000_000;
     let start = Instant::now();

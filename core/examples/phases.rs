@@ -85,17 +85,14 @@ fn batched(intervals: &[u32], rearms: &[(u64, u64, u32)]) -> [Duration; 4] {
 
 /// Cancels (one call each, or `BATCH` keys a call), then fires every timer left.
 fn cancel_and_fire(mut engine: Engine, batch: bool) -> [Duration; 2] {
-    let cancelled = |i| i * 7919 % SESSIONS;
+    let keys: Vec<u64> = (0..CANCELS).map(|i| i * 7919 % SESSIONS).collect();
     let cancelling = timed(|| {
         if batch {
-            let mut keys = Vec::with_capacity(BATCH);
-            for first in (0..CANCELS).step_by(BATCH) {
-                keys.clear();
-                keys.extend((first..CANCELS.min(first + BATCH as u64)).map(cancelled));
-                assert!(engine.remove_batch(&keys).is_empty());
+            for chunk in keys.chunks(BATCH) {
+                assert!(engine.remove_batch(chunk).is_empty());
             }
         } else {
-            for key in (0..CANCELS).map(cancelled) {
+            for &key in &keys {
                 engine.remove(key).expect("a known key");
             }
         }
