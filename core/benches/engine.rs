@@ -9,7 +9,9 @@
 //! to be 0..1M. Also: memory per session, and `next_deadline()` at 1k and
 //! 1M sessions. Prints ratios measured in the same run (the machine is shared
 //! and noisy: absolute times drift, ratios much less): of criterion's medians,
-//! and paired, the seven contenders run back to back in each of 7 rounds.
+//! and paired, the seven contenders run back to back in each of 7 rounds;
+//! then each phase's (establish, re-arm, cancel, fire), which shows where
+//! the engine's lead is wide and where it is narrow.
 //!
 //! The engine runs twice: one call per operation, and through its batch calls
 //! (`establish_batch`, `refreshed_batch`, `remove_batch`), which overlap the cache misses of
@@ -96,6 +98,18 @@ impl Workload {
     }
 }
 
+/// When a run ended each phase but the last: establishment, re-arms,
+/// cancels (firing ends with the run). Three laps, whatever the contender.
+#[derive(Default)]
+struct Laps(Vec<Instant>);
+
+impl Laps {
+    /// Marks the end of a phase.
+    fn lap(&mut self) {
+        self.0.push(Instant::now());
+    }
+}
+
 fn peer_refreshes(interval: u32) -> Option<Negotiated> {
     Some(Negotiated {
         interval,
@@ -118,14 +132,20 @@ fn establish(w: &Workload) -> Engine {
 
 /// The engine, one call per operation: establish, re-arm, cancel, fire all;
 /// returns how many fired.
-fn run_engine(w: &Workload) -> usize {
+fn run_engine(w: &Workload, laps: &mut Laps) -> usize {
     let mut engine = establish(w);
+    laps.lap();
     for &(key, now, interval) in &w.rearms {
         engine
             .refreshed(key, now, peer_refreshes(interval))
             .unwrap();
     }
-    cancel_and_fire(engine)
+    laps.lap();
+    for i in 0..CANCELS {
+        engine.remove(Workload::cancelled(i)).unwrap();
+    }
+    laps.lap();
+    fire(engine)
 }
 
 /// How many operations a host hands the batch calls at once (about what one
@@ -135,7 +155,7 @@ const BATCH: usize = 256;
 /// The engine through `establish_batch`, `refreshed_batch` and
 /// `remove_batch`, `BATCH` operations a call, each batch built in the timed
 /// run as a host would.
-fn run_engine_batched(w: &Workload) -> usize {
+fn run_engine_batched(w: &Workload, laps: &mut Laps) -> usize {
     let mut engine = Engine::new(EngineConfig::default()).unwrap();
     engine.reserve(SESSIONS as usize).expect("memory");
     let mut sessions = Vec::with_capacity(BATCH);
@@ -150,6 +170,7 @@ fn run_engine_batched(w: &Workload) -> usize {
         }));
         assert!(engine.establish_batch(&sessions).is_empty());
     }
+    laps.lap();
     let mut reports = Vec::with_capacity(BATCH);
     for chunk in w.rearms.chunks(BATCH) {
         reports.clear();
@@ -160,17 +181,12 @@ fn run_engine_batched(w: &Workload) -> usize {
         }));
         assert!(engine.refreshed_batch(&reports).is_empty());
     }
+    laps.lap();
     let keys: Vec<u64> = (0..CANCELS).map(Workload::cancelled).collect();
     for chunk in keys.chunks(BATCH) {
         assert!(engine.remove_batch(chunk).is_empty());
     }
-    fire(engine)
-}
-
-fn cancel_and_fire(mut engine: Engine) -> usize {
-    for i in 0..CANCELS {
-        engine.remove(Workload::cancelled(i)).unwrap();
-    }
+    laps.lap();
     fire(engine)
 }
 
@@ -218,21 +234,24 @@ impl Generations for Dense {
 }
 
 /// The baseline: `BinaryHeap` with lazy deletion by generation.
-fn run_heap<G: Generations>(w: &Workload) -> usize {
+fn run_heap<G: Generations>(w: &Workload, laps: &mut Laps) -> usize {
     let mut generation = G::new();
     let mut heap = BinaryHeap::new();
     for (key, &interval) in w.intervals.iter().enumerate() {
         *generation.slot(key as u64) = 0;
         heap.push(Reverse((bye_at(0, interval), key as u64, 0u32)));
     }
+    laps.lap();
     for &(key, now, interval) in &w.rearms {
         let g = generation.slot(key);
         *g += 1;
         heap.push(Reverse((bye_at(now, interval), key, *g)));
     }
+    laps.lap();
     for i in 0..CANCELS {
         *generation.slot(Workload::cancelled(i)) = u32::MAX;
     }
+    laps.lap();
     let mut fired = 0;
     while let Some(Reverse((_, key, g))) = heap.pop() {
         if generation.get(key) == g {
@@ -254,7 +273,7 @@ type Fast = foldhash::fast::RandomState;
 /// A contender: `keyed_priority_queue`'s heap with a key index (the
 /// engine's hasher); a re-arm is `set_priority`, a cancel `remove`, firing
 /// `pop` until empty. Min-first through `Reverse`, as a timer needs.
-fn run_keyed_priority_queue(w: &Workload) -> usize {
+fn run_keyed_priority_queue(w: &Workload, laps: &mut Laps) -> usize {
     let mut queue = keyed_priority_queue::KeyedPriorityQueue::with_capacity_and_hasher(
         SESSIONS as usize,
         Fast::default(),
@@ -262,31 +281,37 @@ fn run_keyed_priority_queue(w: &Workload) -> usize {
     for (key, &interval) in w.intervals.iter().enumerate() {
         queue.push(key as u64, Reverse(bye_at(0, interval)));
     }
+    laps.lap();
     for &(key, now, interval) in &w.rearms {
         let at = Reverse(bye_at(now, interval));
         queue.set_priority(&key, at).expect("a known key");
     }
+    laps.lap();
     for i in 0..CANCELS {
         queue.remove(&Workload::cancelled(i));
     }
+    laps.lap();
     std::iter::from_fn(|| queue.pop()).count()
 }
 
 /// A contender: `priority-queue`'s `PriorityQueue` (an indexed heap; the
 /// engine's hasher); a re-arm is `change_priority`.
-fn run_priority_queue(w: &Workload) -> usize {
+fn run_priority_queue(w: &Workload, laps: &mut Laps) -> usize {
     let mut queue =
         priority_queue::PriorityQueue::with_capacity_and_hasher(SESSIONS as usize, Fast::default());
     for (key, &interval) in w.intervals.iter().enumerate() {
         queue.push(key as u64, Reverse(bye_at(0, interval)));
     }
+    laps.lap();
     for &(key, now, interval) in &w.rearms {
         let at = Reverse(bye_at(now, interval));
         queue.change_priority(&key, at).expect("a known key");
     }
+    laps.lap();
     for i in 0..CANCELS {
         queue.remove(&Workload::cancelled(i));
     }
+    laps.lap();
     std::iter::from_fn(|| queue.pop()).count()
 }
 
@@ -296,7 +321,7 @@ fn run_priority_queue(w: &Workload) -> usize {
 /// a host maps its own keys to them (with the engine's hasher), as the engine
 /// does inside. A re-arm is `reset_at`, a cancel `remove`; firing advances the
 /// clock past every deadline, then takes the expired entries until none is left.
-fn run_delay_queue(w: &Workload) -> usize {
+fn run_delay_queue(w: &Workload, laps: &mut Laps) -> usize {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -312,13 +337,16 @@ fn run_delay_queue(w: &Workload) -> usize {
             let key = key as u64;
             keys.insert(key, queue.insert_at(key, at(bye_at(0, interval))));
         }
+        laps.lap();
         for &(key, now, interval) in &w.rearms {
             queue.reset_at(&keys[&key], at(bye_at(now, interval)));
         }
+        laps.lap();
         for i in 0..CANCELS {
             let key = keys.remove(&Workload::cancelled(i)).expect("a known key");
             queue.remove(&key);
         }
+        laps.lap();
         tokio::time::advance(Duration::from_secs(24 * 3600)).await;
         let mut fired = 0;
         while std::future::poll_fn(|cx| queue.poll_expired(cx))
@@ -334,12 +362,10 @@ fn run_delay_queue(w: &Workload) -> usize {
 static TIMES: Mutex<[Vec<Duration>; 4]> =
     Mutex::new([Vec::new(), Vec::new(), Vec::new(), Vec::new()]);
 
-fn timed(slot: usize, iters: u64, w: &Workload, run: fn(&Workload) -> usize) -> Duration {
+fn timed(slot: usize, iters: u64, w: &Workload, run: Run) -> Duration {
     let mut total = Duration::ZERO;
     for _ in 0..iters {
-        let start = Instant::now();
-        assert_eq!(black_box(run(w)), (SESSIONS - CANCELS) as usize);
-        let took = start.elapsed();
+        let took = phases(w, run).iter().sum();
         TIMES.lock().unwrap()[slot].push(took);
         total += took;
     }
@@ -381,7 +407,26 @@ fn next_deadline_ns(sessions: u64) -> f64 {
 const ROUNDS: usize = 7;
 
 /// The contenders of the paired rounds, by name; the engine's two are last.
-type Run = fn(&Workload) -> usize;
+type Run = fn(&Workload, &mut Laps) -> usize;
+
+/// Phases of the workload, as [`Laps`] marks them.
+const PHASES: [&str; 4] = ["establish", "re-arm", "cancel", "fire"];
+
+/// One run of a contender: how long each of its phases took. It must fire
+/// every timer not cancelled.
+fn phases(w: &Workload, run: Run) -> [Duration; 4] {
+    let mut laps = Laps::default();
+    let start = Instant::now();
+    assert_eq!(black_box(run(w, &mut laps)), (SESSIONS - CANCELS) as usize);
+    laps.lap();
+    let ends: [Instant; 4] = laps.0.try_into().expect("three laps and the end");
+    let mut from = start;
+    ends.map(|end| {
+        let took = end - from;
+        from = end;
+        took
+    })
+}
 
 const CONTENDERS: [(&str, Run); 7] = [
     ("BinaryHeap, generations by key", run_heap::<Keyed>),
@@ -394,47 +439,75 @@ const CONTENDERS: [(&str, Run); 7] = [
 ];
 
 /// Runs every contender back to back, `ROUNDS` times, and prints each
-/// ratio's median and range over the rounds; returns the engine's median
-/// round, one call at a time and batched, in seconds. Load on a shared
-/// machine drifts over the minutes criterion spends on one contender before
-/// the next; within a round they run seconds apart, under the same load.
+/// ratio's median and range over the rounds, then each phase's; returns the
+/// engine's median round, one call at a time and batched, in seconds. Load
+/// on a shared machine drifts over the minutes criterion spends on one
+/// contender before the next; within a round they run seconds apart, under
+/// the same load.
 fn paired_ratios(w: &Workload) -> [f64; 2] {
     let runs = CONTENDERS.map(|(_, run)| run);
-    let rounds: Vec<[f64; 7]> = (0..ROUNDS)
-        .map(|_| {
-            runs.map(|run| {
-                let start = Instant::now();
-                assert_eq!(black_box(run(w)), (SESSIONS - CANCELS) as usize);
-                start.elapsed().as_secs_f64()
-            })
-        })
+    let rounds: Vec<[[f64; 4]; 7]> = (0..ROUNDS)
+        .map(|_| runs.map(|run| phases(w, run).map(|took| took.as_secs_f64())))
+        .collect();
+    let totals: Vec<[f64; 7]> = rounds
+        .iter()
+        .map(|r| r.map(|phases| phases.iter().sum()))
         .collect();
     let names = CONTENDERS.map(|(name, _)| name);
     println!("paired rounds, seconds ({}):", names.join(", "));
-    for r in &rounds {
+    for r in &totals {
         let cells: Vec<String> = r.iter().map(|s| format!("{s:.3}")).collect();
         println!("  {}", cells.join(" "));
     }
     println!("paired ratios over {ROUNDS} rounds, contender / engine (median, range):");
+    for_each_pair(|other, engine| {
+        let (median, low, high) = spread(totals.iter().map(|r| r[other] / r[engine]));
+        let pair = format!("{} / {}", names[other], names[engine]);
+        println!("  {pair}: {median:.2}x ({low:.2}-{high:.2})");
+    });
+    print_phases(&rounds);
+    [5, 6].map(|engine| spread(totals.iter().map(|r| r[engine])).0)
+}
+
+/// Calls `pair` with each contender and each of the engine's two runs.
+fn for_each_pair(mut pair: impl FnMut(usize, usize)) {
     for engine in [5, 6] {
-        for other in 0..5 {
-            let mut ratios: Vec<f64> = rounds.iter().map(|r| r[other] / r[engine]).collect();
-            ratios.sort_by(f64::total_cmp);
-            println!(
-                "  {} / {}: {:.2}x ({:.2}-{:.2})",
-                names[other],
-                names[engine],
-                ratios[ROUNDS / 2],
-                ratios[0],
-                ratios[ROUNDS - 1]
-            );
-        }
+        (0..5).for_each(|other| pair(other, engine));
     }
-    [5, 6].map(|engine| {
-        let mut times: Vec<f64> = rounds.iter().map(|r| r[engine]).collect();
-        times.sort_by(f64::total_cmp);
-        times[ROUNDS / 2]
-    })
+}
+
+/// The median, least and greatest of `values` (one a round).
+fn spread(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    (
+        values[values.len() / 2],
+        values[0],
+        values[values.len() - 1],
+    )
+}
+
+/// Each contender's median phases, and each phase's ratio (the median over
+/// the rounds): where the engine's lead is wide, and where it is narrow.
+fn print_phases(rounds: &[[[f64; 4]; 7]]) {
+    let names = CONTENDERS.map(|(name, _)| name);
+    println!("paired phases, median ms ({}):", PHASES.join(", "));
+    for (n, name) in names.iter().enumerate() {
+        let ms = PHASES.iter().enumerate().map(|(phase, _)| {
+            let (median, _, _) = spread(rounds.iter().map(|r| r[n][phase]));
+            format!("{:.1}", median * 1e3)
+        });
+        println!("  {name}: {}", ms.collect::<Vec<_>>().join(" "));
+    }
+    println!("paired phase ratios, contender / engine (median):");
+    for_each_pair(|other, engine| {
+        let ratios = PHASES.iter().enumerate().map(|(phase, name)| {
+            let (median, _, _) = spread(rounds.iter().map(|r| r[other][phase] / r[engine][phase]));
+            format!("{name} {median:.2}x")
+        });
+        let pair = format!("{} / {}", names[other], names[engine]);
+        println!("  {pair}: {}", ratios.collect::<Vec<_>>().join(", "));
+    });
 }
 
 /// Operations in the workload: establishments, re-arms, cancels, timers fired.
