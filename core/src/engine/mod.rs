@@ -485,7 +485,13 @@ impl Engine {
     /// [`Error::DuplicateSession`], also while the BYE (or end) of an earlier
     /// session under `key` waits to be polled; [`Error::EngineFull`] past
     /// the cap (nothing is dropped silently).
-    #[inline]
+    //
+    // Always inlined in the host's loop. Out of line, a call saves and
+    // restores registers, and those stores queue behind the stores to the
+    // slots of the sessions just established, whose lines are still on their
+    // way: fewer establishments overlap. A million in the engine bench's loop
+    // took 206-212 ms out of line, 123-136 ms inlined.
+    #[inline(always)]
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
         let mut slot = Slot::vacant(key);
         slot.store(&session);
@@ -1021,6 +1027,10 @@ impl Engine {
     ///
     /// # Errors
     /// [`Error::UnknownSession`] (queued actions are dropped all the same).
+    //
+    // Always inlined, as `establish` is: 200,000 cancels in the engine
+    // bench's loop 42 -> 35 ms, and through `remove_batch` 19 -> 16 ms.
+    #[inline(always)]
     pub fn remove(&mut self, key: u64) -> Result<Session> {
         if self.queued(key) {
             self.actions.retain(|a| a.key != key);
