@@ -69,13 +69,15 @@ const SESSIONS: u64 = 1_000_000;
 const REARMS: u64 = 3_000_000;
 const CANCELS: u64 = 200_000;
 
-/// The workload, drawn once: intervals, and re-arms as (key, time, interval).
-/// A re-arm carries its session's interval, as a host has it from the 2xx it
-/// just read: looked up by key in `intervals` (4 MB), it cost every
-/// contender a cache miss a re-arm that no timer structure causes.
+/// The workload, drawn once: intervals, re-arms as (key, time, interval),
+/// and the keys cancelled. A re-arm carries its session's interval, as a
+/// host has it from the 2xx it just read: looked up by key in `intervals`
+/// (4 MB), it cost every contender a cache miss a re-arm that no timer
+/// structure causes.
 struct Workload {
     intervals: Vec<u32>,
     rearms: Vec<(u64, u64, u32)>,
+    cancels: Vec<u64>,
 }
 
 impl Workload {
@@ -90,11 +92,13 @@ impl Workload {
                 (key, r * 50_000 / REARMS, intervals[key as usize])
             })
             .collect();
-        Workload { intervals, rearms }
-    }
-
-    fn cancelled(i: u64) -> u64 {
-        i * 7919 % SESSIONS // distinct: 7919 is prime to 10^6
+        // Distinct: 7919 is prime to 10^6.
+        let cancels = (0..CANCELS).map(|i| i * 7919 % SESSIONS).collect();
+        Workload {
+            intervals,
+            rearms,
+            cancels,
+        }
     }
 }
 
@@ -141,8 +145,8 @@ fn run_engine(w: &Workload, laps: &mut Laps) -> usize {
             .unwrap();
     }
     laps.lap();
-    for i in 0..CANCELS {
-        engine.remove(Workload::cancelled(i)).unwrap();
+    for &key in &w.cancels {
+        engine.remove(key).unwrap();
     }
     laps.lap();
     fire(engine)
@@ -182,8 +186,7 @@ fn run_engine_batched(w: &Workload, laps: &mut Laps) -> usize {
         assert!(engine.refreshed_batch(&reports).is_empty());
     }
     laps.lap();
-    let keys: Vec<u64> = (0..CANCELS).map(Workload::cancelled).collect();
-    for chunk in keys.chunks(BATCH) {
+    for chunk in w.cancels.chunks(BATCH) {
         assert!(engine.remove_batch(chunk).is_empty());
     }
     laps.lap();
@@ -248,8 +251,8 @@ fn run_heap<G: Generations>(w: &Workload, laps: &mut Laps) -> usize {
         heap.push(Reverse((bye_at(now, interval), key, *g)));
     }
     laps.lap();
-    for i in 0..CANCELS {
-        *generation.slot(Workload::cancelled(i)) = u32::MAX;
+    for &key in &w.cancels {
+        *generation.slot(key) = u32::MAX;
     }
     laps.lap();
     let mut fired = 0;
@@ -287,8 +290,8 @@ fn run_keyed_priority_queue(w: &Workload, laps: &mut Laps) -> usize {
         queue.set_priority(&key, at).expect("a known key");
     }
     laps.lap();
-    for i in 0..CANCELS {
-        queue.remove(&Workload::cancelled(i));
+    for key in &w.cancels {
+        queue.remove(key);
     }
     laps.lap();
     std::iter::from_fn(|| queue.pop()).count()
@@ -308,8 +311,8 @@ fn run_priority_queue(w: &Workload, laps: &mut Laps) -> usize {
         queue.change_priority(&key, at).expect("a known key");
     }
     laps.lap();
-    for i in 0..CANCELS {
-        queue.remove(&Workload::cancelled(i));
+    for key in &w.cancels {
+        queue.remove(key);
     }
     laps.lap();
     std::iter::from_fn(|| queue.pop()).count()
@@ -342,8 +345,8 @@ fn run_delay_queue(w: &Workload, laps: &mut Laps) -> usize {
             queue.reset_at(&keys[&key], at(bye_at(now, interval)));
         }
         laps.lap();
-        for i in 0..CANCELS {
-            let key = keys.remove(&Workload::cancelled(i)).expect("a known key");
+        for key in &w.cancels {
+            let key = keys.remove(key).expect("a known key");
             queue.remove(&key);
         }
         laps.lap();
@@ -493,7 +496,7 @@ fn print_phases(rounds: &[[[f64; 4]; 7]]) {
     let names = CONTENDERS.map(|(name, _)| name);
     println!("paired phases, median ms ({}):", PHASES.join(", "));
     for (n, name) in names.iter().enumerate() {
-        let ms = PHASES.iter().enumerate().map(|(phase, _)| {
+        let ms = (0..PHASES.len()).map(|phase| {
             let (median, _, _) = spread(rounds.iter().map(|r| r[n][phase]));
             format!("{:.1}", median * 1e3)
         });
