@@ -343,6 +343,18 @@ pub struct sst_refreshed {
     pub timer: sst_timer,
 }
 
+impl sst_refreshed {
+    /// The core report, its timer checked.
+    fn to_core(self) -> Result<Refreshed, sst_result> {
+        let timer = self.has_timer.get().then(|| self.timer.to_core());
+        Ok(Refreshed {
+            key: self.key,
+            now_ms: self.now_ms,
+            timer: timer.transpose()?,
+        })
+    }
+}
+
 /// Many `sst_engine_refreshed` reports at once, in order: faster than one
 /// call each, as the lookups of a batch overlap. `results` (NULL, or `count`
 /// entries) receives each report's result. Returns `SST_RESULT_OK` when every
@@ -358,18 +370,18 @@ pub extern "C" fn sst_engine_refreshed_batch(
 ) -> sst_result {
     ffi_boundary!({
         let engine = &mut get_mut(engine, "engine")?.engine;
-        let reports = array(reports, count, "reports")?
-            .iter()
-            .map(|r| {
-                let timer = r.has_timer.get().then(|| r.timer.to_core()).transpose()?;
-                Ok(Refreshed {
-                    key: r.key,
-                    now_ms: r.now_ms,
-                    timer,
-                })
+        let reports = array(reports, count, "reports")?;
+        // Every timer is checked before any report applies; the reports are
+        // then applied in place, with no copy of the batch.
+        reports.iter().try_for_each(|r| r.to_core().map(drop))?;
+        let failed = engine.refreshed_batch_by(reports, |r| {
+            // Checked above: the fallback is never taken.
+            r.to_core().unwrap_or(Refreshed {
+                key: r.key,
+                now_ms: r.now_ms,
+                timer: None,
             })
-            .collect::<Result<Vec<_>, sst_result>>()?;
-        let failed = engine.refreshed_batch(&reports);
+        });
         report_batch(failed, results, count)
     })
 }

@@ -685,13 +685,25 @@ impl Engine {
     /// Returns the position and error of each report that failed (an
     /// unknown key, a timer below 90 s); the others apply.
     pub fn refreshed_batch(&mut self, batch: &[Refreshed]) -> Vec<(usize, Error)> {
+        self.refreshed_batch_by(batch, |report| *report)
+    }
+
+    /// [`Engine::refreshed_batch`] of a host's own reports, each made into a
+    /// [`Refreshed`] by `report` as it is reached: a binding applies the
+    /// array it was handed without copying it first.
+    pub fn refreshed_batch_by<T>(
+        &mut self,
+        batch: &[T],
+        report: impl Fn(&T) -> Refreshed,
+    ) -> Vec<(usize, Error)> {
         let fetch_next = Table::prefetch_match;
         self.each_prefetched(
             batch,
-            |r| r.key,
+            |item| report(item).key,
             fetch_next,
             Self::fetch_nothing_late,
-            |engine, report, start| {
+            |engine, item, start| {
+                let report = report(item);
                 crate::session::check_interval(report.timer)?;
                 let found = engine.table.find_from(report.key, start);
                 let i = found.ok_or(Error::UnknownSession(report.key))?;

@@ -733,6 +733,35 @@ fn batches_do_what_the_same_calls_one_by_one_do() {
     assert!(batched.remove_batch(&[]).is_empty());
 }
 
+/// A host's own reports go through `refreshed_batch_by` as the same
+/// [`Refreshed`] reports through `refreshed_batch`: same failures, same state.
+#[test]
+fn a_batch_of_the_hosts_own_reports_is_the_batch_of_their_refreshed() {
+    let (mut own, mut refreshed) = (engine(), engine());
+    for engine in [&mut own, &mut refreshed] {
+        for key in 0..40 {
+            engine.establish(key, they_refresh(120, 0)).unwrap();
+        }
+    }
+    let mine: Vec<(u64, u32)> = (0..60).map(|n| (n * 7 % 50, 80 + n as u32)).collect();
+    let report = |&(key, interval): &(u64, u32)| Refreshed {
+        key,
+        now_ms: 10 * S,
+        timer: Some(Negotiated {
+            interval,
+            refresher: Side::Remote,
+        }),
+    };
+    let reports: Vec<Refreshed> = mine.iter().map(report).collect();
+    let failed = own.refreshed_batch_by(&mine, report);
+    assert!(failed.len() > 10, "unknown keys and short intervals");
+    assert_eq!(failed, refreshed.refreshed_batch(&reports));
+    for key in 0..50 {
+        assert_eq!(own.session(key), refreshed.session(key));
+    }
+    assert_eq!(drain(&mut own, u64::MAX), drain(&mut refreshed, u64::MAX));
+}
+
 #[test]
 fn rfc3326_each_teardown_names_its_bye_reason() {
     assert_eq!(
