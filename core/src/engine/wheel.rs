@@ -261,12 +261,15 @@ impl Wheel {
 
     /// Arms entry `i`, with `key`, at `deadline` before it is in the slab:
     /// the links to store in it.
+    #[inline(always)]
     pub fn insert_links(&mut self, i: u32, key: u64, deadline: u64) -> Links {
         self.len += 1;
         self.file(i, key, deadline)
     }
 
-    /// Files entry `i` as [`Wheel::link`] does, returning its links.
+    /// Files entry `i` as [`Wheel::link`] does, returning its links. Always
+    /// inlined: see `Engine::admit`.
+    #[inline(always)]
     fn file(&mut self, i: u32, key: u64, deadline: u64) -> Links {
         if self.is_near(deadline) {
             self.near.push(Reverse((deadline, key, i)));
