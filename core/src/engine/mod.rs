@@ -35,7 +35,7 @@ use crate::policy::Policy;
 use crate::session::{RefreshOutcome, RefreshRequest, Session};
 use crate::sip::Method;
 use crate::uas::{Uas, UasDecision};
-use table::{prefetch_item, Keyed, Lookup, Start, Table};
+use table::{prefetch_item, Keyed, Lookup, Start, Table, Vacancy};
 use wheel::{Entry, Links, Wheel};
 
 pub use journal::{Change, ChangeKind, Owner, REPLICA_LEN};
@@ -496,15 +496,15 @@ impl Engine {
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
         let mut slot = Slot::vacant(key);
         slot.store(&session);
-        let i = self.admit(key)?;
+        let vacancy = self.admit(key)?;
         // The slot is written once, armed: a new session's slot is rarely in
         // cache, and each store to it waits for its line.
         let (phase, deadline) = self.timer_after_refresh(&slot);
         if phase != Phase::Idle {
             slot.phase = phase;
-            slot.set_links(self.wheel.insert_links(i, key, deadline));
+            slot.set_links(self.wheel.insert_links(vacancy.pos, key, deadline));
         }
-        self.store_new(i, slot);
+        self.store_new(vacancy, slot);
         tick(&mut self.counters.established);
         Ok(())
     }
@@ -530,17 +530,17 @@ impl Engine {
 
     /// Stores `slot` (not armed) under its key, a new one.
     fn allocate(&mut self, slot: Slot) -> Result<u32> {
-        let i = self.admit(slot.key)?;
-        self.store_new(i, slot);
-        Ok(i)
+        let vacancy = self.admit(slot.key)?;
+        self.store_new(vacancy, slot);
+        Ok(vacancy.pos)
     }
 
-    /// Stores a new session's `slot` at `i`, the position [`Engine::admit`]
-    /// gave its key. Always inlined, as `admit` is.
+    /// Stores a new session's `slot` where [`Engine::admit`] made room for
+    /// its key. Always inlined, as `admit` is.
     #[inline(always)]
-    fn store_new(&mut self, i: u32, slot: Slot) {
-        self.table.occupy(i, slot);
-        self.note(i, ChangeKind::Established);
+    fn store_new(&mut self, vacancy: Vacancy, slot: Slot) {
+        self.table.occupy(vacancy, slot);
+        self.note(vacancy.pos, ChangeKind::Established);
     }
 
     /// Checks that `key` may start a session (it is new, the engine is not
@@ -553,9 +553,9 @@ impl Engine {
     // three out of line, 100-111 ms inlined (medians of 12 alternating
     // runs); through `establish_batch`, 79-91 ms against 68-78 ms.
     #[inline(always)]
-    fn admit(&mut self, key: u64) -> Result<u32> {
+    fn admit(&mut self, key: u64) -> Result<Vacancy> {
         let vacant = match self.table.lookup(key) {
-            Lookup::Vacant(pos) if !self.queued(key) => pos,
+            Lookup::Vacant(vacancy) if !self.queued(key) => vacancy,
             _ => return Err(Error::DuplicateSession(key)),
         };
         if self.len() >= self.config.max_sessions {

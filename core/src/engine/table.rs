@@ -106,13 +106,22 @@ pub(crate) struct Start {
     capacity: usize,
 }
 
+/// Where an absent key would go now: the position, and the tag
+/// [`Table::occupy`] marks it with (so the key is hashed once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Vacancy {
+    /// The position.
+    pub pos: u32,
+    tag: u8,
+}
+
 /// What [`Table::lookup`] found for a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lookup {
     /// The key is held at this position.
     Held(u32),
-    /// The key is absent, and would take this position now.
-    Vacant(u32),
+    /// The key is absent, and would go there.
+    Vacant(Vacancy),
 }
 
 impl Lookup {
@@ -239,7 +248,8 @@ impl<T: Keyed> Table<T> {
             }
             if empty(group) != 0 {
                 // An empty position is free: `vacant` is set.
-                return Lookup::Vacant(vacant.unwrap_or(pos) as u32);
+                let pos = vacant.unwrap_or(pos) as u32;
+                return Lookup::Vacant(Vacancy { pos, tag });
             }
             pos = self.wrap(pos + GROUP);
         }
@@ -361,10 +371,14 @@ impl<T: Keyed> Table<T> {
         }
     }
 
-    /// The position `key` would take now, for [`Table::occupy`] (after
+    /// Where `key` would go now, for [`Table::occupy`] (after
     /// [`Table::reserve`], which may move every slot).
-    pub fn vacancy(&self, key: u64) -> u32 {
-        self.free_position(key).1 as u32
+    pub fn vacancy(&self, key: u64) -> Vacancy {
+        let (tag, pos) = self.free_position(key);
+        Vacancy {
+            pos: pos as u32,
+            tag,
+        }
     }
 
     /// Stores `slot` under its key, which must be absent: reserve, vacancy,
@@ -373,20 +387,20 @@ impl<T: Keyed> Table<T> {
     #[cfg(test)]
     pub fn insert(&mut self, slot: T) -> (u32, bool) {
         let moved = self.reserve(1);
-        let pos = self.vacancy(slot.key());
-        self.occupy(pos, slot);
-        (pos, moved)
+        let vacancy = self.vacancy(slot.key());
+        self.occupy(vacancy, slot);
+        (vacancy.pos, moved)
     }
 
     /// Stores `slot` at `pos`, its key's [`Table::vacancy`] (the table
     /// has room, and nothing was stored since).
-    pub fn occupy(&mut self, pos: u32, slot: T) {
+    pub fn occupy(&mut self, Vacancy { pos, tag }: Vacancy, slot: T) {
         let pos = pos as usize;
         debug_assert!(self.ctrl[pos] & DELETED != 0, "occupying a held position");
         if self.ctrl[pos] == DELETED {
             self.deleted -= 1;
         }
-        self.set_ctrl(pos, self.probe_start(slot.key()).0);
+        self.set_ctrl(pos, tag);
         self.slots[pos] = slot;
         self.len += 1;
     }
