@@ -585,6 +585,12 @@ impl Engine {
         !self.actions.is_empty() && self.actions.iter().any(|a| a.key == key)
     }
 
+    /// Drops slot `i`'s session: its retries, its timer, its slot.
+    //
+    // Always inlined, with the wheel's `remove_armed`, as `remove` is: out of
+    // line, 200,000 cancels one call each took 30-31 ms, inlined 24-25 ms
+    // (medians of 5 alternating runs); batched and firing did not move.
+    #[inline(always)]
     fn release(&mut self, i: u32) {
         self.set_retries(self.table[i].key, Retries::default());
         self.wheel.remove(self.table.slots_mut(), i);

@@ -344,6 +344,9 @@ impl Wheel {
         }
     }
 
+    /// [`Wheel::remove`] of an armed entry. Always inlined (see
+    /// `Engine::release`).
+    #[inline(always)]
     fn remove_armed<E: Entry>(&mut self, slab: &mut [E], i: u32) {
         let Links { bucket, pos, .. } = slab[i as usize].links();
         self.len -= 1;
