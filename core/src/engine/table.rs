@@ -392,11 +392,12 @@ impl<T: Keyed> Table<T> {
         (vacancy.pos, moved)
     }
 
-    /// Stores `slot` at `pos`, its key's [`Table::vacancy`] (the table
-    /// has room, and nothing was stored since).
+    /// Stores `slot` at its key's vacancy, from [`Table::vacancy`] or
+    /// [`Table::lookup`] (the table has room, and nothing was stored since).
     pub fn occupy(&mut self, Vacancy { pos, tag }: Vacancy, slot: T) {
         let pos = pos as usize;
         debug_assert!(self.ctrl[pos] & DELETED != 0, "occupying a held position");
+        debug_assert_eq!(tag, self.probe_start(slot.key()).0, "another key's vacancy");
         if self.ctrl[pos] == DELETED {
             self.deleted -= 1;
         }
