@@ -2,9 +2,10 @@
 //! key, 200,000 cancels, then every timer fired), timed phase by phase, so a
 //! change to one path can be measured on its own. Each run prints five lines.
 //!
-//! Run: `cargo run --release -p sessiontimer --example phases [-- --batch]`
-//! (`--batch`: establishments, re-arms and cancels through the batch calls,
-//! 256 a call).
+//! Run: `cargo run --release -p sessiontimer --example phases [-- --batch]
+//! [--random-keys]` (`--batch`: establishments, re-arms and cancels through
+//! the batch calls, 256 a call; `--random-keys`: the sessions' keys drawn at
+//! random from all of `u64`, where the bench's are 0..1M).
 
 use std::time::{Duration, Instant};
 
@@ -33,43 +34,43 @@ fn timed(run: impl FnOnce()) -> Duration {
 /// in loops written differently (code layout, and which of the engine's
 /// fields the compiler keeps in registers across a call): compare two
 /// versions of the engine with the same example, in alternation.
-fn one_call(intervals: &[u32], rearms: &[(u64, u64, u32)]) -> [Duration; 4] {
+fn one_call(w: &Workload) -> [Duration; 4] {
     let start = Instant::now();
     let mut engine = Engine::new(EngineConfig::default()).expect("a valid config");
-    engine.reserve(intervals.len()).expect("memory");
-    for (key, &interval) in intervals.iter().enumerate() {
+    engine.reserve(w.intervals.len()).expect("memory");
+    for (&key, &interval) in w.keys.iter().zip(&w.intervals) {
         let session = Session::started(peer_refreshes(interval), 0).expect("valid");
-        engine.establish(key as u64, session).expect("a new key");
+        engine.establish(key, session).expect("a new key");
     }
     let establishing = start.elapsed();
     let start = Instant::now();
-    for &(key, now, interval) in rearms {
+    for &(key, now, interval) in &w.rearms {
         let timer = peer_refreshes(interval);
         engine.refreshed(key, now, timer).expect("a known key");
     }
     let rearming = start.elapsed();
-    let [cancelling, firing] = cancel_and_fire(engine, false);
+    let [cancelling, firing] = cancel_and_fire(engine, &w.cancels, false);
     [establishing, rearming, cancelling, firing]
 }
 
 /// The same phases through the batch calls, 256 operations a call.
-fn batched(intervals: &[u32], rearms: &[(u64, u64, u32)]) -> [Duration; 4] {
+fn batched(w: &Workload) -> [Duration; 4] {
     let mut engine = Engine::new(EngineConfig::default()).expect("a valid config");
     let establishing = timed(|| {
-        engine.reserve(intervals.len()).expect("memory");
+        engine.reserve(w.intervals.len()).expect("memory");
         let mut sessions = Vec::with_capacity(BATCH);
-        for (n, chunk) in intervals.chunks(BATCH).enumerate() {
+        for (keys, intervals) in w.keys.chunks(BATCH).zip(w.intervals.chunks(BATCH)) {
             sessions.clear();
-            sessions.extend(chunk.iter().enumerate().map(|(k, &interval)| {
+            sessions.extend(keys.iter().zip(intervals).map(|(&key, &interval)| {
                 let session = Session::started(peer_refreshes(interval), 0);
-                ((n * BATCH + k) as u64, session.expect("valid"))
+                (key, session.expect("valid"))
             }));
             assert!(engine.establish_batch(&sessions).is_empty());
         }
     });
     let rearming = timed(|| {
         let mut reports = Vec::with_capacity(BATCH);
-        for chunk in rearms.chunks(BATCH) {
+        for chunk in w.rearms.chunks(BATCH) {
             reports.clear();
             reports.extend(chunk.iter().map(|&(key, now_ms, interval)| Refreshed {
                 key,
@@ -79,20 +80,20 @@ fn batched(intervals: &[u32], rearms: &[(u64, u64, u32)]) -> [Duration; 4] {
             assert!(engine.refreshed_batch(&reports).is_empty());
         }
     });
-    let [cancelling, firing] = cancel_and_fire(engine, true);
+    let [cancelling, firing] = cancel_and_fire(engine, &w.cancels, true);
     [establishing, rearming, cancelling, firing]
 }
 
-/// Cancels (one call each, or `BATCH` keys a call), then fires every timer left.
-fn cancel_and_fire(mut engine: Engine, batch: bool) -> [Duration; 2] {
-    let keys: Vec<u64> = (0..CANCELS).map(|i| i * 7919 % SESSIONS).collect();
+/// Cancels `keys` (one call each, or `BATCH` keys a call), then fires every
+/// timer left.
+fn cancel_and_fire(mut engine: Engine, keys: &[u64], batch: bool) -> [Duration; 2] {
     let cancelling = timed(|| {
         if batch {
             for chunk in keys.chunks(BATCH) {
                 assert!(engine.remove_batch(chunk).is_empty());
             }
         } else {
-            for &key in &keys {
+            for &key in keys {
                 engine.remove(key).expect("a known key");
             }
         }
@@ -103,24 +104,59 @@ fn cancel_and_fire(mut engine: Engine, batch: bool) -> [Duration; 2] {
     [cancelling, firing]
 }
 
+/// The workload: each session's key and interval, the re-arms (key, time,
+/// interval) and the keys cancelled.
+struct Workload {
+    keys: Vec<u64>,
+    intervals: Vec<u32>,
+    rearms: Vec<(u64, u64, u32)>,
+    cancels: Vec<u64>,
+}
+
+impl Workload {
+    /// The bench's workload; with `random_keys`, session `n`'s key is a
+    /// SplitMix64 output (distinct, as its mixing is a bijection) rather than `n`.
+    fn new(random_keys: bool) -> Self {
+        let keys: Vec<u64> = (0..SESSIONS)
+            .map(|n| {
+                if random_keys {
+                    SplitMix64(n).next_u64()
+                } else {
+                    n
+                }
+            })
+            .collect();
+        let mut rng = SplitMix64(4028);
+        let intervals: Vec<u32> = (0..SESSIONS)
+            .map(|_| 90 + (rng.next_u64() % 3511) as u32)
+            .collect();
+        // Each re-arm carries its interval, as the engine bench's do.
+        let rearms = (0..REARMS)
+            .map(|r| {
+                let n = (rng.next_u64() % SESSIONS) as usize;
+                (keys[n], r * 50_000 / REARMS, intervals[n])
+            })
+            .collect();
+        let cancels = (0..CANCELS)
+            .map(|i| keys[(i * 7919 % SESSIONS) as usize])
+            .collect();
+        Workload {
+            keys,
+            intervals,
+            rearms,
+            cancels,
+        }
+    }
+}
+
 fn main() {
     let batch = std::env::args().any(|a| a == "--batch");
-    let mut rng = SplitMix64(4028);
-    let intervals: Vec<u32> = (0..SESSIONS)
-        .map(|_| 90 + (rng.next_u64() % 3511) as u32)
-        .collect();
-    // Each re-arm carries its interval, as the engine bench's do.
-    let rearms: Vec<(u64, u64, u32)> = (0..REARMS)
-        .map(|r| {
-            let key = rng.next_u64() % SESSIONS;
-            (key, r * 50_000 / REARMS, intervals[key as usize])
-        })
-        .collect();
+    let workload = Workload::new(std::env::args().any(|a| a == "--random-keys"));
     for _ in 0..5 {
         let [establishing, rearming, cancelling, firing] = if batch {
-            batched(&intervals, &rearms)
+            batched(&workload)
         } else {
-            one_call(&intervals, &rearms)
+            one_call(&workload)
         };
         println!(
             "establish {establishing:?} rearm {rearming:?} cancel {cancelling:?} fire {firing:?}"
