@@ -65,42 +65,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-const SESSIONS: u64 = 1_000_000;
-const REARMS: u64 = 3_000_000;
-const CANCELS: u64 = 200_000;
-
-/// The workload, drawn once: intervals, re-arms as (key, time, interval),
-/// and the keys cancelled. A re-arm carries its session's interval, as a
-/// host has it from the 2xx it just read: looked up by key in `intervals`
-/// (4 MB), it cost every contender a cache miss a re-arm that no timer
-/// structure causes.
-struct Workload {
-    intervals: Vec<u32>,
-    rearms: Vec<(u64, u64, u32)>,
-    cancels: Vec<u64>,
-}
-
-impl Workload {
-    fn new() -> Self {
-        let mut rng = SplitMix64(4028);
-        let intervals: Vec<u32> = (0..SESSIONS)
-            .map(|_| 90 + (rng.next_u64() % 3511) as u32)
-            .collect();
-        let rearms = (0..REARMS)
-            .map(|r| {
-                let key = rng.next_u64() % SESSIONS;
-                (key, r * 50_000 / REARMS, intervals[key as usize])
-            })
-            .collect();
-        // Distinct: 7919 is prime to 10^6.
-        let cancels = (0..CANCELS).map(|i| i * 7919 % SESSIONS).collect();
-        Workload {
-            intervals,
-            rearms,
-            cancels,
-        }
-    }
-}
+#[path = "shared/workload.rs"]
+mod workload;
+use workload::{Workload, CANCELS, REARMS, SESSIONS};
 
 /// When a run ended each phase but the last: establishment, re-arms,
 /// cancels (firing ends with the run). Three laps, whatever the contender.

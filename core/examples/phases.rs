@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 use sessiontimer::engine::{RandomSource, Refreshed, SplitMix64};
 use sessiontimer::{Engine, EngineConfig, Negotiated, Session, Side};
 
-const SESSIONS: u64 = 1_000_000;
-const REARMS: u64 = 3_000_000;
-const CANCELS: u64 = 200_000;
+#[path = "../benches/shared/workload.rs"]
+mod workload;
+use workload::{CANCELS, SESSIONS};
+
 const BATCH: usize = 256;
 
 fn peer_refreshes(interval: u32) -> Option<Negotiated> {
@@ -37,19 +38,19 @@ fn timed(run: impl FnOnce()) -> Duration {
 fn one_call(w: &Workload) -> [Duration; 4] {
     let start = Instant::now();
     let mut engine = Engine::new(EngineConfig::default()).expect("a valid config");
-    engine.reserve(w.intervals.len()).expect("memory");
-    for (&key, &interval) in w.keys.iter().zip(&w.intervals) {
+    engine.reserve(w.bench.intervals.len()).expect("memory");
+    for (&key, &interval) in w.keys.iter().zip(&w.bench.intervals) {
         let session = Session::started(peer_refreshes(interval), 0).expect("valid");
         engine.establish(key, session).expect("a new key");
     }
     let establishing = start.elapsed();
     let start = Instant::now();
-    for &(key, now, interval) in &w.rearms {
+    for &(key, now, interval) in &w.bench.rearms {
         let timer = peer_refreshes(interval);
         engine.refreshed(key, now, timer).expect("a known key");
     }
     let rearming = start.elapsed();
-    let [cancelling, firing] = cancel_and_fire(engine, &w.cancels, false);
+    let [cancelling, firing] = cancel_and_fire(engine, &w.bench.cancels, false);
     [establishing, rearming, cancelling, firing]
 }
 
@@ -57,9 +58,9 @@ fn one_call(w: &Workload) -> [Duration; 4] {
 fn batched(w: &Workload) -> [Duration; 4] {
     let mut engine = Engine::new(EngineConfig::default()).expect("a valid config");
     let establishing = timed(|| {
-        engine.reserve(w.intervals.len()).expect("memory");
+        engine.reserve(w.bench.intervals.len()).expect("memory");
         let mut sessions = Vec::with_capacity(BATCH);
-        for (keys, intervals) in w.keys.chunks(BATCH).zip(w.intervals.chunks(BATCH)) {
+        for (keys, intervals) in w.keys.chunks(BATCH).zip(w.bench.intervals.chunks(BATCH)) {
             sessions.clear();
             sessions.extend(keys.iter().zip(intervals).map(|(&key, &interval)| {
                 let session = Session::started(peer_refreshes(interval), 0);
@@ -70,7 +71,7 @@ fn batched(w: &Workload) -> [Duration; 4] {
     });
     let rearming = timed(|| {
         let mut reports = Vec::with_capacity(BATCH);
-        for chunk in w.rearms.chunks(BATCH) {
+        for chunk in w.bench.rearms.chunks(BATCH) {
             reports.clear();
             reports.extend(chunk.iter().map(|&(key, now_ms, interval)| Refreshed {
                 key,
@@ -80,7 +81,7 @@ fn batched(w: &Workload) -> [Duration; 4] {
             assert!(engine.refreshed_batch(&reports).is_empty());
         }
     });
-    let [cancelling, firing] = cancel_and_fire(engine, &w.cancels, true);
+    let [cancelling, firing] = cancel_and_fire(engine, &w.bench.cancels, true);
     [establishing, rearming, cancelling, firing]
 }
 
@@ -104,48 +105,35 @@ fn cancel_and_fire(mut engine: Engine, keys: &[u64], batch: bool) -> [Duration; 
     [cancelling, firing]
 }
 
-/// The workload: each session's key and interval, the re-arms (key, time,
-/// interval) and the keys cancelled.
+/// The bench's workload, its sessions' keys, and its re-arms and cancels by
+/// those keys.
 struct Workload {
     keys: Vec<u64>,
-    intervals: Vec<u32>,
-    rearms: Vec<(u64, u64, u32)>,
-    cancels: Vec<u64>,
+    bench: workload::Workload,
 }
 
 impl Workload {
-    /// The bench's workload; with `random_keys`, session `n`'s key is a
-    /// SplitMix64 output (distinct, as its mixing is a bijection) rather than `n`.
+    /// With `random_keys`, session `n`'s key is a SplitMix64 output (distinct,
+    /// as its mixing is a bijection) rather than `n`.
     fn new(random_keys: bool) -> Self {
-        let keys: Vec<u64> = (0..SESSIONS)
-            .map(|n| {
-                if random_keys {
-                    SplitMix64(n).next_u64()
-                } else {
-                    n
-                }
-            })
-            .collect();
-        let mut rng = SplitMix64(4028);
-        let intervals: Vec<u32> = (0..SESSIONS)
-            .map(|_| 90 + (rng.next_u64() % 3511) as u32)
-            .collect();
-        // Each re-arm carries its interval, as the engine bench's do.
-        let rearms = (0..REARMS)
-            .map(|r| {
-                let n = (rng.next_u64() % SESSIONS) as usize;
-                (keys[n], r * 50_000 / REARMS, intervals[n])
-            })
-            .collect();
-        let cancels = (0..CANCELS)
-            .map(|i| keys[(i * 7919 % SESSIONS) as usize])
-            .collect();
-        Workload {
-            keys,
-            intervals,
-            rearms,
-            cancels,
-        }
+        let key_of = |n| {
+            if random_keys {
+                SplitMix64(n).next_u64()
+            } else {
+                n
+            }
+        };
+        let keys: Vec<u64> = (0..SESSIONS).map(key_of).collect();
+        let mut bench = workload::Workload::new();
+        bench
+            .rearms
+            .iter_mut()
+            .for_each(|r| r.0 = keys[r.0 as usize]);
+        bench
+            .cancels
+            .iter_mut()
+            .for_each(|k| *k = keys[*k as usize]);
+        Workload { keys, bench }
     }
 }
 
