@@ -14,7 +14,9 @@
 The machine is shared and noisy, so each figure is a ratio against a baseline
 measured in the same run: the contenders run back to back in each of several
 rounds, and a ratio is the median of the rounds' ratios (load drifts over a
-run, and within a round every contender meets the same load).
+run, and within a round every contender meets the same load). The engine
+workloads are also timed phase by phase (establish, re-arm, cancel, fire), so
+the printout shows where each contender spends its time.
 
     python bindings-python/benches/bench.py [--sessions N]
 """
@@ -24,8 +26,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import heapq
+import statistics
 import timeit
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import pure_uas
 
@@ -109,8 +113,28 @@ class HeapTimers:
         return due
 
 
-def rounds(contenders: Sequence[Callable[[], float]], count: int) -> list[list[float]]:
-    """Each contender's seconds in each of `count` rounds, run back to back."""
+T = TypeVar("T")
+
+PHASES = ("establish", "re-arm", "cancel", "fire")
+
+
+class Laps:
+    """The ends of a workload's phases (`PHASES`), from its start."""
+
+    def __init__(self) -> None:
+        self.marks = [timeit.default_timer()]
+
+    def lap(self) -> None:
+        """Marks the end of a phase."""
+        self.marks.append(timeit.default_timer())
+
+    def phases(self) -> list[float]:
+        """Seconds each phase took."""
+        return [end - start for start, end in zip(self.marks, self.marks[1:])]
+
+
+def rounds(contenders: Sequence[Callable[[], T]], count: int) -> list[list[T]]:
+    """Each contender's result in each of `count` rounds, run back to back."""
     return [[run() for run in contenders] for _ in range(count)]
 
 
@@ -177,44 +201,51 @@ def establish_in_batches(engine: st.Engine, sessions: int, timer: st.Negotiated)
         engine.establish_batch([(key, timer, key) for key in keys])
 
 
-def engine_workload(sessions: int, batched: bool = False) -> float:
-    """Seconds for establish, 3 re-arms each, 1/5 cancels, then firing all;
-    `batched`: establishments, re-arms and cancels through the batch calls."""
+def engine_workload(sessions: int, batched: bool = False) -> list[float]:
+    """Seconds of each phase: establish, 3 re-arms each, 1/5 cancels, then
+    firing all; `batched`: establishments, re-arms and cancels through the
+    batch calls."""
     establish = establish_in_batches if batched else establish_one_by_one
     rearm = rearm_in_batches if batched else rearm_one_by_one
     engine = st.Engine()
     engine.reserve(sessions)
     timer = st.Negotiated(1800, st.Side.REMOTE)
-    start = timeit.default_timer()
+    laps = Laps()
     establish(engine, sessions, timer)
+    laps.lap()
     for round_ in range(1, 4):
         rearm(engine, sessions, round_, timer)
+    laps.lap()
     if batched:
         for first in range(0, sessions, 5 * BATCH):
             engine.remove_batch(range(first, min(first + 5 * BATCH, sessions), 5))
     else:
         for key in range(0, sessions, 5):
             engine.remove(key)
+    laps.lap()
     fired = engine.poll(10**12)
-    elapsed = timeit.default_timer() - start
+    laps.lap()
     assert len(fired) == sessions - len(range(0, sessions, 5))
-    return elapsed
+    return laps.phases()
 
 
-def heap_workload(sessions: int) -> float:
+def heap_workload(sessions: int) -> list[float]:
     timers = HeapTimers()
-    start = timeit.default_timer()
+    laps = Laps()
     for key in range(sessions):
         timers.arm(key, key + 1_768_000)
+    laps.lap()
     for round_ in range(1, 4):
         for key in range(sessions):
             timers.arm(key, round_ * 1000 + key + 1_768_000)
+    laps.lap()
     for key in range(0, sessions, 5):
         timers.cancel(key)
+    laps.lap()
     fired = timers.poll(10**12)
-    elapsed = timeit.default_timer() - start
+    laps.lap()
     assert len(fired) == sessions - len(range(0, sessions, 5))
-    return elapsed
+    return laps.phases()
 
 
 class VirtualLoop(asyncio.SelectorEventLoop):
@@ -226,28 +257,48 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         return self.now
 
 
-def call_at_workload(sessions: int) -> float:
+def call_at_workload(sessions: int) -> list[float]:
     """The engine's workload with one asyncio timer handle per session."""
     loop = VirtualLoop()
     fired: list[int] = []
     handles: dict[int, asyncio.TimerHandle] = {}
     try:
-        start = timeit.default_timer()
+        laps = Laps()
         for key in range(sessions):
             handles[key] = loop.call_at(key / 1000 + 1768, fired.append, key)
+        laps.lap()
         for round_ in range(1, 4):
             for key in range(sessions):
                 handles[key].cancel()
                 handles[key] = loop.call_at(round_ + key / 1000 + 1768, fired.append, key)
+        laps.lap()
         for key in range(0, sessions, 5):
             handles.pop(key).cancel()
+        laps.lap()
         loop.now = 1e12
         loop.run_until_complete(asyncio.sleep(0))
-        elapsed = timeit.default_timer() - start
+        laps.lap()
     finally:
         loop.close()
     assert len(fired) == sessions - len(range(0, sessions, 5))
-    return elapsed
+    return laps.phases()
+
+
+def print_phases(names: Sequence[str], runs: list[list[list[float]]], engines: int) -> None:
+    """Each contender's median phases, then each baseline's phase ratios to
+    each engine contender (medians over the rounds); the first `engines`
+    contenders are the engine's, the rest baselines."""
+    for n, name in enumerate(names):
+        medians = [statistics.median(r[n][p] for r in runs) * 1e3 for p in range(len(PHASES))]
+        print(f"  {name}: " + ", ".join(f"{m:.1f}" for m in medians))
+    for baseline in range(engines, len(names)):
+        for engine in range(engines):
+            ratios = [
+                statistics.median(r[baseline][p] / r[engine][p] for r in runs)
+                for p in range(len(PHASES))
+            ]
+            cells = ", ".join(f"{phase} {x:.2f}x" for phase, x in zip(PHASES, ratios))
+            print(f"  {names[baseline]} / {names[engine]}: {cells}")
 
 
 def main() -> None:
@@ -266,7 +317,7 @@ def main() -> None:
     print(f"against the minimal pure Python: {median_ratio(decisions, 4, 0)}")
     print(f"the same, headers read: {median_ratio(decisions, 4, 1)}")
     n = args.sessions
-    engine = rounds(
+    phased = rounds(
         [
             lambda: engine_workload(n),
             lambda: engine_workload(n, batched=True),
@@ -275,6 +326,7 @@ def main() -> None:
         ],
         5,
     )
+    engine = [[sum(phases) for phases in r] for r in phased]
     best_engine, best_batched, best_heap, best_call_at = fastest(engine)
     operations = n * 4 + len(range(0, n, 5)) + 1
     print(f"engine workload ({n} sessions, {operations} operations): {best_engine:.3f} s (best)")
@@ -288,6 +340,9 @@ def main() -> None:
     print(f"engine ratio, batched: {median_ratio(engine, 2, 1)}")
     print(f"engine ratio (asyncio call_at / sessiontimer): {median_ratio(engine, 3, 0)}")
     print(f"engine ratio, batched: {median_ratio(engine, 3, 1)}")
+    print(f"phases, median ms ({', '.join(PHASES)}):")
+    names = ["engine", "batched engine", "heapq", "asyncio call_at"]
+    print_phases(names, phased, engines=2)
 
 
 if __name__ == "__main__":
