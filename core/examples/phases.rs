@@ -35,7 +35,7 @@ fn timed(run: impl FnOnce()) -> Duration {
 /// in loops written differently (code layout, and which of the engine's
 /// fields the compiler keeps in registers across a call): compare two
 /// versions of the engine with the same example, in alternation.
-fn one_call(w: &Workload) -> [Duration; 4] {
+fn one_call(w: &KeyedWorkload) -> [Duration; 4] {
     let start = Instant::now();
     let mut engine = Engine::new(EngineConfig::default()).expect("a valid config");
     engine.reserve(w.bench.intervals.len()).expect("memory");
@@ -55,7 +55,7 @@ fn one_call(w: &Workload) -> [Duration; 4] {
 }
 
 /// The same phases through the batch calls, 256 operations a call.
-fn batched(w: &Workload) -> [Duration; 4] {
+fn batched(w: &KeyedWorkload) -> [Duration; 4] {
     let mut engine = Engine::new(EngineConfig::default()).expect("a valid config");
     let establishing = timed(|| {
         engine.reserve(w.bench.intervals.len()).expect("memory");
@@ -107,12 +107,12 @@ fn cancel_and_fire(mut engine: Engine, keys: &[u64], batch: bool) -> [Duration; 
 
 /// The bench's workload, its sessions' keys, and its re-arms and cancels by
 /// those keys.
-struct Workload {
+struct KeyedWorkload {
     keys: Vec<u64>,
     bench: workload::Workload,
 }
 
-impl Workload {
+impl KeyedWorkload {
     /// With `random_keys`, session `n`'s key is a SplitMix64 output (distinct,
     /// as its mixing is a bijection) rather than `n`.
     fn new(random_keys: bool) -> Self {
@@ -133,13 +133,13 @@ impl Workload {
             .cancels
             .iter_mut()
             .for_each(|k| *k = keys[*k as usize]);
-        Workload { keys, bench }
+        KeyedWorkload { keys, bench }
     }
 }
 
 fn main() {
     let batch = std::env::args().any(|a| a == "--batch");
-    let workload = Workload::new(std::env::args().any(|a| a == "--random-keys"));
+    let workload = KeyedWorkload::new(std::env::args().any(|a| a == "--random-keys"));
     for _ in 0..5 {
         let [establishing, rearming, cancelling, firing] = if batch {
             batched(&workload)
