@@ -136,10 +136,16 @@ impl Peer {
     }
 }
 
-/// Any interval a host may hand in, 0 and below 90 included.
+/// Any interval a host may hand in, 0 and below 90 included; the top
+/// sixteenth of the range stands for intervals from 13 days up to 2^32 - 1 s
+/// (the longest, which the engine keeps aside from its slots, as it does
+/// from 65,535 s).
 fn timer(interval: Option<u16>, local: bool) -> Option<Negotiated> {
     interval.map(|i| Negotiated {
-        interval: u32::from(i),
+        interval: match i {
+            0xF000.. => u32::MAX - u32::from(0xFFFF - i) * 1_048_560,
+            _ => u32::from(i),
+        },
         refresher: if local { Side::Local } else { Side::Remote },
     })
 }

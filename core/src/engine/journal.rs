@@ -221,7 +221,8 @@ impl Engine {
             let (record, expires_at_ms) = match found {
                 Some(i) => {
                     let slot = &self.table[i];
-                    let expires = (slot.phase != Phase::Idle).then(|| slot.expires_at());
+                    let expires =
+                        (slot.phase() != Phase::Idle).then(|| slot.expires_at(&self.wide));
                     (Some(self.replica_of(i)), expires)
                 }
                 None => (None, None),
@@ -279,11 +280,10 @@ impl Engine {
         };
         let mut record = read_record(&mut r)?;
         r.finish()?;
-        let slot = record.slot;
-        if slot.phase != Phase::Idle {
-            record.deadline = record.deadline.max(now_ms).min(slot.expires_at());
+        if record.phase != Phase::Idle {
+            record.deadline = record.deadline.max(now_ms).min(record.expires_at());
         }
         self.insert_restored(record)?;
-        Ok((slot.key, owner))
+        Ok((record.key, owner))
     }
 }

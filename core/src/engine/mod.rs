@@ -21,6 +21,7 @@
 
 pub(crate) mod journal;
 mod rng;
+mod slot;
 pub(crate) mod snapshot;
 mod table;
 mod wheel;
@@ -32,10 +33,11 @@ use crate::error::{Error, Result};
 use crate::header::TimerHeaders;
 use crate::outcome::Negotiated;
 use crate::policy::Policy;
-use crate::session::{RefreshOutcome, RefreshRequest, Session};
+use crate::session::{Packed, RefreshOutcome, RefreshRequest, Session};
 use crate::sip::Method;
 use crate::uas::{Uas, UasDecision};
-use table::{prefetch_item, Keyed, Lookup, Start, Table, Vacancy};
+use slot::{Slot, Wide};
+use table::{prefetch_item, Lookup, Start, Table, Vacancy};
 use wheel::{Entry, Links, Wheel};
 
 pub use journal::{Change, ChangeKind, Owner, REPLICA_LEN};
@@ -260,49 +262,6 @@ impl Phase {
     }
 }
 
-/// One session in the engine's table: 40 bytes, the wheel's links laid out
-/// flat among the session's fields so that no padding is left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Slot {
-    key: u64,
-    refreshed_at: u64,
-    /// [`Links::deadline`].
-    deadline: u64,
-    /// [`Links::pos`].
-    pos: u32,
-    interval: u32,
-    dialog_min_se: u32,
-    /// [`Links::bucket`].
-    bucket: u16,
-    flags: u8,
-    phase: Phase,
-}
-
-const _: () = assert!(std::mem::size_of::<Slot>() == 40);
-
-impl Keyed for Slot {
-    fn key(&self) -> u64 {
-        self.key
-    }
-    const VACANT: Slot = Slot::vacant(0);
-}
-
-impl Entry for Slot {
-    fn links(&self) -> Links {
-        Links {
-            deadline: self.deadline,
-            pos: self.pos,
-            bucket: self.bucket,
-        }
-    }
-    fn set_links(&mut self, links: Links) {
-        (self.deadline, self.pos, self.bucket) = (links.deadline, links.pos, links.bucket);
-    }
-    fn key(&self) -> u64 {
-        self.key
-    }
-}
-
 /// Failures of the refresh in flight so far. Kept aside, by key: few
 /// sessions are retrying a refresh at once, and the slot stays small.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -311,46 +270,6 @@ struct Retries {
     attempts: u8,
     /// 422 answers.
     retries_422: u8,
-}
-
-impl Slot {
-    /// A slot for `key` holding no session yet, not armed.
-    const fn vacant(key: u64) -> Slot {
-        Slot {
-            key,
-            refreshed_at: 0,
-            deadline: Links::UNARMED.deadline,
-            pos: Links::UNARMED.pos,
-            interval: 0,
-            dialog_min_se: 0,
-            bucket: Links::UNARMED.bucket,
-            flags: 0,
-            phase: Phase::Idle,
-        }
-    }
-
-    fn session(&self) -> Session {
-        Session::unpack((
-            self.refreshed_at,
-            self.interval,
-            self.dialog_min_se,
-            self.flags,
-        ))
-    }
-
-    fn store(&mut self, session: &Session) {
-        (
-            self.refreshed_at,
-            self.interval,
-            self.dialog_min_se,
-            self.flags,
-        ) = session.pack();
-    }
-
-    fn expires_at(&self) -> u64 {
-        self.refreshed_at
-            .saturating_add(u64::from(self.interval) * 1000)
-    }
 }
 
 /// Many sessions' timers and refresh lifecycles.
@@ -380,6 +299,8 @@ pub struct Engine {
     journal: journal::Journal,
     /// The sessions retrying a refresh, by key.
     retrying: HashMap<u64, Retries, foldhash::fast::RandomState>,
+    /// The intervals and Min-SE values too large for their slot.
+    wide: Wide,
 }
 
 impl std::fmt::Debug for Engine {
@@ -422,6 +343,7 @@ impl Engine {
             rng,
             journal: journal::Journal::default(),
             retrying: HashMap::default(),
+            wide: Wide::default(),
         })
     }
 
@@ -465,7 +387,7 @@ impl Engine {
 
     /// The session under `key`, if any.
     pub fn session(&self, key: u64) -> Option<Session> {
-        self.find(key).map(|i| self.table[i].session())
+        self.find(key).map(|i| self.table[i].session(&self.wide))
     }
 
     #[inline]
@@ -494,14 +416,14 @@ impl Engine {
     // took 206-212 ms out of line, 123-136 ms inlined.
     #[inline(always)]
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
-        let mut slot = Slot::vacant(key);
-        slot.store(&session);
         let vacancy = self.admit(key)?;
+        let mut slot = Slot::vacant(key);
+        slot.store(session.pack(), &mut self.wide);
         // The slot is written once, armed: a new session's slot is rarely in
         // cache, and each store to it waits for its line.
-        let (phase, deadline) = self.timer_after_refresh(&slot);
+        let (phase, deadline) = self.timer_after_refresh(&session);
         if phase != Phase::Idle {
-            slot.phase = phase;
+            slot.set_phase(phase);
             slot.set_links(self.wheel.insert_links(vacancy.pos, key, deadline));
         }
         self.store_new(vacancy, slot);
@@ -517,20 +439,17 @@ impl Engine {
     /// As [`Engine::establish`]; [`Error::IntervalBelowMinimum`] below 90 s.
     pub fn establish_proxy(&mut self, key: u64, interval: u32, now_ms: u64) -> Result<()> {
         crate::session::check_seconds(interval)?;
-        let slot = Slot {
-            refreshed_at: now_ms,
-            interval,
-            ..Slot::vacant(key)
-        };
-        let i = self.allocate(slot)?;
+        let i = self.allocate(key, (now_ms, interval, 0, 0))?;
         tick(&mut self.counters.established);
-        self.arm(i, Phase::ProxyExpiry, slot.expires_at());
+        self.arm(i, Phase::ProxyExpiry, slot::expiry(now_ms, interval));
         Ok(())
     }
 
-    /// Stores `slot` (not armed) under its key, a new one.
-    fn allocate(&mut self, slot: Slot) -> Result<u32> {
-        let vacancy = self.admit(slot.key)?;
+    /// Stores `session` (not armed) under `key`, a new one.
+    fn allocate(&mut self, key: u64, session: Packed) -> Result<u32> {
+        let vacancy = self.admit(key)?;
+        let mut slot = Slot::vacant(key);
+        slot.store(session, &mut self.wide);
         self.store_new(vacancy, slot);
         Ok(vacancy.pos)
     }
@@ -593,27 +512,31 @@ impl Engine {
     #[inline(always)]
     fn release(&mut self, i: u32) {
         self.set_retries(self.table[i].key, Retries::default());
+        self.wide.forget(&self.table[i]);
         self.wheel.remove(self.table.slots_mut(), i);
         self.table.remove(i);
     }
 
     fn arm(&mut self, i: u32, phase: Phase, deadline: u64) {
-        self.arm_slot(i, self.table[i], phase, deadline);
+        let slot = self.table[i];
+        self.arm_slot(i, slot, slot.links(), phase, deadline);
     }
 
-    /// Stores `slot` at `i` in `phase`, its timer at `deadline`: the slot is
+    /// Stores `slot` at `i` in `phase`, its timer at `deadline`; `before`
+    /// are the timer's links as the wheel filed them (a refresh stored
+    /// since moves the slot's own, see [`Slot::store`]). The slot is
     /// written once, then the wheel moves it. The usual re-arm (a refresh
     /// moves a timer in a bucket later) changes only the slot, written last:
     /// after a store into the table the compiler reloads the engine's fields,
     /// and each reload lengthens the call. Always inlined, as the re-arm
     /// that uses it is (see [`Engine::refreshed`]).
     #[inline(always)]
-    fn arm_slot(&mut self, i: u32, mut slot: Slot, phase: Phase, deadline: u64) {
+    fn arm_slot(&mut self, i: u32, mut slot: Slot, before: Links, phase: Phase, deadline: u64) {
         self.note(i, ChangeKind::Updated);
-        slot.phase = phase;
+        slot.set_phase(phase);
         let in_place = match phase {
             Phase::Idle => None,
-            _ => Wheel::moved_later(slot.links(), deadline),
+            _ => Wheel::moved_later(before, deadline),
         };
         if let Some(links) = in_place {
             slot.set_links(links);
@@ -626,27 +549,22 @@ impl Engine {
         }
     }
 
-    /// Arms the timer that follows a successful refresh (or establishment), and
-    /// clears the retry counters.
-    fn arm_after_refresh(&mut self, i: u32) {
-        self.rearm_refreshed(i, self.table[i]);
-    }
-
-    /// [`Engine::arm_after_refresh`] of `slot`, the new state of slot `i`.
+    /// Arms the timer that follows a successful refresh of `session`, the
+    /// new state of slot `i` (`slot`), whose links were `before`, and clears
+    /// the retry counters.
     #[inline(always)]
-    fn rearm_refreshed(&mut self, i: u32, slot: Slot) {
+    fn rearm_refreshed(&mut self, i: u32, slot: Slot, before: Links, session: &Session) {
         self.set_retries(slot.key, Retries::default());
-        let (phase, deadline) = self.timer_after_refresh(&slot);
-        self.arm_slot(i, slot, phase, deadline);
+        let (phase, deadline) = self.timer_after_refresh(session);
+        self.arm_slot(i, slot, before, phase, deadline);
     }
 
-    /// The timer that follows a successful refresh of `slot`'s session: ours
+    /// The timer that follows a successful refresh of `session`: ours
     /// at half the interval (less jitter), the peer's BYE deadline, or none.
-    fn timer_after_refresh(&mut self, slot: &Slot) -> (Phase, u64) {
-        let session = slot.session();
+    fn timer_after_refresh(&mut self, session: &Session) -> (Phase, u64) {
         let margin = self.config.policy.bye_margin;
         if let Some(at) = session.refresh_at_ms() {
-            let bound = u64::from(slot.interval) * 250;
+            let bound = u64::from(session.timer().map_or(0, |t| t.interval)) * 250;
             let jitter = rng::up_to(
                 &mut *self.rng,
                 u64::from(self.config.refresh_jitter_ms).min(bound),
@@ -654,7 +572,7 @@ impl Engine {
             // Never before the refresh itself, even where times saturate.
             (
                 Phase::RefreshDue,
-                at.saturating_sub(jitter).max(slot.refreshed_at),
+                at.saturating_sub(jitter).max(session.refreshed_at_ms()),
             )
         } else if let Some(at) = session.bye_at_ms(margin) {
             (Phase::ByeDue, at)
@@ -821,16 +739,50 @@ impl Engine {
     /// The refresh of slot `i`: read once, written once. Every step of a
     /// re-arm counts: a host's calls overlap their memory reads only as far
     /// as the CPU sees past the work between them. Always inlined (see
-    /// [`Engine::refreshed`]).
+    /// [`Engine::refreshed`]); a wide session (see [`slot`]) takes a path of
+    /// its own, out of line, so that the usual one calls nothing.
     #[inline(always)]
     fn refresh_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
-        let mut slot = self.table[i];
-        let mut session = slot.session();
+        let slot = self.table[i];
+        let interval = timer.map_or(0, |t| t.interval);
+        if slot.is_wide() || !slot::fits_narrow(interval, 0) {
+            return self.refresh_wide_slot(i, now_ms, timer);
+        }
+        self.refresh_slot_as::<true>(i, slot, now_ms, timer);
+    }
+
+    /// [`Engine::refresh_slot`] of a wide session, or of one that becomes
+    /// wide.
+    #[cold]
+    #[inline(never)]
+    fn refresh_wide_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
+        self.refresh_slot_as::<false>(i, self.table[i], now_ms, timer);
+    }
+
+    /// [`Engine::refresh_slot`] of `slot`, narrow before and after when
+    /// `NARROW`.
+    #[inline(always)]
+    fn refresh_slot_as<const NARROW: bool>(
+        &mut self,
+        i: u32,
+        mut slot: Slot,
+        now_ms: u64,
+        timer: Option<Negotiated>,
+    ) {
+        let before = slot.links();
+        let mut session = match NARROW {
+            true => slot.narrow_session(),
+            false => slot.session(&self.wide),
+        };
         session.set_timer(timer, now_ms.max(session.refreshed_at_ms()));
-        slot.store(&session);
+        if NARROW {
+            slot.store_refreshed_narrow(session.pack());
+        } else {
+            slot.store(session.pack(), &mut self.wide);
+        }
         tick(&mut self.counters.refreshes_succeeded);
         self.note(i, ChangeKind::Refreshed);
-        self.rearm_refreshed(i, slot);
+        self.rearm_refreshed(i, slot, before, &session);
     }
 
     /// A mid-dialog INVITE or UPDATE from the peer: the UAS decision, with the
@@ -875,9 +827,9 @@ impl Engine {
     /// Runs `change` on the stored session of `key` (without touching its timers).
     fn with_session<R>(&mut self, key: u64, change: impl FnOnce(&mut Session) -> R) -> Result<R> {
         let i = self.slot_of(key)?;
-        let mut session = self.table[i].session();
+        let mut session = self.table[i].session(&self.wide);
         let result = change(&mut session);
-        self.table[i].store(&session);
+        self.table[i].store(session.pack(), &mut self.wide);
         self.note(i, ChangeKind::Updated);
         Ok(result)
     }
@@ -908,20 +860,21 @@ impl Engine {
     ) -> Result<()> {
         let i = self.slot_of(key)?;
         let policy = self.config.policy;
-        let mut session = self.table[i].session();
+        let mut session = self.table[i].session(&self.wide);
         // The session's clock never runs backwards; actions carry the host's `now`.
         let session_now = now_ms.max(session.refreshed_at_ms());
         let sent = session.refresh_request(&policy);
         let result = session.on_refresh_response(&policy, session_now, status, &sent, response);
-        self.table[i].store(&session);
+        let before = self.table[i].links();
+        self.table[i].store(session.pack(), &mut self.wide);
         self.note(i, ChangeKind::Updated);
-        let phase = self.table[i].phase;
+        let phase = self.table[i].phase();
         let in_flight = matches!(phase, Phase::InFlight | Phase::InFlightForPeer);
         match result {
             RefreshOutcome::Refreshed(_) => {
                 tick(&mut self.counters.refreshes_succeeded);
                 self.note(i, ChangeKind::Refreshed);
-                self.arm_after_refresh(i);
+                self.rearm_refreshed(i, self.table[i], before, &session);
             }
             RefreshOutcome::Terminate => {
                 let reason = match status {
@@ -969,7 +922,7 @@ impl Engine {
                 }
                 let at = match status {
                     502 | 503 => session_now.saturating_add(u64::from(self.config.retry_delay_ms)),
-                    _ => session_now + slot.expires_at().saturating_sub(session_now) / 2,
+                    _ => session_now + slot.expires_at(&self.wide).saturating_sub(session_now) / 2,
                 };
                 self.retry_at(i, now_ms, at, status);
             }
@@ -995,10 +948,10 @@ impl Engine {
         let i = self.slot_of(key)?;
         self.note(i, ChangeKind::Updated);
         let slot = &mut self.table[i];
-        match slot.phase {
+        match slot.phase() {
             Phase::InFlight | Phase::InFlightForPeer => return Ok(false),
             // The deadline in the wheel stays: only what happens then changes.
-            Phase::RefreshDue | Phase::RetryDue => slot.phase = Phase::OfferHeld,
+            Phase::RefreshDue | Phase::RetryDue => slot.set_phase(Phase::OfferHeld),
             _ => {}
         }
         Ok(true)
@@ -1008,8 +961,8 @@ impl Engine {
     /// its time, or, when it fell due meanwhile, goes now.
     fn release_held_refresh(&mut self, i: u32, now_ms: u64) {
         let slot = &mut self.table[i];
-        match slot.phase {
-            Phase::OfferHeld => slot.phase = Phase::RefreshDue,
+        match slot.phase() {
+            Phase::OfferHeld => slot.set_phase(Phase::RefreshDue),
             Phase::RefreshWaiting => self.send_refresh(i, now_ms),
             _ => {}
         }
@@ -1047,15 +1000,17 @@ impl Engine {
     /// Hands out a refresh now, then waits in `phase` until expiry.
     fn send_refresh_in(&mut self, i: u32, at: u64, phase: Phase) {
         let slot = self.table[i];
-        let request = slot.session().refresh_request(&self.config.policy);
+        let request = slot
+            .session(&self.wide)
+            .refresh_request(&self.config.policy);
         tick(&mut self.counters.refreshes_sent);
         self.push(i, at, ActionKind::SendRefresh(request));
-        self.arm(i, phase, slot.expires_at());
+        self.arm(i, phase, slot.expires_at(&self.wide));
     }
 
     /// Schedules a retry at `at`, or gives up with BYE when that is not before expiry.
     fn retry_at(&mut self, i: u32, now_ms: u64, at: u64, status: u16) {
-        if at < self.table[i].expires_at() {
+        if at < self.table[i].expires_at(&self.wide) {
             self.arm(i, Phase::RetryDue, at);
         } else {
             self.teardown(i, now_ms, Teardown::RefreshRejected(status));
@@ -1077,7 +1032,7 @@ impl Engine {
             self.actions.retain(|a| a.key != key);
         }
         let i = self.slot_of(key)?;
-        let session = self.table[i].session();
+        let session = self.table[i].session(&self.wide);
         self.counters.count(Teardown::RemovedByHost);
         self.note(i, ChangeKind::Removed);
         self.release(i);
@@ -1157,7 +1112,7 @@ impl Engine {
 
     fn teardown(&mut self, i: u32, at_ms: u64, reason: Teardown) {
         self.counters.count(reason);
-        let kind = if self.table[i].phase == Phase::ProxyExpiry {
+        let kind = if self.table[i].phase() == Phase::ProxyExpiry {
             ActionKind::SessionEnded(reason)
         } else {
             ActionKind::SendBye(reason)
@@ -1169,12 +1124,12 @@ impl Engine {
 
     fn fire(&mut self, i: u32, at: u64) {
         let slot = self.table[i];
-        match slot.phase {
-            Phase::RefreshDue | Phase::RetryDue if at < slot.expires_at() => {
+        match slot.phase() {
+            Phase::RefreshDue | Phase::RetryDue if at < slot.expires_at(&self.wide) => {
                 self.send_refresh(i, at)
             }
-            Phase::OfferHeld if at < slot.expires_at() => {
-                self.arm(i, Phase::RefreshWaiting, slot.expires_at())
+            Phase::OfferHeld if at < slot.expires_at(&self.wide) => {
+                self.arm(i, Phase::RefreshWaiting, slot.expires_at(&self.wide))
             }
             Phase::RefreshDue
             | Phase::RetryDue
@@ -1182,7 +1137,8 @@ impl Engine {
             | Phase::OfferHeld
             | Phase::RefreshWaiting => self.teardown(i, at, Teardown::Expired),
             Phase::ByeDue
-                if self.config.policy.refresh_for_silent_peer && at < slot.expires_at() =>
+                if self.config.policy.refresh_for_silent_peer
+                    && at < slot.expires_at(&self.wide) =>
             {
                 self.send_refresh_in(i, at, Phase::InFlightForPeer)
             }
@@ -1200,3 +1156,6 @@ mod tests;
 
 #[cfg(test)]
 mod journal_tests;
+
+#[cfg(test)]
+mod slot_tests;

@@ -14,10 +14,11 @@
 //! (one byte each). A store may be writable by an attacker: restoring checks
 //! every field and every relation between them, and never panics.
 
-use super::{Counters, Engine, EngineConfig, Phase, Retries, Slot};
+use super::slot::{expiry, Slot, Wide};
+use super::{Counters, Engine, EngineConfig, Phase, Retries};
 use crate::engine::wheel::{Entry as _, Wheel};
 use crate::error::{Error, Result};
-use crate::session::{FLAG_LOCAL_REFRESHER, SESSION_FLAGS};
+use crate::session::{Packed, FLAG_LOCAL_REFRESHER, SESSION_FLAGS};
 
 /// The snapshot format version this build writes and reads.
 pub const SNAPSHOT_VERSION: u8 = 1;
@@ -118,29 +119,43 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// One session as stored: its slot, its deadline (`u64::MAX` when idle) and
-/// the failures of its refresh in flight.
+/// One session as stored: its key, its session, its phase, its deadline
+/// (`u64::MAX` when idle) and the failures of its refresh in flight.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Record {
-    pub slot: Slot,
+    pub key: u64,
+    pub session: Packed,
+    pub phase: Phase,
     pub deadline: u64,
     pub retries: Retries,
 }
 
-pub(super) fn write_record(out: &mut Vec<u8>, slot: &Slot, retries: Retries) {
-    let deadline = if slot.links().is_armed() {
-        slot.deadline
+impl Record {
+    /// When the session expires.
+    pub fn expires_at(&self) -> u64 {
+        let (refreshed_at, interval, _, _) = self.session;
+        expiry(refreshed_at, interval)
+    }
+}
+
+/// Writes the record of the session in `slot`, `wide` holding what it keeps
+/// aside.
+pub(super) fn write_record(out: &mut Vec<u8>, slot: &Slot, wide: &Wide, retries: Retries) {
+    let links = slot.links();
+    let deadline = if links.is_armed() {
+        links.deadline
     } else {
         u64::MAX
     };
+    let (refreshed_at, interval, dialog_min_se, flags) = slot.packed(wide);
     out.extend_from_slice(&slot.key.to_le_bytes());
-    out.extend_from_slice(&slot.refreshed_at.to_le_bytes());
+    out.extend_from_slice(&refreshed_at.to_le_bytes());
     out.extend_from_slice(&deadline.to_le_bytes());
-    out.extend_from_slice(&slot.interval.to_le_bytes());
-    out.extend_from_slice(&slot.dialog_min_se.to_le_bytes());
+    out.extend_from_slice(&interval.to_le_bytes());
+    out.extend_from_slice(&dialog_min_se.to_le_bytes());
     out.extend_from_slice(&[
-        slot.flags,
-        slot.phase as u8,
+        flags,
+        slot.phase() as u8,
         retries.attempts,
         retries.retries_422,
     ]);
@@ -178,17 +193,9 @@ pub(super) fn read_record(r: &mut Reader<'_>) -> Result<Record> {
     if !refresher_ok {
         return Err(bad(key, "phase does not match the refresher"));
     }
-    let slot = Slot {
-        refreshed_at,
-        interval,
-        dialog_min_se,
-        flags,
-        phase,
-        ..Slot::vacant(key)
-    };
     let deadline_ok = match phase {
         Phase::Idle => deadline == u64::MAX,
-        _ => (refreshed_at..=slot.expires_at()).contains(&deadline),
+        _ => (refreshed_at..=expiry(refreshed_at, interval)).contains(&deadline),
     };
     if !deadline_ok {
         return Err(bad(key, "deadline outside the session's interval"));
@@ -198,7 +205,9 @@ pub(super) fn read_record(r: &mut Reader<'_>) -> Result<Record> {
         retries_422,
     };
     Ok(Record {
-        slot,
+        key,
+        session: (refreshed_at, interval, dialog_min_se, flags),
+        phase,
         deadline,
         retries,
     })
@@ -230,24 +239,26 @@ impl Engine {
         let record = read_record(&mut r)?;
         r.finish()?;
         self.insert_restored(record)?;
-        Ok(record.slot.key)
+        Ok(record.key)
     }
 
     /// Writes the record of the session in slot `i`.
     pub(super) fn write_slot(&self, out: &mut Vec<u8>, i: u32) {
         let slot = &self.table[i];
-        write_record(out, slot, self.retries(slot.key));
+        write_record(out, slot, &self.wide, self.retries(slot.key));
     }
 
     pub(super) fn insert_restored(&mut self, record: Record) -> Result<()> {
         let Record {
-            slot,
+            key,
+            session,
+            phase,
             deadline,
             retries,
         } = record;
-        let i = self.allocate(slot)?;
-        self.set_retries(slot.key, retries);
-        self.arm(i, slot.phase, deadline);
+        let i = self.allocate(key, session)?;
+        self.set_retries(key, retries);
+        self.arm(i, phase, deadline);
         Ok(())
     }
 

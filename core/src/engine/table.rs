@@ -75,12 +75,21 @@ fn lowest(mask: u64) -> usize {
     mask.trailing_zeros() as usize / 8
 }
 
-/// Starts fetching `items[i]`, both cache lines of an item that straddles
-/// two (the line of the byte after it too: one line too many only when the
-/// item ends a line). A hint: it never waits, and reads nothing.
+/// Starts fetching `items[i]`: its cache line, and for an item that may
+/// straddle two (one whose size and alignment do not divide a line) the
+/// line of the byte after it too, one line too many only when the item ends
+/// a line. A hint: it never waits, and reads nothing.
 pub(crate) fn prefetch_item<T>(items: &[T], i: usize) {
     prefetch_index(items, i);
-    prefetch_index(items, i + 1);
+    if may_straddle::<T>() {
+        prefetch_index(items, i + 1);
+    }
+}
+
+/// Whether an item of `T` in an array may straddle two 64-byte cache lines.
+const fn may_straddle<T>() -> bool {
+    let size = std::mem::size_of::<T>();
+    size == 0 || 64 % size != 0 || std::mem::align_of::<T>() < size
 }
 
 /// A table's control bytes, borrowed while its slots change

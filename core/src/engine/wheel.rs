@@ -50,7 +50,8 @@ const LEVELS: usize = 11;
 /// The pseudo-bucket of entries in the near heap or the run.
 const NEAR: u16 = (LEVELS * SLOTS) as u16;
 /// The pseudo-bucket of an entry that is not armed.
-const UNARMED: u16 = u16::MAX;
+const UNARMED: u16 = (1 << Links::BUCKET_BITS) - 1;
+const _: () = assert!(NEAR < UNARMED);
 /// A drained bucket keeps its allocation up to this many entries.
 const KEPT_CAPACITY: usize = 256;
 
@@ -68,6 +69,9 @@ pub(crate) struct Links {
 }
 
 impl Links {
+    /// The bits a bucket takes: every one, [`NEAR`] and [`UNARMED`] included.
+    pub const BUCKET_BITS: u32 = 10;
+
     /// An entry that is not armed.
     pub const UNARMED: Links = Links {
         deadline: u64::MAX,
@@ -90,6 +94,11 @@ impl Links {
 pub(crate) trait Entry {
     fn links(&self) -> Links;
     fn set_links(&mut self, links: Links);
+    /// Moves the entry within its bucket, to `pos`.
+    fn set_pos(&mut self, pos: u32) {
+        let links = self.links();
+        self.set_links(Links { pos, ..links });
+    }
     fn key(&self) -> u64;
 }
 
@@ -364,8 +373,7 @@ impl Wheel {
         let last = entries.pop().expect("an armed entry is in its bucket");
         if last != i {
             entries[pos as usize] = last;
-            let moved = slab[last as usize].links();
-            slab[last as usize].set_links(Links { pos, ..moved });
+            slab[last as usize].set_pos(pos);
         } else if entries.is_empty() {
             let (level, slot) = (usize::from(bucket) / SLOTS, usize::from(bucket) % SLOTS);
             self.occupied[level] &= !(1 << slot);

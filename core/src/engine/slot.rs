@@ -1,0 +1,270 @@
+//! One session as the engine's table holds it: 32 bytes, aligned to 32, so
+//! that a slot never straddles two cache lines and a lookup's one memory
+//! read fetches one line. (A 40-byte slot straddles two in two cases of
+//! five.)
+//!
+//! The wheel's deadline is kept whole, as the wheel reads it; the last
+//! refresh is kept as its distance back from the deadline (32 bits of ms),
+//! and the interval and the dialog Min-SE in 16 bits each. A session with an
+//! interval or Min-SE of 65,535 s (18.2 hours) or more is wide: its last
+//! refresh, interval and Min-SE are kept aside by key ([`Wide`]), as few
+//! sessions have them (an interval of up to 2^32 - 1 s puts a deadline 42
+//! bits of ms after its refresh).
+
+use std::collections::HashMap;
+
+use super::table::Keyed;
+use super::wheel::{Entry, Links};
+use super::Phase;
+use crate::session::{Packed, Session};
+
+/// [`Slot::interval`] of a wide session.
+const WIDE: u16 = u16::MAX;
+
+const _: () = assert!(std::mem::size_of::<Slot>() == 32);
+const _: () = assert!(WIDE as u64 * 1000 <= u32::MAX as u64);
+
+/// One session: see the module's comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(32))]
+pub(super) struct Slot {
+    pub key: u64,
+    /// [`Links::deadline`] while armed; else the last refresh (narrow).
+    deadline: u64,
+    /// How long before `deadline` the session was last refreshed, in ms
+    /// (0 when wide).
+    back: u32,
+    /// [`Links::pos`].
+    pos: u32,
+    /// The interval in seconds, or [`WIDE`].
+    interval: u16,
+    /// The dialog Min-SE in seconds (0 when wide).
+    min_se: u16,
+    /// [`Links::bucket`].
+    bucket: u16,
+    /// The session's flags ([`Session::pack`]).
+    flags: u8,
+    phase: Phase,
+}
+
+/// The last refresh, interval and dialog Min-SE of each wide session, by key.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Wide(HashMap<u64, (u64, u32, u32), foldhash::fast::RandomState>);
+
+impl Wide {
+    /// Forgets what `slot` kept here, if anything: its session is gone.
+    #[inline(always)]
+    pub fn forget(&mut self, slot: &Slot) {
+        if slot.is_wide() {
+            self.forget_key(slot.key);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn forget_key(&mut self, key: u64) {
+        self.0.remove(&key);
+    }
+
+    /// Whether no session is kept here.
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Keyed for Slot {
+    fn key(&self) -> u64 {
+        self.key
+    }
+    const VACANT: Slot = Slot::vacant(0);
+}
+
+impl Entry for Slot {
+    #[inline(always)]
+    fn links(&self) -> Links {
+        Links {
+            deadline: self.deadline,
+            pos: self.pos,
+            bucket: self.bucket,
+        }
+    }
+    #[inline(always)]
+    fn set_links(&mut self, links: Links) {
+        self.set_deadline(links.is_armed().then_some(links.deadline));
+        (self.pos, self.bucket) = (links.pos, links.bucket);
+    }
+    fn set_pos(&mut self, pos: u32) {
+        self.pos = pos;
+    }
+    fn key(&self) -> u64 {
+        self.key
+    }
+}
+
+impl Slot {
+    /// A slot for `key` holding no session yet, not armed.
+    pub const fn vacant(key: u64) -> Slot {
+        Slot {
+            key,
+            deadline: 0,
+            back: 0,
+            pos: Links::UNARMED.pos,
+            interval: 0,
+            min_se: 0,
+            bucket: Links::UNARMED.bucket,
+            flags: 0,
+            phase: Phase::Idle,
+        }
+    }
+
+    /// What the timer is for.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Sets what the timer is for.
+    pub fn set_phase(&mut self, phase: Phase) {
+        self.phase = phase;
+    }
+
+    /// The last refresh of a narrow slot.
+    #[inline(always)]
+    fn refreshed_at(&self) -> u64 {
+        self.deadline - u64::from(self.back)
+    }
+
+    /// Sets the deadline (`None`: not armed), which is never before the
+    /// last refresh nor past expiry (checked in debug builds).
+    #[inline(always)]
+    fn set_deadline(&mut self, deadline: Option<u64>) {
+        if self.is_wide() {
+            self.deadline = deadline.unwrap_or(0);
+            return;
+        }
+        let refreshed_at = self.refreshed_at();
+        let deadline = deadline.unwrap_or(refreshed_at);
+        debug_assert!(deadline >= refreshed_at);
+        debug_assert!(deadline - refreshed_at <= u64::from(u32::MAX));
+        self.deadline = deadline.max(refreshed_at);
+        self.back = (self.deadline - refreshed_at) as u32;
+    }
+
+    /// Whether the session's interval and Min-SE are kept aside.
+    #[inline(always)]
+    pub fn is_wide(&self) -> bool {
+        self.interval == WIDE
+    }
+
+    /// The session, as [`Session::unpack`] takes it.
+    #[inline(always)]
+    pub fn packed(&self, wide: &Wide) -> Packed {
+        if self.is_wide() {
+            let (refreshed_at, interval, min_se) = wide_session(wide, self.key);
+            (refreshed_at, interval, min_se, self.flags)
+        } else {
+            self.narrow_packed()
+        }
+    }
+
+    /// [`Slot::packed`] of a narrow slot.
+    #[inline(always)]
+    fn narrow_packed(&self) -> Packed {
+        debug_assert!(!self.is_wide());
+        let (interval, min_se) = (u32::from(self.interval), u32::from(self.min_se));
+        (self.refreshed_at(), interval, min_se, self.flags)
+    }
+
+    /// The session.
+    #[inline(always)]
+    pub fn session(&self, wide: &Wide) -> Session {
+        Session::unpack(self.packed(wide))
+    }
+
+    /// The session of a narrow slot: [`Slot::session`] with nothing to
+    /// look up.
+    #[inline(always)]
+    pub fn narrow_session(&self) -> Session {
+        Session::unpack(self.narrow_packed())
+    }
+
+    /// Stores `session` (from [`Session::pack`]). The timer keeps its
+    /// deadline, or moves to the new refresh when that is later: a caller
+    /// that changes the refresh's time re-arms the timer at once, with the
+    /// links from before (see `Engine::arm_slot`).
+    #[inline(always)]
+    pub fn store(&mut self, session: Packed, wide: &mut Wide) {
+        let (refreshed_at, interval, min_se, flags) = session;
+        if self.is_wide() || !fits_narrow(interval, min_se) {
+            // By value: a slot whose address is taken stays in memory, and
+            // every step of the usual store would go through it.
+            *self = store_wide(*self, session, wide);
+            return;
+        }
+        // A narrow slot's deadline is within 2^32 ms of its refresh, which
+        // only moves on.
+        let reach = refreshed_at.saturating_add(u64::from(u32::MAX));
+        self.deadline = self.deadline.clamp(refreshed_at, reach);
+        self.back = (self.deadline - refreshed_at) as u32;
+        (self.interval, self.min_se) = (interval as u16, min_se as u16);
+        self.flags = flags;
+    }
+
+    /// Stores a refreshed `session` that fits a narrow slot into this one,
+    /// narrow, as an unarmed slot holds it (the deadline at the refresh):
+    /// the caller re-arms the timer at once, with the links from before.
+    #[inline(always)]
+    pub fn store_refreshed_narrow(&mut self, session: Packed) {
+        let (refreshed_at, interval, min_se, flags) = session;
+        debug_assert!(!self.is_wide() && fits_narrow(interval, min_se));
+        (self.deadline, self.back) = (refreshed_at, 0);
+        (self.interval, self.min_se) = (interval as u16, min_se as u16);
+        self.flags = flags;
+    }
+
+    /// When the session expires: its last refresh plus its interval.
+    pub fn expires_at(&self, wide: &Wide) -> u64 {
+        let (refreshed_at, interval, _, _) = self.packed(wide);
+        expiry(refreshed_at, interval)
+    }
+}
+
+/// Whether a session with `interval` and `min_se` fits a narrow slot.
+#[inline(always)]
+pub(super) fn fits_narrow(interval: u32, min_se: u32) -> bool {
+    interval < u32::from(WIDE) && min_se < u32::from(WIDE)
+}
+
+/// [`Slot::store`] of a wide session, or of one that was wide. The
+/// deadline stays as it was; a slot becomes narrow again only when its
+/// deadline fits the narrow layout.
+#[cold]
+#[inline(never)]
+fn store_wide(mut slot: Slot, session: Packed, wide: &mut Wide) -> Slot {
+    let (refreshed_at, interval, min_se, flags) = session;
+    wide.forget(&slot);
+    let back = slot.deadline.saturating_sub(refreshed_at);
+    if fits_narrow(interval, min_se) && back <= u64::from(u32::MAX) {
+        slot.deadline = slot.deadline.max(refreshed_at);
+        slot.back = (slot.deadline - refreshed_at) as u32;
+        (slot.interval, slot.min_se) = (interval as u16, min_se as u16);
+    } else {
+        wide.0.insert(slot.key, (refreshed_at, interval, min_se));
+        (slot.back, slot.interval, slot.min_se) = (0, WIDE, 0);
+    }
+    slot.flags = flags;
+    slot
+}
+
+/// The last refresh, interval and Min-SE of `key`, kept aside.
+#[cold]
+#[inline(never)]
+fn wide_session(wide: &Wide, key: u64) -> (u64, u32, u32) {
+    wide.0.get(&key).copied().unwrap_or_default()
+}
+
+/// When a session refreshed at `refreshed_at` with an interval of `interval`
+/// seconds expires, in ms.
+pub(super) fn expiry(refreshed_at: u64, interval: u32) -> u64 {
+    refreshed_at.saturating_add(u64::from(interval) * 1000)
+}
