@@ -22,12 +22,14 @@ use crate::session::{Packed, Session};
 const WIDE: u16 = u16::MAX;
 
 const _: () = assert!(std::mem::size_of::<Slot>() == 32);
+// A narrow session's deadlines lie within 32 bits of ms of its refresh.
 const _: () = assert!(WIDE as u64 * 1000 <= u32::MAX as u64);
 
 /// One session: see the module's comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(32))]
 pub(super) struct Slot {
+    /// The host's key.
     pub key: u64,
     /// [`Links::deadline`] while armed; else the last refresh (narrow).
     deadline: u64,

@@ -50,8 +50,7 @@ const LEVELS: usize = 11;
 /// The pseudo-bucket of entries in the near heap or the run.
 const NEAR: u16 = (LEVELS * SLOTS) as u16;
 /// The pseudo-bucket of an entry that is not armed.
-const UNARMED: u16 = (1 << Links::BUCKET_BITS) - 1;
-const _: () = assert!(NEAR < UNARMED);
+const UNARMED: u16 = u16::MAX;
 /// A drained bucket keeps its allocation up to this many entries.
 const KEPT_CAPACITY: usize = 256;
 
@@ -69,9 +68,6 @@ pub(crate) struct Links {
 }
 
 impl Links {
-    /// The bits a bucket takes: every one, [`NEAR`] and [`UNARMED`] included.
-    pub const BUCKET_BITS: u32 = 10;
-
     /// An entry that is not armed.
     pub const UNARMED: Links = Links {
         deadline: u64::MAX,
