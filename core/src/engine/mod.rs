@@ -423,7 +423,7 @@ impl Engine {
         // cache, and each store to it waits for its line.
         let (phase, deadline) = self.timer_after_refresh(&session);
         if phase != Phase::Idle {
-            slot.set_phase(phase);
+            slot.phase = phase;
             slot.set_links(self.wheel.insert_links(vacancy.pos, key, deadline));
         }
         self.store_new(vacancy, slot);
@@ -533,7 +533,7 @@ impl Engine {
     #[inline(always)]
     fn arm_slot(&mut self, i: u32, mut slot: Slot, before: Links, phase: Phase, deadline: u64) {
         self.note(i, ChangeKind::Updated);
-        slot.set_phase(phase);
+        slot.phase = phase;
         let in_place = match phase {
             Phase::Idle => None,
             _ => Wheel::moved_later(before, deadline),
@@ -868,7 +868,7 @@ impl Engine {
         let before = self.table[i].links();
         self.table[i].store(session.pack(), &mut self.wide);
         self.note(i, ChangeKind::Updated);
-        let phase = self.table[i].phase();
+        let phase = self.table[i].phase;
         let in_flight = matches!(phase, Phase::InFlight | Phase::InFlightForPeer);
         match result {
             RefreshOutcome::Refreshed(_) => {
@@ -948,10 +948,10 @@ impl Engine {
         let i = self.slot_of(key)?;
         self.note(i, ChangeKind::Updated);
         let slot = &mut self.table[i];
-        match slot.phase() {
+        match slot.phase {
             Phase::InFlight | Phase::InFlightForPeer => return Ok(false),
             // The deadline in the wheel stays: only what happens then changes.
-            Phase::RefreshDue | Phase::RetryDue => slot.set_phase(Phase::OfferHeld),
+            Phase::RefreshDue | Phase::RetryDue => slot.phase = Phase::OfferHeld,
             _ => {}
         }
         Ok(true)
@@ -961,8 +961,8 @@ impl Engine {
     /// its time, or, when it fell due meanwhile, goes now.
     fn release_held_refresh(&mut self, i: u32, now_ms: u64) {
         let slot = &mut self.table[i];
-        match slot.phase() {
-            Phase::OfferHeld => slot.set_phase(Phase::RefreshDue),
+        match slot.phase {
+            Phase::OfferHeld => slot.phase = Phase::RefreshDue,
             Phase::RefreshWaiting => self.send_refresh(i, now_ms),
             _ => {}
         }
@@ -1112,7 +1112,7 @@ impl Engine {
 
     fn teardown(&mut self, i: u32, at_ms: u64, reason: Teardown) {
         self.counters.count(reason);
-        let kind = if self.table[i].phase() == Phase::ProxyExpiry {
+        let kind = if self.table[i].phase == Phase::ProxyExpiry {
             ActionKind::SessionEnded(reason)
         } else {
             ActionKind::SendBye(reason)
@@ -1124,7 +1124,7 @@ impl Engine {
 
     fn fire(&mut self, i: u32, at: u64) {
         let slot = self.table[i];
-        match slot.phase() {
+        match slot.phase {
             Phase::RefreshDue | Phase::RetryDue if at < slot.expires_at(&self.wide) => {
                 self.send_refresh(i, at)
             }

@@ -46,7 +46,8 @@ pub(super) struct Slot {
     bucket: u16,
     /// The session's flags ([`Session::pack`]).
     flags: u8,
-    phase: Phase,
+    /// What the timer is for.
+    pub phase: Phase,
 }
 
 /// The last refresh, interval and dialog Min-SE of each wide session, by key.
@@ -118,16 +119,6 @@ impl Slot {
             flags: 0,
             phase: Phase::Idle,
         }
-    }
-
-    /// What the timer is for.
-    pub fn phase(&self) -> Phase {
-        self.phase
-    }
-
-    /// Sets what the timer is for.
-    pub fn set_phase(&mut self, phase: Phase) {
-        self.phase = phase;
     }
 
     /// The last refresh of a narrow slot.

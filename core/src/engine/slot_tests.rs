@@ -100,7 +100,7 @@ fn rfc4028_10_refreshes_move_a_session_between_layouts_and_keep_its_deadline() {
 }
 
 #[test]
-fn rfc4028_10_a_wide_deadline_that_a_narrow_slot_cannot_reach_stays_exact() {
+fn rfc4028_10_a_short_interval_after_a_wide_one_re_arms_from_the_new_refresh() {
     // A refresh to a short interval while the old, far deadline still
     // stands (the 2xx is not yet reported as the refresh): the session is
     // stored before its timer is re-armed.
