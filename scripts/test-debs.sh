@@ -6,6 +6,8 @@
 # configuration that loads the installed module by name (kamailio -c). As
 # root it removes the packages again at the end.
 set -euo pipefail
+# A check that fails says which, with what it saw (CI shows this output).
+trap 'echo "test-debs.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 scratch=$(mktemp -d)
@@ -38,11 +40,15 @@ lib=$root/usr/lib/$multiarch
 [ "$(readlink "$lib/libsessiontimer.so")" = libsessiontimer.so.0 ]
 
 echo "== pkg-config, and the quickstart built and run against the installed files"
-pkg-config --exists sessiontimer
-[ "$(pkg-config --modversion sessiontimer)" = "$(sed -n 's/^#define SST_VERSION_MAJOR //p' include/sessiontimer.h).$(sed -n 's/^#define SST_VERSION_MINOR //p' include/sessiontimer.h).$(sed -n 's/^#define SST_VERSION_PATCH //p' include/sessiontimer.h)" ]
+pkg-config --exists --print-errors sessiontimer
+header_version=$(for part in MAJOR MINOR PATCH; do sed -n "s/^#define SST_VERSION_$part //p" include/sessiontimer.h; done | paste -sd.)
+pc_version=$(pkg-config --modversion sessiontimer)
+[ "$pc_version" = "$header_version" ] || { echo "pkg-config says $pc_version, the header $header_version" >&2; exit 1; }
 gcc -std=c11 -Wall -Werror bindings-c/examples/quickstart.c $(pkg-config --cflags --libs sessiontimer) -o "$scratch/quickstart"
-"$scratch/quickstart" > /dev/null
-ldd "$scratch/quickstart" | grep -q "libsessiontimer.so.0 => $root.*/lib/$multiarch/libsessiontimer.so.0"
+"$scratch/quickstart" > "$scratch/quickstart.log" 2>&1 || { cat "$scratch/quickstart.log"; exit 1; }
+ldd "$scratch/quickstart" > "$scratch/ldd.log"
+grep -q "libsessiontimer.so.0 => $root.*/lib/$multiarch/libsessiontimer.so.0" "$scratch/ldd.log" ||
+  { echo "the quickstart does not load the installed library:" >&2; cat "$scratch/ldd.log" >&2; exit 1; }
 
 echo "== Kamailio loads the installed module by name"
 cat > "$scratch/kamailio.cfg" <<CFG
