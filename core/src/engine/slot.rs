@@ -215,6 +215,27 @@ impl Slot {
         self.flags = flags;
     }
 
+    /// A narrow slot for `key` holding `session` (from [`Session::pack`]),
+    /// armed with `links` in `phase`: the links' deadline lies within 2^32
+    /// ms after the session's last refresh (checked in debug builds).
+    #[inline(always)]
+    pub fn narrow_armed(key: u64, session: Packed, links: Links, phase: Phase) -> Slot {
+        let (refreshed_at, interval, min_se, flags) = session;
+        debug_assert!(fits_narrow(interval, min_se) && links.is_armed());
+        debug_assert!(links.deadline - refreshed_at <= u64::from(u32::MAX));
+        Slot {
+            key,
+            deadline: links.deadline,
+            back: links.deadline.wrapping_sub(refreshed_at) as u32,
+            pos: links.pos,
+            interval: interval as u16,
+            min_se: min_se as u16,
+            bucket: links.bucket,
+            flags,
+            phase,
+        }
+    }
+
     /// When the session expires: its last refresh plus its interval.
     pub fn expires_at(&self, wide: &Wide) -> u64 {
         let (refreshed_at, interval, _, _) = self.packed(wide);

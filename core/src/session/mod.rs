@@ -86,15 +86,39 @@ pub struct Session {
     /// The largest Min-SE from 422s or refresh requests on this dialog; 0: none
     /// (section 7.4 SUB-2, SUB-4).
     dialog_min_se: u32,
-    peer_supports_timer: bool,
-    peer_allows_update: bool,
-    update_refused: bool,
-    /// `Require: timer` was in the initial request, so it is in every refresh
-    /// (section 7.4 SUB-1).
-    require_timer: bool,
-    /// We generated the Call-ID (we placed the call): RFC 3261 section 14.1's
-    /// longer 491 back-off applies to us.
-    owns_call_id: bool,
+    /// What the peer showed, what it refused, and what we did: the flag bits
+    /// below, as a packed session holds them (never the refresher's bit,
+    /// which the timer holds).
+    flags: Flags,
+}
+
+/// The yes/no facts of a session: each a bit of [`Packed`]'s flags, kept as
+/// they are packed, so that packing and unpacking a session copies them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+struct Flags(u8);
+
+impl Flags {
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+
+    fn set(&mut self, bit: u8, on: bool) {
+        self.0 = if on { self.0 | bit } else { self.0 & !bit };
+    }
+}
+
+impl std::fmt::Debug for Flags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (FLAG_PEER_SUPPORTS, "peer_supports_timer"),
+            (FLAG_PEER_ALLOWS_UPDATE, "peer_allows_update"),
+            (FLAG_UPDATE_REFUSED, "update_refused"),
+            (FLAG_REQUIRE_TIMER, "require_timer"),
+            (FLAG_OWNS_CALL_ID, "owns_call_id"),
+        ];
+        let set = names.iter().filter(|(bit, _)| self.has(*bit));
+        f.debug_set().entries(set.map(|(_, name)| name)).finish()
+    }
 }
 
 /// Refuses a host-given timer below RFC 4028's floor of 90 s.
@@ -115,10 +139,17 @@ pub(crate) fn check_seconds(interval: u32) -> crate::Result<()> {
 pub(crate) type Packed = (u64, u32, u32, u8);
 
 pub(crate) const FLAG_LOCAL_REFRESHER: u8 = 1;
+/// The peer has shown support for timers.
 const FLAG_PEER_SUPPORTS: u8 = 2;
+/// The peer's last Allow listed UPDATE.
 const FLAG_PEER_ALLOWS_UPDATE: u8 = 4;
+/// The peer answered an UPDATE refresh with 405 or 501.
 const FLAG_UPDATE_REFUSED: u8 = 8;
+/// `Require: timer` was in the initial request, so it is in every refresh
+/// (section 7.4 SUB-1).
 const FLAG_REQUIRE_TIMER: u8 = 16;
+/// We generated the Call-ID (we placed the call): RFC 3261 section 14.1's
+/// longer 491 back-off applies to us.
 const FLAG_OWNS_CALL_ID: u8 = 32;
 /// Every flag bit a packed session may carry.
 pub(crate) const SESSION_FLAGS: u8 = 63;
@@ -131,11 +162,7 @@ impl Session {
             timer: None,
             refreshed_at_ms: 0,
             dialog_min_se: 0,
-            peer_supports_timer: false,
-            peer_allows_update: false,
-            update_refused: false,
-            require_timer,
-            owns_call_id: false,
+            flags: Flags(if require_timer { FLAG_REQUIRE_TIMER } else { 0 }),
         }
     }
 
@@ -152,40 +179,26 @@ impl Session {
 
     /// Marks that we generated the dialog's Call-ID (we placed the call).
     pub fn set_owns_call_id(&mut self, owns: bool) {
-        self.owns_call_id = owns;
+        self.flags.set(FLAG_OWNS_CALL_ID, owns);
     }
 
     /// Whether we generated the dialog's Call-ID.
     pub fn owns_call_id(&self) -> bool {
-        self.owns_call_id
+        self.flags.has(FLAG_OWNS_CALL_ID)
     }
 
     pub(crate) fn pack(&self) -> Packed {
-        let bits = [
-            (
-                self.timer.is_some_and(|t| t.refresher == Side::Local),
-                FLAG_LOCAL_REFRESHER,
-            ),
-            (self.peer_supports_timer, FLAG_PEER_SUPPORTS),
-            (self.peer_allows_update, FLAG_PEER_ALLOWS_UPDATE),
-            (self.update_refused, FLAG_UPDATE_REFUSED),
-            (self.require_timer, FLAG_REQUIRE_TIMER),
-            (self.owns_call_id, FLAG_OWNS_CALL_ID),
-        ];
-        let flags = bits
-            .iter()
-            .filter(|(on, _)| *on)
-            .fold(0, |acc, (_, bit)| acc | bit);
+        let local = self.timer.is_some_and(|t| t.refresher == Side::Local);
+        let flags = self.flags.0 | if local { FLAG_LOCAL_REFRESHER } else { 0 };
         let interval = self.timer.map_or(0, |t| t.interval);
         (self.refreshed_at_ms, interval, self.dialog_min_se, flags)
     }
 
     pub(crate) fn unpack((refreshed_at_ms, interval, dialog_min_se, flags): Packed) -> Session {
-        let has = |bit: u8| flags & bit != 0;
         Session {
             timer: (interval != 0).then_some(Negotiated {
                 interval,
-                refresher: if has(FLAG_LOCAL_REFRESHER) {
+                refresher: if flags & FLAG_LOCAL_REFRESHER != 0 {
                     Side::Local
                 } else {
                     Side::Remote
@@ -193,11 +206,7 @@ impl Session {
             }),
             refreshed_at_ms,
             dialog_min_se,
-            peer_supports_timer: has(FLAG_PEER_SUPPORTS),
-            peer_allows_update: has(FLAG_PEER_ALLOWS_UPDATE),
-            update_refused: has(FLAG_UPDATE_REFUSED),
-            require_timer: has(FLAG_REQUIRE_TIMER),
-            owns_call_id: has(FLAG_OWNS_CALL_ID),
+            flags: Flags(flags & SESSION_FLAGS & !FLAG_LOCAL_REFRESHER),
         }
     }
 
@@ -218,7 +227,7 @@ impl Session {
 
     /// Whether the peer has shown support for timers.
     pub fn peer_supports_timer(&self) -> bool {
-        self.peer_supports_timer
+        self.flags.has(FLAG_PEER_SUPPORTS)
     }
 
     /// A 2xx to an INVITE or UPDATE was received (we were its UAC) or sent (we
@@ -244,9 +253,11 @@ impl Session {
 
     /// Records what a message from the peer shows: timer support and UPDATE in Allow.
     pub fn note_peer(&mut self, message: &TimerHeaders) {
-        self.peer_supports_timer |= message.supports_timer();
+        if message.supports_timer() {
+            self.flags.set(FLAG_PEER_SUPPORTS, true);
+        }
         if let Some(allows) = message.allow_update {
-            self.peer_allows_update = allows;
+            self.flags.set(FLAG_PEER_ALLOWS_UPDATE, allows);
         }
     }
 
@@ -301,7 +312,7 @@ impl Session {
         let min_se = self.dialog_min_se();
         let session_expires = self.timer.map(|t| {
             let mut refresher = t.refresher.to_refresher(Role::Uac);
-            if t.refresher == Side::Remote && !self.peer_supports_timer {
+            if t.refresher == Side::Remote && !self.peer_supports_timer() {
                 // SUB-10: hand the role to the peer only if it supports timers.
                 refresher = Side::Local.to_refresher(Role::Uac);
             }
@@ -311,8 +322,8 @@ impl Session {
             )
         });
         let update = policy.refresh_method == RefreshMethod::Auto
-            && self.peer_allows_update
-            && !self.update_refused;
+            && self.flags.has(FLAG_PEER_ALLOWS_UPDATE)
+            && !self.flags.has(FLAG_UPDATE_REFUSED);
         RefreshRequest {
             method: if update {
                 Method::Update
@@ -323,7 +334,7 @@ impl Session {
                 session_expires,
                 min_se,
                 supported_timer: policy.mode.supports(),
-                require_timer: self.require_timer,
+                require_timer: self.flags.has(FLAG_REQUIRE_TIMER),
                 ..HeaderEdits::default()
             },
         }
@@ -343,7 +354,12 @@ impl Session {
         match status {
             200..=299 => {
                 self.note_peer(response);
-                let timer = read_2xx(policy, sent.interval(), response, self.peer_supports_timer);
+                let timer = read_2xx(
+                    policy,
+                    sent.interval(),
+                    response,
+                    self.peer_supports_timer(),
+                );
                 self.set_timer(timer, now_ms);
                 RefreshOutcome::Refreshed(timer)
             }
@@ -364,7 +380,7 @@ impl Session {
                 if sent.method == Method::Update
                     && !(status == 501 && policy.accept_501_as_refreshed) =>
             {
-                self.update_refused = true;
+                self.flags.set(FLAG_UPDATE_REFUSED, true);
                 RefreshOutcome::Retry(self.refresh_request(policy))
             }
             // The policy's choice (SEMS): the peer cannot handle the method
@@ -398,6 +414,20 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_names_the_flags_set() {
+        let mut s = Session::new(true);
+        assert!(format!("{s:?}").contains("flags: {\"require_timer\"}"));
+        s.set_owns_call_id(true);
+        s.set_owns_call_id(false);
+        s.note_peer(&TimerHeaders {
+            supported_timer: true,
+            ..TimerHeaders::default()
+        });
+        let shown = format!("{s:?}");
+        assert!(shown.contains("flags: {\"peer_supports_timer\", \"require_timer\"}"));
+    }
 
     #[test]
     fn pack_round_trips() {
