@@ -197,3 +197,42 @@ fn times_at_the_end_of_the_clock_saturate_in_both_layouts() {
     assert_eq!(fired, [bye(1, u64::MAX), bye(2, u64::MAX)]);
     assert!(e.wide.is_empty());
 }
+
+/// RFC 4028 section 10: a refresh restarts the timer. The usual re-arm
+/// builds its slot whole ([`Slot::narrow_armed`]); it must hold what storing
+/// the refreshed session, then arming it, holds, for every narrow interval,
+/// Min-SE, flag set and deadline, and read back the same session.
+#[test]
+fn rfc4028_10_a_re_arm_built_whole_holds_the_session_stored_then_armed() {
+    let mut rng = rng::SplitMix64(10);
+    let mut wide = Wide::default();
+    for _ in 0..10_000 {
+        let draw = |rng: &mut rng::SplitMix64, below: u64| rng.next_u64() % below;
+        let refreshed_at = draw(&mut rng, u64::MAX / 2);
+        let interval = 90 + draw(&mut rng, 65_535 - 90) as u32;
+        let min_se = draw(&mut rng, 65_535) as u32;
+        let flags = draw(&mut rng, u64::from(crate::session::SESSION_FLAGS) + 1) as u8;
+        let packed = (refreshed_at, interval, min_se, flags);
+        let links = Links {
+            deadline: refreshed_at + draw(&mut rng, u64::from(interval) * 1000 + 1),
+            pos: draw(&mut rng, 1 << 32) as u32,
+            bucket: draw(&mut rng, u64::from(u16::MAX)) as u16,
+        };
+        let phase = [Phase::RefreshDue, Phase::ByeDue][draw(&mut rng, 2) as usize];
+        let key = rng.next_u64();
+        let mut stored = Slot::vacant(key);
+        stored.store_refreshed_narrow(packed);
+        stored.phase = phase;
+        stored.set_links(links);
+        let built = Slot::narrow_armed(key, packed, links, phase);
+        assert_eq!(built, stored, "{packed:?} {links:?}");
+        assert_eq!(built.links(), links);
+        assert_eq!(built.packed(&wide), packed);
+        stored.store(packed, &mut wide);
+        assert_eq!(
+            stored, built,
+            "storing the same session again changes nothing"
+        );
+    }
+    assert!(wide.is_empty());
+}
