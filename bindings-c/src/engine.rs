@@ -353,6 +353,21 @@ impl sst_refreshed {
             timer: timer.transpose()?,
         })
     }
+
+    /// The core report of one [`sst_refreshed::to_core`] accepted. It
+    /// records no error, so a batch that reads only its key (to fetch the
+    /// session's memory ahead) converts nothing else.
+    fn to_core_quietly(self) -> Refreshed {
+        Refreshed {
+            key: self.key,
+            now_ms: self.now_ms,
+            timer: self
+                .has_timer
+                .get()
+                .then(|| self.timer.to_core_quietly())
+                .flatten(),
+        }
+    }
 }
 
 /// Many `sst_engine_refreshed` reports at once, in order: faster than one
@@ -374,14 +389,7 @@ pub extern "C" fn sst_engine_refreshed_batch(
         // Every timer is checked before any report applies; the reports are
         // then applied in place, with no copy of the batch.
         reports.iter().try_for_each(|r| r.to_core().map(drop))?;
-        let failed = engine.refreshed_batch_by(reports, |r| {
-            // Checked above: the fallback is never taken.
-            r.to_core().unwrap_or(Refreshed {
-                key: r.key,
-                now_ms: r.now_ms,
-                timer: None,
-            })
-        });
+        let failed = engine.refreshed_batch_by(reports, |r| r.to_core_quietly());
         report_batch(failed, results, count)
     })
 }

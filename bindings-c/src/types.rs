@@ -22,13 +22,18 @@ macro_rules! c_enum {
 
             /// The core value of a raw C value, or `SST_RESULT_INVALID_ARGUMENT`.
             pub fn core(raw: u32) -> Result<$core, sst_result> {
-                usize::try_from(raw)
-                    .ok()
-                    .and_then(|i| Self::CORE.get(i).copied())
-                    .ok_or_else(|| fail(
+                Self::core_quietly(raw).ok_or_else(|| {
+                    fail(
                         sst_result::InvalidArgument,
                         format!("{raw} is not a valid {}", stringify!($name)),
-                    ))
+                    )
+                })
+            }
+
+            /// The core value of a raw C value, if any, recording no error:
+            /// for a value already checked by [`Self::core`].
+            pub fn core_quietly(raw: u32) -> Option<$core> {
+                usize::try_from(raw).ok().and_then(|i| Self::CORE.get(i).copied())
             }
 
             /// The raw C value of a core value.
@@ -365,6 +370,16 @@ impl sst_timer {
         Ok(Negotiated {
             interval: self.interval,
             refresher: sst_side::core(self.refresher)?,
+        })
+    }
+
+    /// The core timer of one [`sst_timer::to_core`] accepted (`None` for
+    /// any other), recording no error.
+    pub fn to_core_quietly(self) -> Option<Negotiated> {
+        let refresher = sst_side::core_quietly(self.refresher)?;
+        Some(Negotiated {
+            interval: self.interval,
+            refresher,
         })
     }
 }

@@ -321,6 +321,17 @@ static void test_refreshed_batch(void) {
   CHECK_IS(sst_engine_refreshed_batch(e, valid_then_bad, 2, NULL), SST_RESULT_INVALID_ARGUMENT);
   uint64_t next = 0;
   CHECK_IS(sst_engine_next_deadline(e, &next), SST_RESULT_NONE);
+
+  /* RFC 4028 section 10: a batched report making us the refresher arms our
+     refresh at half the interval. */
+  sst_refreshed ours = {2, 4000000, true, {1800, SST_SIDE_LOCAL}};
+  CHECK_OK(sst_engine_refreshed_batch(e, &ours, 1, NULL));
+  CHECK_OK(sst_engine_next_deadline(e, &next));
+  CHECK(next <= 4000000 + 900000);
+  char lines[512];
+  CHECK_IS(sst_engine_poll(e, 4000000 + 899999, &a, lines, sizeof lines, &n), SST_RESULT_NONE);
+  CHECK_OK(sst_engine_poll(e, 4000000 + 900000, &a, lines, sizeof lines, &n));
+  CHECK(a.key == 2 && a.kind == SST_ACTION_KIND_SEND_REFRESH && a.at_ms == 4000000 + 900000);
   sst_engine_free(e);
 }
 
