@@ -346,12 +346,10 @@ pub struct sst_refreshed {
 impl sst_refreshed {
     /// The core report, its timer checked.
     fn to_core(self) -> Result<Refreshed, sst_result> {
-        let timer = self.has_timer.get().then(|| self.timer.to_core());
-        Ok(Refreshed {
-            key: self.key,
-            now_ms: self.now_ms,
-            timer: timer.transpose()?,
-        })
+        if self.has_timer.get() {
+            self.timer.to_core()?;
+        }
+        Ok(self.to_core_quietly())
     }
 
     /// The core report of one [`sst_refreshed::to_core`] accepted. It

@@ -777,20 +777,21 @@ impl Engine {
         session.set_timer(timer, now_ms.max(session.refreshed_at_ms()));
         tick(&mut self.counters.refreshes_succeeded);
         self.note(i, ChangeKind::Refreshed);
-        if !NARROW {
-            slot.store(session.pack(), &mut self.wide);
-            return self.rearm_refreshed(i, slot, before, &session);
-        }
         self.set_retries(slot.key, Retries::default());
         let (phase, deadline) = self.timer_after_refresh(&session);
-        let in_place = Wheel::moved_later(before, deadline).filter(|_| phase != Phase::Idle);
-        if let Some(links) = in_place {
-            // The usual re-arm: the slot, built whole, is all that changes
-            // (12 instructions fewer than storing the session, then the links).
-            self.table[i] = Slot::narrow_armed(slot.key, session.pack(), links, phase);
-            return;
+        if NARROW {
+            let in_place = Wheel::moved_later(before, deadline).filter(|_| phase != Phase::Idle);
+            if let Some(links) = in_place {
+                // The usual re-arm: the slot, built whole, is all that changes
+                // (about 10 instructions fewer than storing the session, then
+                // the links).
+                self.table[i] = Slot::narrow_armed(slot.key, session.pack(), links, phase);
+                return;
+            }
+            slot.store_refreshed_narrow(session.pack());
+        } else {
+            slot.store(session.pack(), &mut self.wide);
         }
-        slot.store_refreshed_narrow(session.pack());
         self.arm_slot(i, slot, before, phase, deadline);
     }
 
