@@ -417,18 +417,43 @@ impl Engine {
     #[inline(always)]
     pub fn establish(&mut self, key: u64, session: Session) -> Result<()> {
         let vacancy = self.admit(key)?;
-        let mut slot = Slot::vacant(key);
-        slot.store(session.pack(), &mut self.wide);
+        let packed = session.pack();
         // The slot is written once, armed: a new session's slot is rarely in
         // cache, and each store to it waits for its line.
         let (phase, deadline) = self.timer_after_refresh(&session);
-        if phase != Phase::Idle {
-            slot.phase = phase;
-            slot.set_links(self.wheel.insert_links(vacancy.pos, key, deadline));
+        let (_, interval, min_se, _) = packed;
+        if phase != Phase::Idle && slot::fits_narrow(interval, min_se) {
+            let links = self.wheel.insert_links(vacancy.pos, key, deadline);
+            self.store_new(vacancy, key, |vacant| {
+                vacant.set_narrow_armed(key, packed, links, phase)
+            });
+        } else {
+            let slot = self.new_slot(vacancy.pos, key, packed, phase, deadline);
+            self.store_new(vacancy, key, |vacant| *vacant = slot);
         }
-        self.store_new(vacancy, slot);
         tick(&mut self.counters.established);
         Ok(())
+    }
+
+    /// The slot of a new session under `key` at `pos` that is wide or not
+    /// armed (`phase` idle), its timer filed at `deadline` otherwise.
+    #[cold]
+    #[inline(never)]
+    fn new_slot(
+        &mut self,
+        pos: u32,
+        key: u64,
+        session: Packed,
+        phase: Phase,
+        deadline: u64,
+    ) -> Slot {
+        let mut slot = Slot::vacant(key);
+        slot.store(session, &mut self.wide);
+        if phase != Phase::Idle {
+            slot.phase = phase;
+            slot.set_links(self.wheel.insert_links(pos, key, deadline));
+        }
+        slot
     }
 
     /// Starts tracking a proxy's view of a session under `key`: the interval of
@@ -450,15 +475,16 @@ impl Engine {
         let vacancy = self.admit(key)?;
         let mut slot = Slot::vacant(key);
         slot.store(session, &mut self.wide);
-        self.store_new(vacancy, slot);
+        self.store_new(vacancy, key, |vacant| *vacant = slot);
         Ok(vacancy.pos)
     }
 
-    /// Stores a new session's `slot` where [`Engine::admit`] made room for
-    /// its key. Always inlined, as `admit` is.
+    /// Stores a new session's slot for `key` where [`Engine::admit`] made
+    /// room for it, `write` filling it in (see [`Table::occupy`]). Always
+    /// inlined, as `admit` is.
     #[inline(always)]
-    fn store_new(&mut self, vacancy: Vacancy, slot: Slot) {
-        self.table.occupy(vacancy, slot);
+    fn store_new(&mut self, vacancy: Vacancy, key: u64, write: impl FnOnce(&mut Slot)) {
+        self.table.occupy(vacancy, key, write);
         self.note(vacancy.pos, ChangeKind::Established);
     }
 

@@ -199,13 +199,17 @@ fn times_at_the_end_of_the_clock_saturate_in_both_layouts() {
 }
 
 /// RFC 4028 section 10: a refresh restarts the timer. The usual re-arm
-/// builds its slot whole ([`Slot::narrow_armed`]); it must hold what storing
-/// the refreshed session, then arming it, holds, for every narrow interval,
+/// builds its slot whole ([`Slot::narrow_armed`]) and the usual
+/// establishment writes it in place, over whatever it held
+/// ([`Slot::set_narrow_armed`]); either must hold what storing the
+/// refreshed session, then arming it, holds, for every narrow interval,
 /// Min-SE, flag set and deadline, and read back the same session.
 #[test]
-fn rfc4028_10_a_re_arm_built_whole_holds_the_session_stored_then_armed() {
+fn rfc4028_10_a_slot_armed_in_place_holds_the_session_stored_then_armed() {
     let mut rng = rng::SplitMix64(10);
     let mut wide = Wide::default();
+    // Each draw writes over the slot of the draw before.
+    let mut in_place = Slot::vacant(0);
     for _ in 0..10_000 {
         let draw = |rng: &mut rng::SplitMix64, below: u64| rng.next_u64() % below;
         let refreshed_at = draw(&mut rng, u64::MAX / 2);
@@ -224,7 +228,9 @@ fn rfc4028_10_a_re_arm_built_whole_holds_the_session_stored_then_armed() {
         stored.store_refreshed_narrow(packed);
         stored.phase = phase;
         stored.set_links(links);
+        in_place.set_narrow_armed(key, packed, links, phase);
         let built = Slot::narrow_armed(key, packed, links, phase);
+        assert_eq!(in_place, built, "{packed:?} {links:?}");
         assert_eq!(built, stored, "{packed:?} {links:?}");
         assert_eq!(built.links(), links);
         assert_eq!(built.packed(&wide), packed);

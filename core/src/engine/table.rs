@@ -397,21 +397,28 @@ impl<T: Keyed> Table<T> {
     pub fn insert(&mut self, slot: T) -> (u32, bool) {
         let moved = self.reserve(1);
         let vacancy = self.vacancy(slot.key());
-        self.occupy(vacancy, slot);
+        self.occupy(vacancy, slot.key(), |vacant| *vacant = slot);
         (vacancy.pos, moved)
     }
 
-    /// Stores `slot` at its key's vacancy, from [`Table::vacancy`] or
-    /// [`Table::lookup`] (the table has room, and nothing was stored since).
-    pub fn occupy(&mut self, Vacancy { pos, tag }: Vacancy, slot: T) {
+    /// Stores the slot for `key` at its vacancy, from [`Table::vacancy`] or
+    /// [`Table::lookup`] (the table has room, and nothing was stored
+    /// since): `write` fills in the vacant slot, whole or field by field.
+    #[inline(always)]
+    pub fn occupy(&mut self, Vacancy { pos, tag }: Vacancy, key: u64, write: impl FnOnce(&mut T)) {
         let pos = pos as usize;
         debug_assert!(self.ctrl[pos] & DELETED != 0, "occupying a held position");
-        debug_assert_eq!(tag, self.probe_start(slot.key()).0, "another key's vacancy");
+        debug_assert_eq!(tag, self.probe_start(key).0, "another key's vacancy");
         if self.ctrl[pos] == DELETED {
             self.deleted -= 1;
         }
         self.set_ctrl(pos, tag);
-        self.slots[pos] = slot;
+        write(&mut self.slots[pos]);
+        debug_assert_eq!(
+            self.slots[pos].key(),
+            key,
+            "a slot stored under another key"
+        );
         self.len += 1;
     }
 
