@@ -137,8 +137,9 @@ const RUN_MAX: usize = 8192;
 /// takes a few at less cost.
 const RUN_MIN: usize = 16;
 
-/// How many entries of a cascading bucket are read ahead of refiling them.
-const CASCADE_GROUP: usize = 32;
+/// How many places ahead of the entry it refiles a cascade starts fetching
+/// an entry's slot.
+const READ_AHEAD: usize = 16;
 
 /// Level and slot of `deadline` seen from `elapsed` (`deadline > elapsed`).
 fn level_and_slot(elapsed: u64, deadline: u64) -> (usize, usize) {
@@ -207,11 +208,19 @@ fn sort_run(items: &mut Vec<(u64, u64, u32)>, base: u64, span_bits: u32) {
         .for_each(<[_]>::sort_unstable);
 }
 
-/// Starts fetching a cascading group's entries before any is filed, so
-/// their cache misses overlap; filing then finds them in cache.
+/// Starts fetching the slot of the entry [`READ_AHEAD`] places after
+/// `entries[n]` (at `n` = 0, of the first [`READ_AHEAD`] too): a cascade
+/// refiling entry `n` finds it in cache by then, where fetching a group of
+/// entries, then refiling them, waited for the group's first.
 #[inline(always)]
-fn read_ahead<E>(slab: &[E], group: &[u32]) {
-    group.iter().for_each(|&i| prefetch_item(slab, i as usize));
+fn read_ahead<E>(slab: &[E], entries: &[u32], n: usize) {
+    if n == 0 {
+        let first = &entries[..entries.len().min(READ_AHEAD)];
+        first.iter().for_each(|&i| prefetch_item(slab, i as usize));
+    }
+    if let Some(&i) = entries.get(n + READ_AHEAD) {
+        prefetch_item(slab, i as usize);
+    }
 }
 
 impl Wheel {
@@ -541,18 +550,13 @@ impl Wheel {
         now: u64,
         mut becomes_due: impl FnMut(&[E], u32),
     ) {
-        for group in entries.chunks(CASCADE_GROUP) {
-            read_ahead(slab, group);
-            for &i in group {
-                let deadline = slab[i as usize].links().deadline;
-                if deadline <= now && self.is_near(deadline) {
-                    becomes_due(slab, i);
-                }
+        for (n, &i) in entries.iter().enumerate() {
+            read_ahead(slab, entries, n);
+            let deadline = slab[i as usize].links().deadline;
+            if deadline <= now && self.is_near(deadline) {
+                becomes_due(slab, i);
             }
-            for &i in group {
-                let deadline = slab[i as usize].links().deadline;
-                self.link(slab, i, deadline);
-            }
+            self.link(slab, i, deadline);
         }
     }
 
@@ -564,15 +568,13 @@ impl Wheel {
         debug_assert!(self.run.is_empty(), "a cascade follows an empty run");
         // The run's buffer, empty, takes the slot's items.
         let mut due = std::mem::take(&mut self.run);
-        for group in entries.chunks(CASCADE_GROUP) {
-            read_ahead(slab, group);
-            for &i in group {
-                let deadline = slab[i as usize].links().deadline;
-                if deadline <= self.elapsed {
-                    due.push(self.run_up(slab, i, deadline));
-                } else {
-                    self.link(slab, i, deadline);
-                }
+        for (n, &i) in entries.iter().enumerate() {
+            read_ahead(slab, entries, n);
+            let deadline = slab[i as usize].links().deadline;
+            if deadline <= self.elapsed {
+                due.push(self.run_up(slab, i, deadline));
+            } else {
+                self.link(slab, i, deadline);
             }
         }
         sort_run(&mut due, start, span_bits);
