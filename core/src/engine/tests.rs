@@ -1015,11 +1015,11 @@ fn sems_takes_501_to_a_refresh_as_success() {
 
 /// Issue 23's memory goal, 48 bytes a session, with room to spare: a
 /// million sessions, as the engine bench establishes them (intervals of 90 s
-/// to an hour), take at most 40 bytes each: 32 for the slot, about 2.1 for
-/// the table's free positions, one control byte, and 4 in the wheel's
-/// buckets (plus their growth room).
+/// to an hour), take at most 46 bytes each: 32 for the slot, about 7.4 for
+/// the table's free positions (it is 13/16 full), 1.2 control bytes, and 4
+/// in the wheel's buckets (plus their growth room).
 #[test]
-fn a_million_sessions_take_at_most_40_bytes_each() {
+fn a_million_sessions_take_at_most_46_bytes_each() {
     const SESSIONS: u64 = 1_000_000;
     let mut rng = SplitMix64(4028);
     let mut e = Engine::new(EngineConfig::default()).unwrap();
@@ -1035,5 +1035,5 @@ fn a_million_sessions_take_at_most_40_bytes_each() {
     }
     let bytes = e.table.heap_bytes() + e.wheel.heap_bytes();
     let per_session = bytes as f64 / SESSIONS as f64;
-    assert!(per_session <= 40.0, "{per_session} bytes per session");
+    assert!(per_session <= 46.0, "{per_session} bytes per session");
 }
