@@ -367,20 +367,21 @@ impl sst_timer {
 
     /// The core timer, checked.
     pub fn to_core(self) -> Result<Negotiated, sst_result> {
-        Ok(Negotiated {
-            interval: self.interval,
-            refresher: sst_side::core(self.refresher)?,
-        })
+        sst_side::core(self.refresher).map(|refresher| self.with(refresher))
     }
 
     /// The core timer of one [`sst_timer::to_core`] accepted (`None` for
     /// any other), recording no error.
     pub fn to_core_quietly(self) -> Option<Negotiated> {
-        let refresher = sst_side::core_quietly(self.refresher)?;
-        Some(Negotiated {
+        sst_side::core_quietly(self.refresher).map(|refresher| self.with(refresher))
+    }
+
+    /// The core timer with this interval and `refresher`.
+    fn with(self, refresher: Side) -> Negotiated {
+        Negotiated {
             interval: self.interval,
             refresher,
-        })
+        }
     }
 }
 

@@ -435,8 +435,9 @@ impl Engine {
         Ok(())
     }
 
-    /// The slot of a new session under `key` at `pos` that is wide or not
-    /// armed (`phase` idle), its timer filed at `deadline` otherwise.
+    /// The slot of a new session under `key` at `pos`, the way every
+    /// session but [`Engine::establish`]'s usual one is built: not armed
+    /// when `phase` is idle, else its timer filed at `deadline`.
     #[cold]
     #[inline(never)]
     fn new_slot(
@@ -473,8 +474,7 @@ impl Engine {
     /// Stores `session` (not armed) under `key`, a new one.
     fn allocate(&mut self, key: u64, session: Packed) -> Result<u32> {
         let vacancy = self.admit(key)?;
-        let mut slot = Slot::vacant(key);
-        slot.store(session, &mut self.wide);
+        let slot = self.new_slot(vacancy.pos, key, session, Phase::Idle, 0);
         self.store_new(vacancy, key, |vacant| *vacant = slot);
         Ok(vacancy.pos)
     }
