@@ -221,7 +221,8 @@ impl Engine {
             let (record, expires_at_ms) = match found {
                 Some(i) => {
                     let slot = &self.table[i];
-                    let expires = (slot.phase != Phase::Idle).then(|| slot.expires_at(&self.wide));
+                    let expires =
+                        (slot.phase() != Phase::Idle).then(|| slot.expires_at(&self.wide));
                     (Some(self.replica_of(i)), expires)
                 }
                 None => (None, None),

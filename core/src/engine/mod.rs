@@ -249,6 +249,16 @@ impl Phase {
         Phase::InFlightForPeer,
     ];
 
+    /// The phase stored as `bits` (`phase as u8`); a slot stores no other.
+    #[inline(always)]
+    fn from_bits(bits: u8) -> Phase {
+        debug_assert!(usize::from(bits) < Phase::ALL.len(), "phase {bits}");
+        Phase::ALL
+            .get(usize::from(bits))
+            .copied()
+            .unwrap_or(Phase::Idle)
+    }
+
     /// Whether we are the refresher in this phase.
     const fn ours(self) -> bool {
         matches!(
@@ -451,7 +461,7 @@ impl Engine {
         let mut slot = Slot::vacant(key);
         slot.store(session, &mut self.wide);
         if phase != Phase::Idle {
-            slot.phase = phase;
+            slot.set_phase(phase);
             slot.set_links(self.wheel.insert_links(pos, key, deadline));
         }
         slot
@@ -559,7 +569,7 @@ impl Engine {
     #[inline(always)]
     fn arm_slot(&mut self, i: u32, mut slot: Slot, before: Links, phase: Phase, deadline: u64) {
         self.note(i, ChangeKind::Updated);
-        slot.phase = phase;
+        slot.set_phase(phase);
         let in_place = match phase {
             Phase::Idle => None,
             _ => Wheel::moved_later(before, deadline),
@@ -904,7 +914,7 @@ impl Engine {
         let before = self.table[i].links();
         self.table[i].store(session.pack(), &mut self.wide);
         self.note(i, ChangeKind::Updated);
-        let phase = self.table[i].phase;
+        let phase = self.table[i].phase();
         let in_flight = matches!(phase, Phase::InFlight | Phase::InFlightForPeer);
         match result {
             RefreshOutcome::Refreshed(_) => {
@@ -984,10 +994,10 @@ impl Engine {
         let i = self.slot_of(key)?;
         self.note(i, ChangeKind::Updated);
         let slot = &mut self.table[i];
-        match slot.phase {
+        match slot.phase() {
             Phase::InFlight | Phase::InFlightForPeer => return Ok(false),
             // The deadline in the wheel stays: only what happens then changes.
-            Phase::RefreshDue | Phase::RetryDue => slot.phase = Phase::OfferHeld,
+            Phase::RefreshDue | Phase::RetryDue => slot.set_phase(Phase::OfferHeld),
             _ => {}
         }
         Ok(true)
@@ -997,8 +1007,8 @@ impl Engine {
     /// its time, or, when it fell due meanwhile, goes now.
     fn release_held_refresh(&mut self, i: u32, now_ms: u64) {
         let slot = &mut self.table[i];
-        match slot.phase {
-            Phase::OfferHeld => slot.phase = Phase::RefreshDue,
+        match slot.phase() {
+            Phase::OfferHeld => slot.set_phase(Phase::RefreshDue),
             Phase::RefreshWaiting => self.send_refresh(i, now_ms),
             _ => {}
         }
@@ -1148,7 +1158,7 @@ impl Engine {
 
     fn teardown(&mut self, i: u32, at_ms: u64, reason: Teardown) {
         self.counters.count(reason);
-        let kind = if self.table[i].phase == Phase::ProxyExpiry {
+        let kind = if self.table[i].phase() == Phase::ProxyExpiry {
             ActionKind::SessionEnded(reason)
         } else {
             ActionKind::SendBye(reason)
@@ -1160,7 +1170,7 @@ impl Engine {
 
     fn fire(&mut self, i: u32, at: u64) {
         let slot = self.table[i];
-        match slot.phase {
+        match slot.phase() {
             Phase::RefreshDue | Phase::RetryDue if at < slot.expires_at(&self.wide) => {
                 self.send_refresh(i, at)
             }

@@ -25,8 +25,12 @@ const _: () = assert!(std::mem::size_of::<Slot>() == 32);
 // A narrow session's deadlines lie within 32 bits of ms of its refresh.
 const _: () = assert!(WIDE as u64 * 1000 <= u32::MAX as u64);
 
-/// One session: see the module's comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One session: see the module's comment. Five fields, so that a new
+/// session's slot is written in five stores (it was nine): that slot is
+/// rarely in cache, each store waits in the store queue for its line, and a
+/// full queue stops the next establishment. The fields are plain integers,
+/// and a vacant slot is all zeroes.
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(C, align(32))]
 pub(super) struct Slot {
     /// The host's key.
@@ -36,18 +40,40 @@ pub(super) struct Slot {
     /// How long before `deadline` the session was last refreshed, in ms
     /// (0 when wide).
     back: u32,
-    /// [`Links::pos`].
+    /// [`Links::pos`]: on its own, as a swap-remove in the wheel writes it
+    /// blind, without waiting for the slot's line.
     pos: u32,
-    /// The interval in seconds, or [`WIDE`].
-    interval: u16,
-    /// The dialog Min-SE in seconds (0 when wide).
-    min_se: u16,
-    /// [`Links::bucket`].
-    bucket: u16,
-    /// The session's flags ([`Session::pack`]).
-    flags: u8,
-    /// What the timer is for.
-    pub phase: Phase,
+    /// Bits 0-15: the interval in seconds, or [`WIDE`]; 16-31: the dialog
+    /// Min-SE in seconds (0 when wide); 32-47: [`Links::bucket`], as its
+    /// difference from [`Links::UNARMED`]'s (0 when not armed); 48-55: the
+    /// session's flags ([`Session::pack`]); 56-63: the [`Phase`].
+    fields: u64,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot")
+            .field("key", &self.key)
+            .field("deadline", &self.deadline)
+            .field("back", &self.back)
+            .field("pos", &self.pos)
+            .field("interval", &self.interval())
+            .field("min_se", &self.min_se())
+            .field("bucket", &self.bucket())
+            .field("flags", &self.flags())
+            .field("phase", &self.phase())
+            .finish()
+    }
+}
+
+/// [`Slot::fields`] of its parts.
+#[inline(always)]
+const fn fields(interval: u16, min_se: u16, bucket: u16, flags: u8, phase: Phase) -> u64 {
+    interval as u64
+        | (min_se as u64) << 16
+        | ((bucket ^ Links::UNARMED.bucket) as u64) << 32
+        | (flags as u64) << 48
+        | (phase as u64) << 56
 }
 
 /// The last refresh, interval and dialog Min-SE of each wide session, by key.
@@ -89,13 +115,14 @@ impl Entry for Slot {
         Links {
             deadline: self.deadline,
             pos: self.pos,
-            bucket: self.bucket,
+            bucket: self.bucket(),
         }
     }
     #[inline(always)]
     fn set_links(&mut self, links: Links) {
         self.set_deadline(links.is_armed().then_some(links.deadline));
-        (self.pos, self.bucket) = (links.pos, links.bucket);
+        self.set_pos(links.pos);
+        self.set_bucket(links.bucket);
     }
     fn set_pos(&mut self, pos: u32) {
         self.pos = pos;
@@ -113,12 +140,66 @@ impl Slot {
             deadline: 0,
             back: 0,
             pos: Links::UNARMED.pos,
-            interval: 0,
-            min_se: 0,
-            bucket: Links::UNARMED.bucket,
-            flags: 0,
-            phase: Phase::Idle,
+            fields: fields(0, 0, Links::UNARMED.bucket, 0, Phase::Idle),
         }
+    }
+
+    /// The interval in seconds, or [`WIDE`].
+    #[inline(always)]
+    fn interval(&self) -> u16 {
+        self.fields as u16
+    }
+
+    /// The dialog Min-SE in seconds (0 when wide).
+    #[inline(always)]
+    fn min_se(&self) -> u16 {
+        (self.fields >> 16) as u16
+    }
+
+    /// [`Links::bucket`].
+    #[inline(always)]
+    fn bucket(&self) -> u16 {
+        (self.fields >> 32) as u16 ^ Links::UNARMED.bucket
+    }
+
+    /// The session's flags ([`Session::pack`]).
+    #[inline(always)]
+    fn flags(&self) -> u8 {
+        (self.fields >> 48) as u8
+    }
+
+    /// What the timer is for.
+    #[inline(always)]
+    pub fn phase(&self) -> Phase {
+        Phase::from_bits((self.fields >> 56) as u8)
+    }
+
+    /// Replaces the parts of [`Slot::fields`] that `mask` covers by `value`'s.
+    #[inline(always)]
+    fn set_fields(&mut self, mask: u64, value: u64) {
+        self.fields = self.fields & !mask | value & mask;
+    }
+
+    /// Sets the interval and the dialog Min-SE.
+    #[inline(always)]
+    fn set_interval_and_min_se(&mut self, interval: u16, min_se: u16) {
+        self.set_fields(0xffff_ffff, fields(interval, min_se, 0, 0, Phase::Idle));
+    }
+
+    #[inline(always)]
+    fn set_bucket(&mut self, bucket: u16) {
+        self.set_fields(0xffff << 32, fields(0, 0, bucket, 0, Phase::Idle));
+    }
+
+    #[inline(always)]
+    fn set_flags(&mut self, flags: u8) {
+        self.set_fields(0xff << 48, fields(0, 0, 0, flags, Phase::Idle));
+    }
+
+    /// Sets what the timer is for.
+    #[inline(always)]
+    pub fn set_phase(&mut self, phase: Phase) {
+        self.set_fields(0xff << 56, fields(0, 0, 0, 0, phase));
     }
 
     /// The last refresh of a narrow slot.
@@ -146,7 +227,7 @@ impl Slot {
     /// Whether the session's interval and Min-SE are kept aside.
     #[inline(always)]
     pub fn is_wide(&self) -> bool {
-        self.interval == WIDE
+        self.interval() == WIDE
     }
 
     /// The session, as [`Session::unpack`] takes it.
@@ -154,7 +235,7 @@ impl Slot {
     pub fn packed(&self, wide: &Wide) -> Packed {
         if self.is_wide() {
             let (refreshed_at, interval, min_se) = wide_session(wide, self.key);
-            (refreshed_at, interval, min_se, self.flags)
+            (refreshed_at, interval, min_se, self.flags())
         } else {
             self.narrow_packed()
         }
@@ -164,8 +245,8 @@ impl Slot {
     #[inline(always)]
     fn narrow_packed(&self) -> Packed {
         debug_assert!(!self.is_wide());
-        let (interval, min_se) = (u32::from(self.interval), u32::from(self.min_se));
-        (self.refreshed_at(), interval, min_se, self.flags)
+        let (interval, min_se) = (u32::from(self.interval()), u32::from(self.min_se()));
+        (self.refreshed_at(), interval, min_se, self.flags())
     }
 
     /// The session.
@@ -199,8 +280,8 @@ impl Slot {
         let reach = refreshed_at.saturating_add(u64::from(u32::MAX));
         self.deadline = self.deadline.clamp(refreshed_at, reach);
         self.back = (self.deadline - refreshed_at) as u32;
-        (self.interval, self.min_se) = (interval as u16, min_se as u16);
-        self.flags = flags;
+        self.set_interval_and_min_se(interval as u16, min_se as u16);
+        self.set_flags(flags);
     }
 
     /// Stores a refreshed `session` that fits a narrow slot into this one,
@@ -210,9 +291,10 @@ impl Slot {
     pub fn store_refreshed_narrow(&mut self, session: Packed) {
         let (refreshed_at, interval, min_se, flags) = session;
         debug_assert!(!self.is_wide() && fits_narrow(interval, min_se));
-        (self.deadline, self.back) = (refreshed_at, 0);
-        (self.interval, self.min_se) = (interval as u16, min_se as u16);
-        self.flags = flags;
+        self.deadline = refreshed_at;
+        self.back = 0;
+        self.set_interval_and_min_se(interval as u16, min_se as u16);
+        self.set_flags(flags);
     }
 
     /// A narrow slot for `key` holding `session` (from [`Session::pack`]),
@@ -242,11 +324,7 @@ impl Slot {
         self.deadline = links.deadline;
         self.back = links.deadline.wrapping_sub(refreshed_at) as u32;
         self.pos = links.pos;
-        self.interval = interval as u16;
-        self.min_se = min_se as u16;
-        self.bucket = links.bucket;
-        self.flags = flags;
-        self.phase = phase;
+        self.fields = fields(interval as u16, min_se as u16, links.bucket, flags, phase);
     }
 
     /// When the session expires: its last refresh plus its interval.
@@ -274,12 +352,13 @@ fn store_wide(mut slot: Slot, session: Packed, wide: &mut Wide) -> Slot {
     if fits_narrow(interval, min_se) && back <= u64::from(u32::MAX) {
         slot.deadline = slot.deadline.max(refreshed_at);
         slot.back = (slot.deadline - refreshed_at) as u32;
-        (slot.interval, slot.min_se) = (interval as u16, min_se as u16);
+        slot.set_interval_and_min_se(interval as u16, min_se as u16);
     } else {
         wide.0.insert(slot.key, (refreshed_at, interval, min_se));
-        (slot.back, slot.interval, slot.min_se) = (0, WIDE, 0);
+        slot.back = 0;
+        slot.set_interval_and_min_se(WIDE, 0);
     }
-    slot.flags = flags;
+    slot.set_flags(flags);
     slot
 }
 

@@ -226,7 +226,7 @@ fn rfc4028_10_a_slot_armed_in_place_holds_the_session_stored_then_armed() {
         let key = rng.next_u64();
         let mut stored = Slot::vacant(key);
         stored.store_refreshed_narrow(packed);
-        stored.phase = phase;
+        stored.set_phase(phase);
         stored.set_links(links);
         in_place.set_narrow_armed(key, packed, links, phase);
         let built = Slot::narrow_armed(key, packed, links, phase);

@@ -155,7 +155,7 @@ pub(super) fn write_record(out: &mut Vec<u8>, slot: &Slot, wide: &Wide, retries:
     out.extend_from_slice(&dialog_min_se.to_le_bytes());
     out.extend_from_slice(&[
         flags,
-        slot.phase as u8,
+        slot.phase() as u8,
         retries.attempts,
         retries.retries_422,
     ]);
