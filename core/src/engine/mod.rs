@@ -20,6 +20,7 @@
 //! | proxy expiry | expiry | drop the state, no BYE (RFC 4028 section 8.3) |
 
 pub(crate) mod journal;
+mod pages;
 mod rng;
 mod slot;
 pub(crate) mod snapshot;
@@ -378,6 +379,14 @@ impl Engine {
     /// The settings.
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    /// The bytes of memory the engine maps for itself, outside the global
+    /// allocator: its table's slots, 32 bytes a position, in whole pages
+    /// (the kernel backs a large table with huge pages where it has them).
+    /// A host that counts its memory by allocator adds these.
+    pub fn mapped_bytes(&self) -> usize {
+        self.table.mapped_bytes()
     }
 
     /// How many sessions the engine holds.

@@ -29,8 +29,9 @@ const _: () = assert!(WIDE as u64 * 1000 <= u32::MAX as u64);
 /// session's slot is written in five stores (it was nine): that slot is
 /// rarely in cache, each store waits in the store queue for its line, and a
 /// full queue stops the next establishment. The fields are plain integers,
-/// and a vacant slot is all zeroes.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// and a vacant slot is all zeroes, so the table's memory is mapped for it
+/// and a new mapping's zeroed pages need no filling (see [`super::pages`]).
+#[derive(Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C, align(32))]
 pub(super) struct Slot {
     /// The host's key.

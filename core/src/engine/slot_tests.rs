@@ -242,3 +242,11 @@ fn rfc4028_10_a_slot_armed_in_place_holds_the_session_stored_then_armed() {
     }
     assert!(wide.is_empty());
 }
+
+/// A vacant slot is all zeroes, so that a table's new mapping, which reads
+/// as zeroes, holds vacant slots without being written (see `pages`).
+#[test]
+fn a_vacant_slot_is_all_zeroes() {
+    assert_eq!(Slot::vacant(0), bytemuck::Zeroable::zeroed());
+    assert!(!Slot::vacant(0).links().is_armed());
+}

@@ -21,11 +21,12 @@
 //! not be a power of two: probing starts at `hash * capacity >> 32` and
 //! walks on in steps of 8, so a million keys take 1,066,667 positions.
 
-use std::collections::TryReserveError;
 use std::hash::BuildHasher;
 use std::ops::{Index, IndexMut};
 
 use prefetch_index::prefetch_index;
+
+use super::pages::Pages;
 
 /// A control byte of a position that never held a key since the last rebuild,
 /// or whose removal no probe can notice.
@@ -40,7 +41,7 @@ const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 const MIN_CAPACITY: usize = 16;
 
 /// What the table stores: a value with its key.
-pub(crate) trait Keyed: Copy {
+pub(crate) trait Keyed: bytemuck::Pod {
     /// The key the value is stored under.
     fn key(&self) -> u64;
     /// The value of a position that holds none.
@@ -146,19 +147,28 @@ impl Lookup {
     }
 }
 
+/// The memory for a larger table could not be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OutOfMemory;
+
+/// Stops the process, as `Vec::push` does when memory runs out.
+#[cold]
+fn out_of_memory<T>() -> ! {
+    std::alloc::handle_alloc_error(std::alloc::Layout::new::<T>())
+}
+
 /// Keys to slots, the slots held in place.
-#[derive(Clone)]
-pub(crate) struct Table<T> {
+pub(crate) struct Table<T: Keyed> {
     /// One byte per position, then the first [`GROUP`] again, so that a
     /// group read at any position stays in bounds.
     ctrl: Vec<u8>,
-    slots: Vec<T>,
+    slots: Pages<T>,
     len: usize,
     deleted: usize,
     hasher: foldhash::fast::RandomState,
 }
 
-impl<T> std::fmt::Debug for Table<T> {
+impl<T: Keyed> std::fmt::Debug for Table<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Table")
             .field("len", &self.len)
@@ -173,7 +183,7 @@ impl<T: Keyed> Table<T> {
     pub fn new() -> Self {
         Table {
             ctrl: Vec::new(),
-            slots: Vec::new(),
+            slots: Pages::empty().unwrap_or_else(|_| out_of_memory::<T>()),
             len: 0,
             deleted: 0,
             hasher: foldhash::fast::RandomState::default(),
@@ -188,7 +198,12 @@ impl<T: Keyed> Table<T> {
     /// The bytes its two arrays hold.
     #[cfg(test)]
     pub fn heap_bytes(&self) -> usize {
-        self.ctrl.capacity() + self.slots.capacity() * std::mem::size_of::<T>()
+        self.ctrl.capacity() + self.slots.mapped_bytes()
+    }
+
+    /// The bytes of the slots' own mapping.
+    pub fn mapped_bytes(&self) -> usize {
+        self.slots.mapped_bytes()
     }
 
     /// Every slot, held or not, by position: the wheel's slab, to read.
@@ -456,12 +471,12 @@ impl<T: Keyed> Table<T> {
     /// as `Vec::push` does.
     pub fn reserve(&mut self, additional: usize) -> bool {
         self.try_reserve(additional)
-            .unwrap_or_else(|_| std::alloc::handle_alloc_error(std::alloc::Layout::new::<T>()))
+            .unwrap_or_else(|OutOfMemory| out_of_memory::<T>())
     }
 
     /// [`Table::reserve`], failing instead of aborting when memory runs out
     /// (nothing changes then).
-    pub fn try_reserve(&mut self, additional: usize) -> Result<bool, TryReserveError> {
+    pub fn try_reserve(&mut self, additional: usize) -> Result<bool, OutOfMemory> {
         let wanted = self.len.saturating_add(additional);
         let filled = self
             .len
@@ -484,17 +499,19 @@ impl<T: Keyed> Table<T> {
     }
 
     /// Moves every key into new arrays of `capacity` positions.
-    fn rebuild(&mut self, capacity: usize) -> Result<(), TryReserveError> {
+    fn rebuild(&mut self, capacity: usize) -> Result<(), OutOfMemory> {
         let mut ctrl = Vec::new();
-        ctrl.try_reserve_exact(capacity + GROUP)?;
-        let mut slots = Vec::new();
-        slots.try_reserve_exact(capacity)?;
+        ctrl.try_reserve_exact(capacity + GROUP)
+            .map_err(|_| OutOfMemory)?;
+        let slots = Pages::filled(capacity, T::VACANT).map_err(|_| OutOfMemory)?;
         ctrl.resize(capacity + GROUP, EMPTY);
-        slots.resize(capacity, T::VACANT);
         let old_ctrl = std::mem::replace(&mut self.ctrl, ctrl);
         let old = std::mem::replace(&mut self.slots, slots);
         self.deleted = 0;
-        let held = old_ctrl.iter().zip(old).filter(|(c, _)| **c & DELETED == 0);
+        let held = old_ctrl
+            .iter()
+            .zip(old.iter().copied())
+            .filter(|(c, _)| **c & DELETED == 0);
         for (_, slot) in held {
             let (tag, pos) = self.free_position(slot.key());
             self.set_ctrl(pos, tag);
@@ -514,14 +531,14 @@ impl<T: Keyed> Table<T> {
     }
 }
 
-impl<T> Index<u32> for Table<T> {
+impl<T: Keyed> Index<u32> for Table<T> {
     type Output = T;
     fn index(&self, pos: u32) -> &T {
         &self.slots[pos as usize]
     }
 }
 
-impl<T> IndexMut<u32> for Table<T> {
+impl<T: Keyed> IndexMut<u32> for Table<T> {
     fn index_mut(&mut self, pos: u32) -> &mut T {
         &mut self.slots[pos as usize]
     }
@@ -533,7 +550,8 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashMap;
 
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    #[repr(C)]
     struct Pair {
         key: u64,
         value: u64,
