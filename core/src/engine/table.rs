@@ -26,7 +26,7 @@ use std::ops::{Index, IndexMut};
 
 use prefetch_index::prefetch_index;
 
-use super::pages::Pages;
+use super::pages::{OutOfMemory, Pages};
 
 /// A control byte of a position that never held a key since the last rebuild,
 /// or whose removal no probe can notice.
@@ -147,10 +147,6 @@ impl Lookup {
     }
 }
 
-/// The memory for a larger table could not be had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct OutOfMemory;
-
 /// Stops the process, as `Vec::push` does when memory runs out.
 #[cold]
 fn out_of_memory<T>() -> ! {
@@ -183,7 +179,7 @@ impl<T: Keyed> Table<T> {
     pub fn new() -> Self {
         Table {
             ctrl: Vec::new(),
-            slots: Pages::empty().unwrap_or_else(|_| out_of_memory::<T>()),
+            slots: Pages::filled(0, T::VACANT).unwrap_or_else(|_| out_of_memory::<T>()),
             len: 0,
             deleted: 0,
             hasher: foldhash::fast::RandomState::default(),
@@ -208,19 +204,19 @@ impl<T: Keyed> Table<T> {
 
     /// Every slot, held or not, by position: the wheel's slab, to read.
     pub fn slots(&self) -> &[T] {
-        &self.slots
+        self.slots.as_slice()
     }
 
     /// Every slot, held or not, by position: the wheel's slab.
     pub fn slots_mut(&mut self) -> &mut [T] {
-        &mut self.slots
+        self.slots.as_mut_slice()
     }
 
     /// The slots, to change in place, and the control bytes, to prefetch
     /// meanwhile: firing releases positions, and a release reads the control
     /// bytes around its position.
     pub fn slots_mut_and_ctrl(&mut self) -> (&mut [T], ControlBytes<'_>) {
-        (&mut self.slots, ControlBytes(&self.ctrl))
+        (self.slots.as_mut_slice(), ControlBytes(&self.ctrl))
     }
 
     /// The tag (top 7 bits) and the start of the probe (from the low 32 bits)
@@ -383,7 +379,7 @@ impl<T: Keyed> Table<T> {
 
     /// Starts fetching slot `pos`.
     fn prefetch_slot(&self, pos: usize) {
-        prefetch_item(&self.slots, pos);
+        self.slots.prefetch(pos);
     }
 
     /// The first free position of `key`'s probe.
@@ -471,7 +467,7 @@ impl<T: Keyed> Table<T> {
     /// as `Vec::push` does.
     pub fn reserve(&mut self, additional: usize) -> bool {
         self.try_reserve(additional)
-            .unwrap_or_else(|OutOfMemory| out_of_memory::<T>())
+            .unwrap_or_else(|_| out_of_memory::<T>())
     }
 
     /// [`Table::reserve`], failing instead of aborting when memory runs out
@@ -503,14 +499,14 @@ impl<T: Keyed> Table<T> {
         let mut ctrl = Vec::new();
         ctrl.try_reserve_exact(capacity + GROUP)
             .map_err(|_| OutOfMemory)?;
-        let slots = Pages::filled(capacity, T::VACANT).map_err(|_| OutOfMemory)?;
+        let slots = Pages::filled(capacity, T::VACANT)?;
         ctrl.resize(capacity + GROUP, EMPTY);
         let old_ctrl = std::mem::replace(&mut self.ctrl, ctrl);
         let old = std::mem::replace(&mut self.slots, slots);
         self.deleted = 0;
         let held = old_ctrl
             .iter()
-            .zip(old.iter().copied())
+            .zip(old.as_slice().iter().copied())
             .filter(|(c, _)| **c & DELETED == 0);
         for (_, slot) in held {
             let (tag, pos) = self.free_position(slot.key());
