@@ -67,6 +67,15 @@ impl std::fmt::Debug for Slot {
     }
 }
 
+/// The bits of [`Slot::fields`] that hold the interval and the Min-SE.
+const INTERVAL_AND_MIN_SE: u64 = 0xffff_ffff;
+/// The bits of [`Slot::fields`] that hold the bucket.
+const BUCKET: u64 = 0xffff << 32;
+/// The bits of [`Slot::fields`] that hold the flags.
+const FLAGS: u64 = 0xff << 48;
+/// The bits of [`Slot::fields`] that hold the phase.
+const PHASE: u64 = 0xff << 56;
+
 /// [`Slot::fields`] of its parts.
 #[inline(always)]
 const fn fields(interval: u16, min_se: u16, bucket: u16, flags: u8, phase: Phase) -> u64 {
@@ -184,23 +193,26 @@ impl Slot {
     /// Sets the interval and the dialog Min-SE.
     #[inline(always)]
     fn set_interval_and_min_se(&mut self, interval: u16, min_se: u16) {
-        self.set_fields(0xffff_ffff, fields(interval, min_se, 0, 0, Phase::Idle));
+        self.set_fields(
+            INTERVAL_AND_MIN_SE,
+            fields(interval, min_se, 0, 0, Phase::Idle),
+        );
     }
 
     #[inline(always)]
     fn set_bucket(&mut self, bucket: u16) {
-        self.set_fields(0xffff << 32, fields(0, 0, bucket, 0, Phase::Idle));
+        self.set_fields(BUCKET, fields(0, 0, bucket, 0, Phase::Idle));
     }
 
     #[inline(always)]
     fn set_flags(&mut self, flags: u8) {
-        self.set_fields(0xff << 48, fields(0, 0, 0, flags, Phase::Idle));
+        self.set_fields(FLAGS, fields(0, 0, 0, flags, Phase::Idle));
     }
 
     /// Sets what the timer is for.
     #[inline(always)]
     pub fn set_phase(&mut self, phase: Phase) {
-        self.set_fields(0xff << 56, fields(0, 0, 0, 0, phase));
+        self.set_fields(PHASE, fields(0, 0, 0, 0, phase));
     }
 
     /// The last refresh of a narrow slot.

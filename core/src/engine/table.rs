@@ -2,7 +2,8 @@
 //!
 //! An open-addressing table in two arrays of the same length: a control byte
 //! per position (a 7-bit tag of the key's seeded hash, or empty, or deleted)
-//! and the slots themselves. A lookup compares the tags of 8 control bytes at
+//! and the slots themselves (in memory mapped for them, on huge pages where
+//! the kernel has them: `pages.rs`). A lookup compares the tags of 8 control bytes at
 //! once, then reads the one slot whose tag matches to confirm its key. The
 //! control bytes of a million sessions take 1 MB and stay in cache, so a
 //! lookup waits on one memory read, the slot it returns, where a separate
