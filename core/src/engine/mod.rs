@@ -250,14 +250,17 @@ impl Phase {
         Phase::InFlightForPeer,
     ];
 
-    /// The phase stored as `bits` (`phase as u8`); a slot stores no other.
+    /// The phase written as `byte` (`phase as u8`), if any is.
+    #[inline(always)]
+    fn from_byte(byte: u8) -> Option<Phase> {
+        Phase::ALL.get(usize::from(byte)).copied()
+    }
+
+    /// The phase a slot stored as `bits`; a slot stores no other.
     #[inline(always)]
     fn from_bits(bits: u8) -> Phase {
-        debug_assert!(usize::from(bits) < Phase::ALL.len(), "phase {bits}");
-        Phase::ALL
-            .get(usize::from(bits))
-            .copied()
-            .unwrap_or(Phase::Idle)
+        debug_assert!(Phase::from_byte(bits).is_some(), "phase {bits}");
+        Phase::from_byte(bits).unwrap_or(Phase::Idle)
     }
 
     /// Whether we are the refresher in this phase.

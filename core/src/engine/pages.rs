@@ -72,25 +72,24 @@ impl<T: Pod> Pages<T> {
     /// Value `i`, if there is one.
     #[inline(always)]
     pub fn get(&self, i: usize) -> Option<&T> {
-        if i >= self.len {
-            return None;
-        }
-        // `len` values fill the mapping: no overflow.
-        let start = i * Self::SIZE;
-        self.map
-            .get(start..start + Self::SIZE)
-            .map(bytemuck::from_bytes)
+        let start = self.start_of(i)?;
+        let bytes = self.map.get(start..start + Self::SIZE);
+        bytes.map(bytemuck::from_bytes)
     }
 
     /// Value `i`, to change, if there is one.
     #[inline(always)]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        if i >= self.len {
-            return None;
-        }
-        let start = i * Self::SIZE;
+        let start = self.start_of(i)?;
         let bytes = self.map.get_mut(start..start + Self::SIZE);
         bytes.map(bytemuck::from_bytes_mut)
+    }
+
+    /// Where value `i` starts in the mapping, if there is one.
+    #[inline(always)]
+    fn start_of(&self, i: usize) -> Option<usize> {
+        // `len` values fill the mapping: no overflow below it.
+        (i < self.len).then(|| i * Self::SIZE)
     }
 
     /// Every value.

@@ -222,7 +222,7 @@ fn rfc4028_10_a_slot_armed_in_place_holds_the_session_stored_then_armed() {
             pos: draw(&mut rng, 1 << 32) as u32,
             bucket: draw(&mut rng, u64::from(u16::MAX)) as u16,
         };
-        let phase = [Phase::RefreshDue, Phase::ByeDue][draw(&mut rng, 2) as usize];
+        let phase = Phase::ALL[draw(&mut rng, Phase::ALL.len() as u64) as usize];
         let key = rng.next_u64();
         let mut stored = Slot::vacant(key);
         stored.store_refreshed_narrow(packed);
@@ -233,6 +233,7 @@ fn rfc4028_10_a_slot_armed_in_place_holds_the_session_stored_then_armed() {
         assert_eq!(in_place, built, "{packed:?} {links:?}");
         assert_eq!(built, stored, "{packed:?} {links:?}");
         assert_eq!(built.links(), links);
+        assert_eq!(built.phase(), phase);
         assert_eq!(built.packed(&wide), packed);
         stored.store(packed, &mut wide);
         assert_eq!(

@@ -169,9 +169,7 @@ pub(super) fn read_record(r: &mut Reader<'_>) -> Result<Record> {
     let interval = r.u32()?;
     let dialog_min_se = r.u32()?;
     let [flags, phase, attempts, retries_422] = r.array()?;
-    let phase = *Phase::ALL
-        .get(usize::from(phase))
-        .ok_or_else(|| bad(key, "unknown phase"))?;
+    let phase = Phase::from_byte(phase).ok_or_else(|| bad(key, "unknown phase"))?;
     if flags & !SESSION_FLAGS != 0 {
         return Err(bad(key, "unknown flag bits"));
     }
