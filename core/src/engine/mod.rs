@@ -787,24 +787,33 @@ impl Engine {
     /// The refresh of slot `i`: read once, written once. Every step of a
     /// re-arm counts: a host's calls overlap their memory reads only as far
     /// as the CPU sees past the work between them. Always inlined (see
-    /// [`Engine::refreshed`]); a wide session (see [`slot`]) takes a path of
-    /// its own, out of line, so that the usual one calls nothing.
+    /// [`Engine::refreshed`]). The usual refresh (a narrow session, see
+    /// [`slot`], the journal off, no session retrying) calls nothing, so
+    /// the slot's bounds, checked where it is read, need no check where it
+    /// is written; any other takes a path of its own, out of line.
     #[inline(always)]
     fn refresh_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
         let slot = self.table[i];
         let interval = timer.map_or(0, |t| t.interval);
-        if slot.is_wide() || !slot::fits_narrow(interval, 0) {
-            return self.refresh_wide_slot(i, now_ms, timer);
+        let narrow = !slot.is_wide() && slot::fits_narrow(interval, 0);
+        if !narrow || self.journal.enabled || !self.retrying.is_empty() {
+            return self.refresh_slot_aside(i, now_ms, timer);
         }
         self.refresh_slot_as::<true>(i, slot, now_ms, timer);
     }
 
     /// [`Engine::refresh_slot`] of a wide session, or of one that becomes
-    /// wide.
+    /// wide, or while the journal is on or a session retries.
     #[cold]
     #[inline(never)]
-    fn refresh_wide_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
-        self.refresh_slot_as::<false>(i, self.table[i], now_ms, timer);
+    fn refresh_slot_aside(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
+        let slot = self.table[i];
+        let interval = timer.map_or(0, |t| t.interval);
+        if slot.is_wide() || !slot::fits_narrow(interval, 0) {
+            self.refresh_slot_as::<false>(i, slot, now_ms, timer);
+        } else {
+            self.refresh_slot_as::<true>(i, slot, now_ms, timer);
+        }
     }
 
     /// [`Engine::refresh_slot`] of `slot`, narrow before and after when

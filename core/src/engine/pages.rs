@@ -9,11 +9,12 @@
 //! On 2 MB pages the table takes 20 TLB entries.
 //!
 //! Values are read one at a time from the mapping's bytes: a bounds check,
-//! and an alignment check that never fails (a mapping starts on a page). A
-//! re-arm takes 139 instructions (124 with the slots in a `Vec`); keeping
-//! small arrays on the heap instead, with two kinds of storage behind every
-//! access, took 167. A small table pays for its mapping: a page, and two
-//! system calls each time it is built.
+//! and an alignment check unless `T` has alignment 1 (the engine's slots
+//! do: see `slot.rs`). A re-arm took 139 instructions with 32-aligned
+//! slots (124 with the slots in a `Vec`); keeping small arrays on the heap
+//! instead, with two kinds of storage behind every access, took 167. A
+//! small table pays for its mapping: a page, and two system calls each time
+//! it is built.
 
 use std::ops::{Index, IndexMut};
 

@@ -1,7 +1,10 @@
-//! One session as the engine's table holds it: 32 bytes, aligned to 32, so
-//! that a slot never straddles two cache lines and a lookup's one memory
-//! read fetches one line. (A 40-byte slot straddles two in two cases of
-//! five.)
+//! One session as the engine's table holds it: 32 bytes, at a multiple of
+//! 32 in the table's page-aligned mapping, so that a slot never straddles
+//! two cache lines and a lookup's one memory read fetches one line. (A
+//! 40-byte slot straddles two in two cases of five.) The type itself is
+//! packed, of alignment 1: a slot read from the mapping's bytes then needs
+//! no alignment check (3 instructions at each access, 3 accesses a
+//! re-arm).
 //!
 //! The wheel's deadline is kept whole, as the wheel reads it; the last
 //! refresh is kept as its distance back from the deadline (32 bits of ms),
@@ -32,7 +35,7 @@ const _: () = assert!(WIDE as u64 * 1000 <= u32::MAX as u64);
 /// and a vacant slot is all zeroes, so the table's memory is mapped for it
 /// and a new mapping's zeroed pages need no filling (see [`super::pages`]).
 #[derive(Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-#[repr(C, align(32))]
+#[repr(C, packed)]
 pub(super) struct Slot {
     /// The host's key.
     pub key: u64,
@@ -54,10 +57,10 @@ pub(super) struct Slot {
 impl std::fmt::Debug for Slot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Slot")
-            .field("key", &self.key)
-            .field("deadline", &self.deadline)
-            .field("back", &self.back)
-            .field("pos", &self.pos)
+            .field("key", &{ self.key })
+            .field("deadline", &{ self.deadline })
+            .field("back", &{ self.back })
+            .field("pos", &{ self.pos })
             .field("interval", &self.interval())
             .field("min_se", &self.min_se())
             .field("bucket", &self.bucket())

@@ -81,20 +81,25 @@ fn lowest(mask: u64) -> usize {
 }
 
 /// Starts fetching `items[i]`: its cache line, and for an item that may
-/// straddle two (one whose size and alignment do not divide a line) the
-/// line of the byte after it too, one line too many only when the item ends
-/// a line. A hint: it never waits, and reads nothing.
+/// straddle two (see [`may_straddle`]) the line of the byte after it too,
+/// one line too many only when the item ends a line. A hint: it never
+/// waits, and reads nothing.
+#[inline(always)]
 pub(crate) fn prefetch_item<T>(items: &[T], i: usize) {
     prefetch_index(items, i);
-    if may_straddle::<T>() {
+    if may_straddle(items) {
         prefetch_index(items, i + 1);
     }
 }
 
-/// Whether an item of `T` in an array may straddle two 64-byte cache lines.
-const fn may_straddle<T>() -> bool {
+/// Whether an item of `items` may straddle two 64-byte cache lines: unless
+/// its size divides a line and the array starts at a multiple of it (as
+/// the table's slots do, in a page-aligned mapping, whatever their type's
+/// alignment).
+#[inline(always)]
+fn may_straddle<T>(items: &[T]) -> bool {
     let size = std::mem::size_of::<T>();
-    size == 0 || 64 % size != 0 || std::mem::align_of::<T>() < size
+    size == 0 || 64 % size != 0 || items.as_ptr() as usize % size != 0
 }
 
 /// A table's control bytes, borrowed while its slots change
@@ -603,6 +608,18 @@ mod tests {
                 prop_assert_eq!(table.positions().count(), model.len());
             }
         }
+    }
+
+    #[test]
+    fn an_item_straddles_lines_unless_its_size_divides_one_and_the_array_starts_on_a_multiple() {
+        let words = vec![0u64; 64];
+        let bytes: &[u8] = bytemuck::cast_slice(&words);
+        let aligned = (32 - bytes.as_ptr() as usize % 32) % 32;
+        let items = |from: usize| -> &[[u8; 32]] { bytemuck::cast_slice(&bytes[from..from + 128]) };
+        assert!(!may_straddle(items(aligned)));
+        assert!(may_straddle(items(aligned + 8)));
+        let wide: &[[u8; 24]] = bytemuck::cast_slice(&bytes[aligned..aligned + 96]);
+        assert!(may_straddle(wide));
     }
 
     #[test]
