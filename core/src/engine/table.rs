@@ -8,10 +8,10 @@
 //! control bytes of a million sessions take 1 MB and stay in cache, so a
 //! lookup waits on one memory read, the slot it returns, where a separate
 //! index waits on two that depend on each other (its entry, then the slot).
-//! Half the keys sit at their home position, the probe's start: `find`
-//! reads that slot first, without waiting for the control bytes, so a
+//! Most keys sit at their home position, the probe's start: `find` starts
+//! fetching that slot first, without waiting for the control bytes, so a
 //! lookup's two reads overlap (the control bytes of a million are not in a
-//! 512 kB L2).
+//! 512 kB L2), and no branch waits on the slot's miss.
 //!
 //! Positions are stable: a slot never moves while the table keeps its size,
 //! so the wheel names slots by position. A removed key's position is marked
@@ -285,13 +285,18 @@ impl<T: Keyed> Table<T> {
     }
 
     /// The position of `key`. Most keys sit at their home position (59% of
-    /// a million random keys at 13/16 load): its slot is read first, at an address
-    /// that needs no control byte, so the slot's memory read overlaps the
-    /// control bytes' instead of waiting for them (re-arms 14-22% faster at
-    /// 1M sessions). Most of the others sit in the first group of their
-    /// probe, under the lowest tag that matches (which is always a true
-    /// match): both cases are inlined into the engine's calls; the rest
-    /// take the whole probe, out of line.
+    /// a million random keys at 13/16 load), the others mostly in the first
+    /// group of their probe: `find` starts fetching the home slot at once,
+    /// without waiting for the control bytes, then reads the slot of the
+    /// lowest tag that matches there (always a true match), which for most
+    /// keys is the home slot already on its way. Which slot to read is
+    /// decided by the control bytes alone (in cache, or close): a branch
+    /// that waited on the slot's own cache miss (is the key at home?) went
+    /// the unexpected way for a third of the keys, and each time the CPU
+    /// threw away the work it had started past it, the next calls' memory
+    /// reads with it (3M re-arms one call each: 364 -> 280 ms). Both common
+    /// cases are inlined into the engine's calls; the rest take the whole
+    /// probe, out of line.
     #[inline(always)]
     pub fn find(&self, key: u64) -> Option<u32> {
         self.find_from(key, self.start_of(key))
@@ -322,11 +327,7 @@ impl<T: Keyed> Table<T> {
     #[inline(always)]
     pub fn find_from(&self, key: u64, start: Start) -> Option<u32> {
         let Start { tag, home, .. } = self.checked(key, start);
-        if let Some(slot) = self.slots.get(home) {
-            if (slot.key() == key) & (self.ctrl[home] == tag) {
-                return Some(home as u32);
-            }
-        }
+        self.prefetch_slot(home);
         let matches = matching(self.group(home), tag);
         if matches != 0 {
             let at = self.wrap(home + lowest(matches));
