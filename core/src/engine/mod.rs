@@ -794,9 +794,8 @@ impl Engine {
     #[inline(always)]
     fn refresh_slot(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
         let slot = self.table[i];
-        let interval = timer.map_or(0, |t| t.interval);
-        let narrow = !slot.is_wide() && slot::fits_narrow(interval, 0);
-        if !narrow || self.journal.enabled || !self.retrying.is_empty() {
+        let usual = slot.stays_narrow(timer) && !self.journal.enabled;
+        if !usual || !self.retrying.is_empty() {
             return self.refresh_slot_aside(i, now_ms, timer);
         }
         self.refresh_slot_as::<true>(i, slot, now_ms, timer);
@@ -808,11 +807,10 @@ impl Engine {
     #[inline(never)]
     fn refresh_slot_aside(&mut self, i: u32, now_ms: u64, timer: Option<Negotiated>) {
         let slot = self.table[i];
-        let interval = timer.map_or(0, |t| t.interval);
-        if slot.is_wide() || !slot::fits_narrow(interval, 0) {
-            self.refresh_slot_as::<false>(i, slot, now_ms, timer);
-        } else {
+        if slot.stays_narrow(timer) {
             self.refresh_slot_as::<true>(i, slot, now_ms, timer);
+        } else {
+            self.refresh_slot_as::<false>(i, slot, now_ms, timer);
         }
     }
 

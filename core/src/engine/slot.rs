@@ -20,6 +20,7 @@ use super::table::Keyed;
 use super::wheel::{Entry, Links};
 use super::Phase;
 use crate::session::{Packed, Session};
+use crate::Negotiated;
 
 /// [`Slot::interval`] of a wide session.
 const WIDE: u16 = u16::MAX;
@@ -244,6 +245,13 @@ impl Slot {
     #[inline(always)]
     pub fn is_wide(&self) -> bool {
         self.interval() == WIDE
+    }
+
+    /// Whether a refresh to `timer` leaves this slot narrow: it is narrow,
+    /// and the new interval fits (its Min-SE, narrow already, stays).
+    #[inline(always)]
+    pub fn stays_narrow(&self, timer: Option<Negotiated>) -> bool {
+        !self.is_wide() && fits_narrow(timer.map_or(0, |t| t.interval), 0)
     }
 
     /// The session, as [`Session::unpack`] takes it.
