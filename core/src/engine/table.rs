@@ -167,6 +167,8 @@ pub(crate) struct Table<T: Keyed> {
     slots: Pages<T>,
     len: usize,
     deleted: usize,
+    /// [`max_load`] of the capacity, kept for [`Table::reserve`]'s test.
+    max_load: usize,
     hasher: foldhash::fast::RandomState,
 }
 
@@ -188,6 +190,7 @@ impl<T: Keyed> Table<T> {
             slots: Pages::filled(0, T::VACANT).unwrap_or_else(|_| out_of_memory::<T>()),
             len: 0,
             deleted: 0,
+            max_load: 0,
             hasher: foldhash::fast::RandomState::default(),
         }
     }
@@ -471,8 +474,25 @@ impl<T: Keyed> Table<T> {
 
     /// Makes room for `additional` more keys without another rebuild;
     /// returns whether the table was rebuilt. Aborts when memory runs out,
-    /// as `Vec::push` does.
+    /// as `Vec::push` does. The test that there is room is inlined (each
+    /// establishment makes it): called, it saved and restored six
+    /// registers, stores that queued behind those to new sessions' slots.
+    #[inline(always)]
     pub fn reserve(&mut self, additional: usize) -> bool {
+        !self.has_room(additional) && self.make_room(additional)
+    }
+
+    /// Whether `additional` more keys fit without a rebuild.
+    #[inline(always)]
+    fn has_room(&self, additional: usize) -> bool {
+        let filled = self.len.saturating_add(self.deleted);
+        filled.saturating_add(additional) <= self.max_load
+    }
+
+    /// [`Table::reserve`] when there is no room: a rebuild.
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, additional: usize) -> bool {
         self.try_reserve(additional)
             .unwrap_or_else(|_| out_of_memory::<T>())
     }
@@ -480,17 +500,13 @@ impl<T: Keyed> Table<T> {
     /// [`Table::reserve`], failing instead of aborting when memory runs out
     /// (nothing changes then).
     pub fn try_reserve(&mut self, additional: usize) -> Result<bool, OutOfMemory> {
-        let wanted = self.len.saturating_add(additional);
-        let filled = self
-            .len
-            .saturating_add(self.deleted)
-            .saturating_add(additional);
-        if filled <= max_load(self.slots.len()) {
+        if self.has_room(additional) {
             return Ok(false);
         }
+        let wanted = self.len.saturating_add(additional);
         // Deleted marks are much of what fills the table: clean it in place,
         // which leaves a quarter free, so cleaning stays amortised O(1).
-        let capacity = if wanted <= max_load(self.slots.len()) / 4 * 3 {
+        let capacity = if wanted <= self.max_load / 4 * 3 {
             self.slots.len()
         } else {
             (wanted.saturating_mul(16) / 13 + 1)
@@ -511,6 +527,7 @@ impl<T: Keyed> Table<T> {
         let old_ctrl = std::mem::replace(&mut self.ctrl, ctrl);
         let old = std::mem::replace(&mut self.slots, slots);
         self.deleted = 0;
+        self.max_load = max_load(capacity);
         let held = old_ctrl
             .iter()
             .zip(old.as_slice().iter().copied())
@@ -605,7 +622,8 @@ mod tests {
                     _ => {}
                 }
                 prop_assert_eq!(table.len(), model.len());
-                prop_assert!(table.len() + table.deleted <= max_load(table.slots.len()));
+                prop_assert_eq!(table.max_load, max_load(table.slots.len()));
+                prop_assert!(table.len() + table.deleted <= table.max_load);
                 prop_assert_eq!(table.positions().count(), model.len());
             }
         }
