@@ -167,8 +167,6 @@ pub(crate) struct Table<T: Keyed> {
     slots: Pages<T>,
     len: usize,
     deleted: usize,
-    /// [`max_load`] of the capacity, kept for [`Table::reserve`]'s test.
-    max_load: usize,
     hasher: foldhash::fast::RandomState,
 }
 
@@ -190,7 +188,6 @@ impl<T: Keyed> Table<T> {
             slots: Pages::filled(0, T::VACANT).unwrap_or_else(|_| out_of_memory::<T>()),
             len: 0,
             deleted: 0,
-            max_load: 0,
             hasher: foldhash::fast::RandomState::default(),
         }
     }
@@ -302,7 +299,9 @@ impl<T: Keyed> Table<T> {
     /// probe, out of line.
     #[inline(always)]
     pub fn find(&self, key: u64) -> Option<u32> {
-        self.find_from(key, self.start_of(key))
+        let start = self.start_of(key);
+        self.prefetch_slot(start.home);
+        self.find_from(key, start)
     }
 
     /// Where `key`'s probe starts.
@@ -326,11 +325,11 @@ impl<T: Keyed> Table<T> {
         }
     }
 
-    /// [`Table::find`] from `key`'s [`Start`].
+    /// [`Table::find`] from `key`'s [`Start`], for a batch, which fetched
+    /// the home slot some items ahead ([`Table::prefetch`]).
     #[inline(always)]
     pub fn find_from(&self, key: u64, start: Start) -> Option<u32> {
         let Start { tag, home, .. } = self.checked(key, start);
-        self.prefetch_slot(home);
         let matches = matching(self.group(home), tag);
         if matches != 0 {
             let at = self.wrap(home + lowest(matches));
@@ -486,7 +485,7 @@ impl<T: Keyed> Table<T> {
     #[inline(always)]
     fn has_room(&self, additional: usize) -> bool {
         let filled = self.len.saturating_add(self.deleted);
-        filled.saturating_add(additional) <= self.max_load
+        filled.saturating_add(additional) <= max_load(self.slots.len())
     }
 
     /// [`Table::reserve`] when there is no room: a rebuild.
@@ -506,7 +505,7 @@ impl<T: Keyed> Table<T> {
         let wanted = self.len.saturating_add(additional);
         // Deleted marks are much of what fills the table: clean it in place,
         // which leaves a quarter free, so cleaning stays amortised O(1).
-        let capacity = if wanted <= self.max_load / 4 * 3 {
+        let capacity = if wanted <= max_load(self.slots.len()) / 4 * 3 {
             self.slots.len()
         } else {
             (wanted.saturating_mul(16) / 13 + 1)
@@ -527,7 +526,6 @@ impl<T: Keyed> Table<T> {
         let old_ctrl = std::mem::replace(&mut self.ctrl, ctrl);
         let old = std::mem::replace(&mut self.slots, slots);
         self.deleted = 0;
-        self.max_load = max_load(capacity);
         let held = old_ctrl
             .iter()
             .zip(old.as_slice().iter().copied())
@@ -622,8 +620,7 @@ mod tests {
                     _ => {}
                 }
                 prop_assert_eq!(table.len(), model.len());
-                prop_assert_eq!(table.max_load, max_load(table.slots.len()));
-                prop_assert!(table.len() + table.deleted <= table.max_load);
+                prop_assert!(table.len() + table.deleted <= max_load(table.slots.len()));
                 prop_assert_eq!(table.positions().count(), model.len());
             }
         }
