@@ -88,16 +88,23 @@ pub enum ByeMargin {
 impl ByeMargin {
     /// The margin in milliseconds for an interval given in milliseconds.
     pub const fn margin_ms(self, interval_ms: u64) -> u64 {
-        let part = match self {
-            ByeMargin::Rfc => interval_ms / 3,
-            ByeMargin::OneTenth => interval_ms / 10,
-            ByeMargin::None => return 0,
-        };
-        if part < 32_000 {
-            part
-        } else {
-            32_000
+        match self {
+            ByeMargin::Rfc => capped_part(interval_ms, 3),
+            ByeMargin::OneTenth => capped_part(interval_ms, 10),
+            ByeMargin::None => 0,
         }
+    }
+}
+
+/// `interval_ms / divisor`, at most 32 s: compared before dividing, so
+/// that the usual interval (from `divisor` times 32 s on) takes no division
+/// (the engine computes a margin at every re-arm).
+#[inline(always)]
+const fn capped_part(interval_ms: u64, divisor: u64) -> u64 {
+    if interval_ms >= 32_000 * divisor {
+        32_000
+    } else {
+        interval_ms / divisor
     }
 }
 
@@ -431,5 +438,22 @@ mod tests {
         assert_eq!(ByeMargin::Rfc.margin_ms(1_800_000), 32_000);
         assert_eq!(ByeMargin::OneTenth.margin_ms(90_000), 9_000);
         assert_eq!(ByeMargin::None.margin_ms(90_000), 0);
+    }
+
+    /// RFC 4028 section 10: the BYE goes out at the interval less "the
+    /// minimum of 32 seconds and one third of the session interval". The
+    /// margin compares before it divides: the same minimum at every
+    /// interval, around the points where the cap takes over (96 s, and 320
+    /// s for a tenth) and at the ends of the clock.
+    #[test]
+    fn rfc4028_10_the_margin_is_the_lesser_of_32_s_and_the_part() {
+        let around = |ms: u64| ms.saturating_sub(3)..=ms.saturating_add(3);
+        let edges = [0, 90_000, 96_000, 320_000, 1_800_000, u64::MAX - 3];
+        for interval_ms in edges.into_iter().flat_map(around) {
+            let rfc = (interval_ms / 3).min(32_000);
+            assert_eq!(ByeMargin::Rfc.margin_ms(interval_ms), rfc);
+            let tenth = (interval_ms / 10).min(32_000);
+            assert_eq!(ByeMargin::OneTenth.margin_ms(interval_ms), tenth);
+        }
     }
 }

@@ -321,24 +321,28 @@ impl Slot {
         self.set_flags(flags);
     }
 
-    /// A narrow slot for `key` holding `session` (from [`Session::pack`]),
-    /// armed with `links` in `phase`: the links' deadline lies within 2^32
-    /// ms after the session's last refresh (checked in debug builds). Built
-    /// whole, in registers, where it replaces a slot in cache (a re-arm):
-    /// two wide stores.
+    /// Makes this narrow, armed slot hold `session` (from
+    /// [`Session::pack`]), armed with `links` in `phase`, its key and its
+    /// position in the wheel's bucket unchanged: a re-arm that leaves the
+    /// timer in its bucket writes only what moved.
     #[inline(always)]
-    pub fn narrow_armed(key: u64, session: Packed, links: Links, phase: Phase) -> Slot {
-        let mut slot = Slot::vacant(key);
-        slot.set_narrow_armed(key, session, links, phase);
-        slot
+    pub fn set_rearmed_in_place(&mut self, session: Packed, links: Links, phase: Phase) {
+        let (refreshed_at, interval, min_se, flags) = session;
+        debug_assert!(fits_narrow(interval, min_se) && links.is_armed());
+        debug_assert!(links.pos == self.pos);
+        self.deadline = links.deadline;
+        self.back = links.deadline.wrapping_sub(refreshed_at) as u32;
+        self.fields = fields(interval as u16, min_se as u16, links.bucket, flags, phase);
     }
 
-    /// Makes this slot [`Slot::narrow_armed`], field by field, in place:
-    /// for a new session's slot, rarely in cache. Built whole there, it went
-    /// through the stack and was copied in 16-byte halves, whose loads
-    /// waited for the narrower stores that built it to leave the store
-    /// queue, behind the stores to earlier new slots still waiting for
-    /// their lines (a million establishments 101 -> 89 ms).
+    /// Makes this slot a narrow one for `key` holding `session` (from
+    /// [`Session::pack`]), armed with `links` in `phase`, field by field, in
+    /// place: for a new session's slot, rarely in cache. The links' deadline
+    /// lies within 2^32 ms after the session's last refresh (checked in debug
+    /// builds). Built whole there, it went through the stack and was copied in
+    /// 16-byte halves, whose loads waited for the narrower stores that built it
+    /// to leave the store queue, behind the stores to earlier new slots still
+    /// waiting for their lines (a million establishments 101 -> 89 ms).
     #[inline(always)]
     pub fn set_narrow_armed(&mut self, key: u64, session: Packed, links: Links, phase: Phase) {
         let (refreshed_at, interval, min_se, flags) = session;

@@ -204,11 +204,12 @@ fn times_at_the_end_of_the_clock_saturate_in_both_layouts() {
 }
 
 /// RFC 4028 section 10: a refresh restarts the timer. The usual re-arm
-/// builds its slot whole ([`Slot::narrow_armed`]) and the usual
-/// establishment writes it in place, over whatever it held
-/// ([`Slot::set_narrow_armed`]); either must hold what storing the
-/// refreshed session, then arming it, holds, for every narrow interval,
-/// Min-SE, flag set and deadline, and read back the same session.
+/// writes only what moves ([`Slot::set_rearmed_in_place`]: the key and the
+/// bucket position stay) and the usual establishment writes the whole slot
+/// in place, over whatever it held ([`Slot::set_narrow_armed`]); either must
+/// hold what storing the refreshed session, then arming it, holds, for
+/// every narrow interval, Min-SE, flag set and deadline, and read back the
+/// same session.
 #[test]
 fn rfc4028_10_a_slot_armed_in_place_holds_the_session_stored_then_armed() {
     let mut rng = rng::SplitMix64(10);
@@ -234,7 +235,11 @@ fn rfc4028_10_a_slot_armed_in_place_holds_the_session_stored_then_armed() {
         stored.set_phase(phase);
         stored.set_links(links);
         in_place.set_narrow_armed(key, packed, links, phase);
-        let built = Slot::narrow_armed(key, packed, links, phase);
+        // Re-armed over a slot of the same key and position, which held
+        // nothing else.
+        let mut built = Slot::vacant(key);
+        built.set_pos(links.pos);
+        built.set_rearmed_in_place(packed, links, phase);
         assert_eq!(in_place, built, "{packed:?} {links:?}");
         assert_eq!(built, stored, "{packed:?} {links:?}");
         assert_eq!(built.links(), links);

@@ -236,8 +236,11 @@ impl<T: Keyed> Table<T> {
     /// The [`GROUP`] control bytes from `pos` (all empty past the end, as in
     /// a table of no positions).
     fn group(&self, pos: usize) -> u64 {
-        let bytes = self.ctrl.get(pos..).and_then(<[u8]>::first_chunk::<GROUP>);
-        bytes.map_or(u64::MAX, |bytes| u64::from_le_bytes(*bytes))
+        // One bound, `pos + GROUP` (`get(pos..)` then the chunk's length
+        // took two, and 4 instructions more a lookup).
+        let bytes = self.ctrl.get(pos..pos + GROUP);
+        let bytes = bytes.and_then(|bytes| <[u8; GROUP]>::try_from(bytes).ok());
+        bytes.map_or(u64::MAX, u64::from_le_bytes)
     }
 
     fn wrap(&self, pos: usize) -> usize {
