@@ -21,6 +21,20 @@
 //! and [`Table::reserve`] and [`Table::try_reserve`] say so. The capacity need
 //! not be a power of two: probing starts at `hash * capacity >> 32` and
 //! walks on in steps of 8, so a million keys take 1,066,667 positions.
+//!
+//! The hash is Fibonacci hashing: the key, XORed with a seed drawn for each
+//! table, times 2^64 divided by the golden ratio; the probe starts from its
+//! top 32 bits. Keys that a host numbers in sequence (the project's own
+//! hosts count their dialogs) then fall evenly over the table, each next
+//! key in the largest gap left: at 13/16 load 85-96% sit at their home
+//! position (94% of a million) and almost none past their first group,
+//! where a hash that mixes every bit (foldhash's) left 29-79% at home and
+//! up to a quarter further out, by the count and the process's seed. Keys drawn at random sit as they do under any good hash
+//! (59% at home, 7% past their first group). Keys in steps of a large power
+//! of two fare worse (at steps of 4096: 27% at home, 8% further out), and
+//! the hash is no defence against keys chosen to collide: a host that keys
+//! sessions by something an attacker picks (a number read from a message)
+//! hashes it with a keyed hash first.
 
 use std::hash::BuildHasher;
 use std::ops::{Index, IndexMut};
@@ -38,6 +52,9 @@ const DELETED: u8 = 0x80;
 const GROUP: usize = 8;
 const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+/// 2^64 divided by the golden ratio, odd: Fibonacci hashing's multiplier,
+/// under which keys in sequence fall farthest apart.
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 /// The fewest positions of a table that holds anything.
 const MIN_CAPACITY: usize = 16;
 
@@ -167,7 +184,9 @@ pub(crate) struct Table<T: Keyed> {
     slots: Pages<T>,
     len: usize,
     deleted: usize,
-    hasher: foldhash::fast::RandomState,
+    /// XORed into every key before it is hashed: drawn for each table, so
+    /// that which keys share a home differs from one table to the next.
+    seed: u64,
 }
 
 impl<T: Keyed> std::fmt::Debug for Table<T> {
@@ -188,7 +207,7 @@ impl<T: Keyed> Table<T> {
             slots: Pages::filled(0, T::VACANT).unwrap_or_else(|_| out_of_memory::<T>()),
             len: 0,
             deleted: 0,
-            hasher: foldhash::fast::RandomState::default(),
+            seed: foldhash::fast::RandomState::default().hash_one(0u64),
         }
     }
 
@@ -225,12 +244,13 @@ impl<T: Keyed> Table<T> {
         (self.slots.as_mut_slice(), ControlBytes(&self.ctrl))
     }
 
-    /// The tag (top 7 bits) and the start of the probe (from the low 32 bits)
-    /// of `key`.
+    /// The tag (the 7 bits below the top 32) and the start of the probe
+    /// (from the top 32 bits) of `key`'s hash (see the module's comment):
+    /// a product's high bits are those every bit of the key moves.
     fn probe_start(&self, key: u64) -> (u8, usize) {
-        let hash = self.hasher.hash_one(key);
-        let home = (u64::from(hash as u32) * self.slots.len() as u64) >> 32;
-        ((hash >> 57) as u8, home as usize)
+        let hash = (key ^ self.seed).wrapping_mul(GOLDEN);
+        let home = ((hash >> 32) * self.slots.len() as u64) >> 32;
+        ((hash >> 25) as u8 & 0x7f, home as usize)
     }
 
     /// The [`GROUP`] control bytes from `pos` (all empty past the end, as in
@@ -288,7 +308,8 @@ impl<T: Keyed> Table<T> {
     }
 
     /// The position of `key`. Most keys sit at their home position (59% of
-    /// a million random keys at 13/16 load), the others mostly in the first
+    /// a million random keys at 13/16 load, 94% of keys in sequence), the
+    /// others mostly in the first
     /// group of their probe: `find` starts fetching the home slot at once,
     /// without waiting for the control bytes, then reads the slot of the
     /// lowest tag that matches there (always a true match), which for most
@@ -657,6 +678,41 @@ mod tests {
         let pos = table.find(999_999).expect("held");
         assert_eq!(table[pos].value, 999_999);
         assert_eq!(table.find(1_000_000), None);
+    }
+
+    /// The share of `keys` at their home position, inserted in order into
+    /// a table reserved for them (13/16 full).
+    fn share_at_home(keys: &[u64]) -> f64 {
+        let mut table = Table::<Pair>::new();
+        table.reserve(keys.len());
+        for &key in keys {
+            table.insert(Pair { key, value: key });
+        }
+        let at_home = keys.iter().filter(|&&key| {
+            let pos = table.find(key).expect("held");
+            pos as usize == table.start_of(key).home
+        });
+        at_home.count() as f64 / keys.len() as f64
+    }
+
+    /// Where keys sit, by how a host numbers them (see the module's
+    /// comment): in sequence 85-96% at home, whatever the seed; at
+    /// random as under any good hash; in large power-of-two steps fewer,
+    /// each still found.
+    #[test]
+    fn keys_in_sequence_sit_at_home_whatever_the_seed() {
+        use crate::engine::rng::{RandomSource, SplitMix64};
+        for first in [0, 1, 1 << 40] {
+            let sequence: Vec<u64> = (first..first + 100_000).collect();
+            let share = share_at_home(&sequence);
+            assert!(share > 0.8, "from {first}: {share}");
+        }
+        let random: Vec<u64> = (0..100_000).map(|n| SplitMix64(n).next_u64()).collect();
+        let share = share_at_home(&random);
+        assert!((0.5..0.7).contains(&share), "{share}");
+        let steps: Vec<u64> = (0..100_000).map(|n| n << 12).collect();
+        let share = share_at_home(&steps);
+        assert!(share > 0.15, "{share}");
     }
 
     #[test]
