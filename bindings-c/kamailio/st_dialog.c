@@ -7,12 +7,14 @@
  * database, so every process sees them and a restart keeps them.
  */
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/dprint.h"
 #include "core/kemi.h"
+#include "core/sr_module.h"
 #include "modules/dialog/dlg_hash.h"
 
 #include "st_mod.h"
@@ -24,6 +26,12 @@ static str var_timer = str_init("sessiontimer");
  * public interfaces offer to set a dialog's lifetime. */
 static sr_kemi_fmnnn_f set_timeout;
 
+/* The dialog module's table of dialogs (its global d_table), for the lock of
+ * a dialog's hash entry, which its API does not export: found through the
+ * module's own handle. NULL when it cannot be found: the BYEs of an expired
+ * dialog then go out unlocked, open to the race bye_both_sides describes. */
+static struct dlg_table **dialogs;
+
 static const char *refresher_name(uint32_t refresher)
 {
 	return refresher == SST_REFRESHER_UAC	? "uac"
@@ -34,13 +42,20 @@ static const char *refresher_name(uint32_t refresher)
 /* BYE to both sides with the library's Reason (RFC 3326) at expiry. The
  * dialog module marks a timed-out dialog deleted before this callback runs,
  * and its BYE sender serves confirmed dialogs only: the dialog reads as
- * confirmed for the two BYEs, then as deleted again. */
+ * confirmed for the two BYEs, then as deleted again, under the lock of its
+ * hash entry. Without the lock, the reply to the first BYE, handled by
+ * another process, could find the dialog confirmed and end it a second time
+ * (the dialog module then logged "bogus ref -1"), and the second BYE found
+ * it deleted and was never sent: seen on a loaded machine with the dialog
+ * database in realtime mode. The lock is re-entrant for this process, which
+ * the dialog module takes again while it sends. */
 static void bye_both_sides(struct dlg_cell *dlg)
 {
 	char buf[160];
 	size_t n = 0;
 	str hdrs;
 	unsigned int state;
+	struct dlg_entry *entry;
 
 	memcpy(buf, "Reason: ", 8);
 	if(sst_bye_reason(SST_TEARDOWN_NO_REFRESH_RECEIVED, 0, buf + 8,
@@ -50,11 +65,18 @@ static void bye_both_sides(struct dlg_cell *dlg)
 	memcpy(buf + 8 + n, "\r\n", 2);
 	hdrs.s = buf;
 	hdrs.len = (int)(8 + n + 2);
+	entry = dialogs != NULL && *dialogs != NULL
+					? &(*dialogs)->entries[dlg->h_entry]
+					: NULL;
+	if(entry != NULL)
+		dlg_lock(*dialogs, entry);
 	state = dlg->state;
 	dlg->state = DLG_STATE_CONFIRMED;
 	if(st_cfg.dlg.terminate_dlg(dlg, &hdrs) < 0)
 		LM_ERR("sessiontimer: the BYEs of an expired dialog failed\n");
 	dlg->state = state;
+	if(entry != NULL)
+		dlg_unlock(*dialogs, entry);
 }
 
 static void on_expired(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
@@ -74,6 +96,17 @@ static void on_loaded(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
 {
 	if(st_cfg.dlg.register_dlgcb(dlg, DLGCB_EXPIRED, on_expired, 0, 0) != 0)
 		LM_ERR("sessiontimer: cannot watch a reloaded dialog\n");
+}
+
+/* The dialog module's d_table, through the handle Kamailio loaded it with. */
+static struct dlg_table **dialog_table(void)
+{
+	char name[] = "dialog";
+	struct sr_module *module = find_module_by_name(name);
+
+	if(module == NULL || module->handle == NULL)
+		return NULL;
+	return (struct dlg_table **)dlsym(module->handle, "d_table");
 }
 
 /* The dialog module's KEMI export `name`. */
@@ -106,6 +139,10 @@ int st_dialog_init(void)
 		return -1;
 	}
 	set_timeout = (sr_kemi_fmnnn_f)export->func;
+	dialogs = dialog_table();
+	if(dialogs == NULL)
+		LM_WARN("sessiontimer: the dialog module's table is out of reach: "
+				"the BYEs of an expired dialog go out unlocked\n");
 	if(st_cfg.dlg.register_dlgcb(NULL, DLGCB_LOADED, on_loaded, 0, 0) != 0)
 		return -1;
 	st_cfg.have_dialog = 1;
