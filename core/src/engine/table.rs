@@ -23,15 +23,15 @@
 //! walks on in steps of 8, so a million keys take 1,066,667 positions.
 //!
 //! The hash is Fibonacci hashing: the key, XORed with a seed drawn for each
-//! table, times 2^64 divided by the golden ratio; the probe starts from its
-//! top 32 bits. Keys that a host numbers in sequence (the project's own
-//! hosts count their dialogs) then fall evenly over the table, each next
-//! key in the largest gap left: at 13/16 load 85-96% sit at their home
-//! position (94% of a million) and almost none past their first group,
-//! where a hash that mixes every bit (foldhash's) left 29-79% at home and
-//! up to a quarter further out, by the count and the process's seed. Keys drawn at random sit as they do under any good hash
-//! (59% at home, 7% past their first group). Keys in steps of a large power
-//! of two fare worse (at steps of 4096: 27% at home, 8% further out), and
+//! table, times 2^64 divided by the golden ratio; the probe starts from its top
+//! 32 bits. Keys that a host numbers in sequence (the project's own hosts count
+//! their dialogs) then fall evenly over the table, each next key in the largest
+//! gap left: at 13/16 load 85-96% sit at their home position (94% of a million)
+//! and almost none past their first group, where a hash that mixes every bit
+//! (foldhash's) left 29-79% at home and up to a quarter further out, by the
+//! count and the process's seed. Keys drawn at random sit as they do under any
+//! good hash (59% at home, 7% past their first group). Keys in steps of a large
+//! power of two fare worse (at steps of 4096: 27% at home, 8% further out), and
 //! the hash is no defence against keys chosen to collide: a host that keys
 //! sessions by something an attacker picks (a number read from a message)
 //! hashes it with a keyed hash first.
@@ -307,20 +307,18 @@ impl<T: Keyed> Table<T> {
         }
     }
 
-    /// The position of `key`. Most keys sit at their home position (59% of
-    /// a million random keys at 13/16 load, 94% of keys in sequence), the
-    /// others mostly in the first
-    /// group of their probe: `find` starts fetching the home slot at once,
-    /// without waiting for the control bytes, then reads the slot of the
-    /// lowest tag that matches there (always a true match), which for most
-    /// keys is the home slot already on its way. Which slot to read is
-    /// decided by the control bytes alone (in cache, or close): a branch
-    /// that waited on the slot's own cache miss (is the key at home?) went
-    /// the unexpected way for a third of the keys, and each time the CPU
-    /// threw away the work it had started past it, the next calls' memory
-    /// reads with it (3M re-arms one call each: 364 -> 280 ms). Both common
-    /// cases are inlined into the engine's calls; the rest take the whole
-    /// probe, out of line.
+    /// The position of `key`. Most keys sit at their home position (59% of a
+    /// million random keys at 13/16 load, 94% of keys in sequence), the others
+    /// mostly in the first group of their probe: `find` starts fetching the
+    /// home slot at once, without waiting for the control bytes, then reads the
+    /// slot of the lowest tag that matches there (always a true match), which
+    /// for most keys is the home slot already on its way. Which slot to read is
+    /// decided by the control bytes alone (in cache, or close): a branch that
+    /// waited on the slot's own cache miss (is the key at home?) went the
+    /// unexpected way for a third of the keys, and each time the CPU threw away
+    /// the work it had started past it, the next calls' memory reads with it
+    /// (3M re-arms one call each: 364 -> 280 ms). Both common cases are inlined
+    /// into the engine's calls; the rest take the whole probe, out of line.
     #[inline(always)]
     pub fn find(&self, key: u64) -> Option<u32> {
         let start = self.start_of(key);
