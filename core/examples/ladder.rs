@@ -60,6 +60,17 @@ fn read(rows: &Rows) -> TimerHeaders {
         .expect("the parties write well-formed headers")
 }
 
+/// The ladder's three parties, with alice's and bob's policies.
+struct Parties {
+    alice: Policy,
+    bob: Policy,
+    uac: Uac,
+    proxy: Proxy,
+    uas: Uas,
+    /// The `Allow` header each party's INVITE and 2xx carry.
+    allow: (String, String),
+}
+
 fn main() -> Result<()> {
     let alice = Policy {
         session_expires: 300,
@@ -70,13 +81,17 @@ fn main() -> Result<()> {
         ..Policy::RFC
     };
     let bob = Policy::RFC;
-    let mut uac = Uac::new(alice)?;
-    let proxy = Proxy::new(proxy_policy)?;
-    let uas = Uas::new(bob)?;
-    let allow = (
-        "Allow".to_owned(),
-        "INVITE, ACK, BYE, CANCEL, UPDATE".to_owned(),
-    );
+    let mut parties = Parties {
+        alice,
+        bob,
+        uac: Uac::new(alice)?,
+        proxy: Proxy::new(proxy_policy)?,
+        uas: Uas::new(bob)?,
+        allow: (
+            "Allow".to_owned(),
+            "INVITE, ACK, BYE, CANCEL, UPDATE".to_owned(),
+        ),
+    };
 
     println!(
         "{:>9}  {:<COLUMN$}{:<COLUMN$}{}",
@@ -86,14 +101,22 @@ fn main() -> Result<()> {
         "  alice asks for {} s; the proxy's Min-SE is {} s\n",
         alice.session_expires, proxy_policy.min_se
     );
+    let (now, forward, transaction) = invite_through_422(&mut parties)?;
+    let (mut alice_session, mut bob_session) = accept(&parties, now, &forward, &transaction);
+    refresh_once(&parties, &mut alice_session, &mut bob_session);
+    bye(&parties, &bob_session);
+    Ok(())
+}
 
-    // 1. The INVITE is too small for the proxy: 422, and alice retries.
+/// Step 1: the INVITE is too small for the proxy: 422, and alice retries.
+/// Returns the time, the INVITE the proxy forwards, and its transaction.
+fn invite_through_422(parties: &mut Parties) -> Result<(u64, Rows, ProxyTransaction)> {
     let mut now = 0;
-    let mut invite = rows(&uac.request());
-    invite.push(allow.clone());
+    let mut invite = rows(&parties.uac.request());
+    invite.push(parties.allow.clone());
     let (forward, transaction) = loop {
         arrow(now, UAC, PROXY, "INVITE", &invite);
-        match proxy.on_request(Method::Invite, &read(&invite)) {
+        match parties.proxy.on_request(Method::Invite, &read(&invite)) {
             ProxyRequestDecision::Reject { status, headers } => {
                 let response = rows(&headers);
                 arrow(now, PROXY, UAC, &status.to_string(), &response);
@@ -105,8 +128,8 @@ fn main() -> Result<()> {
                         reason_phrase(status)
                     ),
                 );
-                invite = rows(&uac.on_422(&read(&response))?);
-                invite.push(allow.clone());
+                invite = rows(&parties.uac.on_422(&read(&response))?);
+                invite.push(parties.allow.clone());
                 now += 40;
             }
             ProxyRequestDecision::Forward {
@@ -120,22 +143,32 @@ fn main() -> Result<()> {
         }
     };
     arrow(now, PROXY, UAS, "INVITE", &forward);
+    Ok((now, forward, transaction))
+}
 
-    // 2. Bob accepts; the 2xx goes back through the proxy.
-    let request = read(&forward);
+/// Step 2: bob accepts; the 2xx goes back through the proxy. Returns
+/// alice's session and bob's.
+fn accept(
+    parties: &Parties,
+    now: u64,
+    forward: &Rows,
+    transaction: &ProxyTransaction,
+) -> (Session, Session) {
+    let (uas, proxy) = (&parties.uas, &parties.proxy);
+    let request = read(forward);
     let UasDecision::Accept { headers, timer } = uas.decide(Method::Invite, &request, None) else {
         unreachable!("bob accepts an interval at or above his Min-SE")
     };
-    let mut bob_session = uas
+    let bob_session = uas
         .establish(&request, timer, now)
         .expect("a negotiated timer");
     let mut ok = rows(&headers);
-    ok.push(allow.clone());
+    ok.push(parties.allow.clone());
     arrow(now, UAS, PROXY, "200 OK", &ok);
-    let proxy_view = proxy.on_2xx(&transaction, &read(&ok));
+    let proxy_view = proxy.on_2xx(transaction, &read(&ok));
     proxy_view.headers.apply(&mut ok);
     arrow(now, PROXY, UAC, "200 OK", &ok);
-    let mut alice_session = uac.establish(&read(&ok), now);
+    let alice_session = parties.uac.establish(&read(&ok), now);
     let negotiated = alice_session.timer().expect("a timer was negotiated");
     note(
         now,
@@ -154,16 +187,20 @@ fn main() -> Result<()> {
         ),
     );
     println!();
+    (alice_session, bob_session)
+}
 
-    // 3. Alice refreshes at half the interval, by UPDATE since bob allows it.
-    now = alice_session.refresh_at_ms().expect("alice refreshes");
-    let refresh = alice_session.refresh_request(&alice);
+/// Step 3: alice refreshes at half the interval, by UPDATE since bob allows it.
+fn refresh_once(parties: &Parties, alice_session: &mut Session, bob_session: &mut Session) {
+    let alice = &parties.alice;
+    let now = alice_session.refresh_at_ms().expect("alice refreshes");
+    let refresh = alice_session.refresh_request(alice);
     let update = rows(&refresh.headers);
     let label = refresh.method.to_string();
     arrow(now, UAC, PROXY, &label, &update);
     arrow(now, PROXY, UAS, &label, &update);
     let UasDecision::Accept { headers, timer } =
-        bob_session.answer(&uas, refresh.method, &read(&update))
+        bob_session.answer(&parties.uas, refresh.method, &read(&update))
     else {
         unreachable!("a refresh at the negotiated interval is accepted")
     };
@@ -171,7 +208,7 @@ fn main() -> Result<()> {
     let ok = rows(&headers);
     arrow(now, UAS, PROXY, "200 OK", &ok);
     arrow(now, PROXY, UAC, "200 OK", &ok);
-    let outcome = alice_session.on_refresh_response(&alice, now, 200, &refresh, &read(&ok));
+    let outcome = alice_session.on_refresh_response(alice, now, 200, &refresh, &read(&ok));
     assert!(matches!(outcome, RefreshOutcome::Refreshed(Some(_))));
     note(
         now,
@@ -182,10 +219,12 @@ fn main() -> Result<()> {
         ),
     );
     println!();
+}
 
-    // 4. Alice goes silent: bob's BYE deadline is interval - min(32, interval/3).
+/// Step 4: alice goes silent: bob's BYE deadline is interval - min(32, interval/3).
+fn bye(parties: &Parties, bob_session: &Session) {
     let (bye_at, deadline) = bob_session
-        .next_deadline(bob.bye_margin)
+        .next_deadline(parties.bob.bye_margin)
         .expect("bob waits for refreshes");
     assert_eq!(deadline, Deadline::Bye);
     note(
@@ -195,5 +234,4 @@ fn main() -> Result<()> {
     );
     arrow(bye_at, UAS, PROXY, "BYE", &Rows::new());
     arrow(bye_at, PROXY, UAC, "BYE", &Rows::new());
-    Ok(())
 }

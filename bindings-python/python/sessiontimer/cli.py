@@ -558,6 +558,99 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
 # ---- entry point ---------------------------------------------------------------------
 
 
+def add_call_options(p: argparse.ArgumentParser, name: str) -> None:
+    """The options of the commands that place or take calls (`name`: call,
+    answer or b2bua)."""
+    if name in ("call", "b2bua"):
+        p.add_argument("uri", help="sip:user@host:port")
+        p.add_argument("--proxy", help="outbound proxy, host:port (default: the URI's host)")
+    if name == "b2bua":
+        p.add_argument(
+            "--consume", action="store_true", help="answer pure refreshes on their own leg"
+        )
+        p.add_argument(
+            "--outbound-port",
+            type=int,
+            default=0,
+            help="UDP port of the outbound leg (default: any free port)",
+        )
+    p.add_argument("--bind", default="127.0.0.1", help="local address (default 127.0.0.1)")
+    port = {"call": 0, "answer": 5062, "b2bua": 5070}[name]
+    p.add_argument(
+        "--port", type=int, default=port, help=f"local UDP port (default {port or 'any'})"
+    )
+    p.add_argument(
+        "--se",
+        type=int,
+        default=None,
+        help="Session-Expires to ask for or accept up to (default: the preset's, 1800)",
+    )
+    p.add_argument(
+        "--min-se", type=int, default=None, help="smallest interval (default: the preset's, 90)"
+    )
+    p.add_argument(
+        "--refresher",
+        choices=["auto", "local", "remote", "uac", "uas"],
+        help="who refreshes when the choice is ours (as UAS, Table 2); as UAC, uac or local "
+        "asks to refresh (refresher=uac, section 7.1) and the others leave the choice to "
+        "the UAS, as the RFC recommends",
+    )
+    p.add_argument("--reinvite", action="store_true", help="refresh by re-INVITE only")
+    p.add_argument(
+        "--preset",
+        default="rfc4028",
+        choices=[str(n) for n in st.PRESETS],
+        help="a vendor's settings; options given override only their own value",
+    )
+    p.add_argument(
+        "--silent-after", type=int, default=None, help="stop refreshing after N refreshes"
+    )
+    p.add_argument(
+        "--for", dest="duration", type=float, default=120.0, help="seconds before we hang up"
+    )
+    p.add_argument("--wait", type=float, default=60.0, help="(answer) seconds to wait for the call")
+    add_cluster_options(p)
+    if name == "answer":
+        p.add_argument(
+            "--calls",
+            type=int,
+            default=1,
+            help="answer calls until this many have ended (the report is of the first)",
+        )
+    add_report_options(p)
+
+
+def add_cluster_options(p: argparse.ArgumentParser) -> None:
+    """The options that keep a call command's timers in a cluster."""
+    p.add_argument(
+        "--cluster",
+        metavar="URL",
+        help="keep session timers in Redis (redis://host:port/db or unix:///path) so that "
+        "another node adopts our calls if we die; wait for --port if it is in use",
+    )
+    p.add_argument("--node-id", help="this node's name in the cluster (default: host name and PID)")
+    p.add_argument(
+        "--lease-ms",
+        type=int,
+        default=LEASE_MS,
+        help=f"how long the cluster waits for a silent node (default {LEASE_MS})",
+    )
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """The options that choose how a call command reports."""
+    p.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="the report as JSON: on stdout instead of the ladder, or into FILE as well",
+    )
+    p.add_argument(
+        "--messages", action="store_true", help="print every message whole after the ladder"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sessiontimer", description=__doc__.splitlines()[0] if __doc__ else None
@@ -575,89 +668,7 @@ def parser() -> argparse.ArgumentParser:
         ("answer", "answer one call and report"),
         ("b2bua", "answer one call, bridge it to URI as a back-to-back UA, report each leg"),
     ):
-        p = sub.add_parser(name, help=help_)
-        if name in ("call", "b2bua"):
-            p.add_argument("uri", help="sip:user@host:port")
-            p.add_argument("--proxy", help="outbound proxy, host:port (default: the URI's host)")
-        if name == "b2bua":
-            p.add_argument(
-                "--consume", action="store_true", help="answer pure refreshes on their own leg"
-            )
-            p.add_argument(
-                "--outbound-port",
-                type=int,
-                default=0,
-                help="UDP port of the outbound leg (default: any free port)",
-            )
-        p.add_argument("--bind", default="127.0.0.1", help="local address (default 127.0.0.1)")
-        port = {"call": 0, "answer": 5062, "b2bua": 5070}[name]
-        p.add_argument(
-            "--port", type=int, default=port, help=f"local UDP port (default {port or 'any'})"
-        )
-        p.add_argument(
-            "--se",
-            type=int,
-            default=None,
-            help="Session-Expires to ask for or accept up to (default: the preset's, 1800)",
-        )
-        p.add_argument(
-            "--min-se", type=int, default=None, help="smallest interval (default: the preset's, 90)"
-        )
-        p.add_argument(
-            "--refresher",
-            choices=["auto", "local", "remote", "uac", "uas"],
-            help="who refreshes when the choice is ours (as UAS, Table 2); as UAC, uac or local "
-            "asks to refresh (refresher=uac, section 7.1) and the others leave the choice to "
-            "the UAS, as the RFC recommends",
-        )
-        p.add_argument("--reinvite", action="store_true", help="refresh by re-INVITE only")
-        p.add_argument(
-            "--preset",
-            default="rfc4028",
-            choices=[str(n) for n in st.PRESETS],
-            help="a vendor's settings; options given override only their own value",
-        )
-        p.add_argument(
-            "--silent-after", type=int, default=None, help="stop refreshing after N refreshes"
-        )
-        p.add_argument(
-            "--for", dest="duration", type=float, default=120.0, help="seconds before we hang up"
-        )
-        p.add_argument(
-            "--wait", type=float, default=60.0, help="(answer) seconds to wait for the call"
-        )
-        p.add_argument(
-            "--cluster",
-            metavar="URL",
-            help="keep session timers in Redis (redis://host:port/db or unix:///path) so that "
-            "another node adopts our calls if we die; wait for --port if it is in use",
-        )
-        p.add_argument(
-            "--node-id", help="this node's name in the cluster (default: host name and PID)"
-        )
-        p.add_argument(
-            "--lease-ms",
-            type=int,
-            default=LEASE_MS,
-            help=f"how long the cluster waits for a silent node (default {LEASE_MS})",
-        )
-        if name == "answer":
-            p.add_argument(
-                "--calls",
-                type=int,
-                default=1,
-                help="answer calls until this many have ended (the report is of the first)",
-            )
-        p.add_argument(
-            "--json",
-            nargs="?",
-            const="-",
-            metavar="FILE",
-            help="the report as JSON: on stdout instead of the ladder, or into FILE as well",
-        )
-        p.add_argument(
-            "--messages", action="store_true", help="print every message whole after the ladder"
-        )
+        add_call_options(sub.add_parser(name, help=help_), name)
     c = sub.add_parser("check", help="the decision for the headers on stdin")
     c.add_argument("--role", choices=["uas", "uac", "proxy"], default="uas", help="whose decision")
     c.add_argument(

@@ -642,14 +642,9 @@ fn b2bua_leg_consumes_pure_refreshes_on_the_stored_session() {
     assert!(matches!(unknown, Err(Error::UnknownSession(2))));
 }
 
-/// The batch calls are the one-by-one calls in order: same errors at the same
-/// positions (past the prefetch distance), same state, same actions. The
-/// engines are not reserved, so establishing grows the table in the middle
-/// of a batch, and what the batch prefetched for the sessions ahead is
-/// elsewhere by then.
-#[test]
-fn batches_do_what_the_same_calls_one_by_one_do() {
-    let mut rng = SplitMix64(4028);
+/// 200 sessions under 150 keys (some taken twice) and 500 refresh reports
+/// of 200 keys (some unknown), a quarter without a timer, drawn from `rng`.
+fn sessions_and_reports(rng: &mut SplitMix64) -> (Vec<(u64, Session)>, Vec<Refreshed>) {
     let mut draw = |n: u64| rng.next_u64() % n;
     let sessions: Vec<(u64, Session)> = (0..200)
         .map(|_| {
@@ -676,6 +671,19 @@ fn batches_do_what_the_same_calls_one_by_one_do() {
             }),
         })
         .collect();
+    (sessions, reports)
+}
+
+/// The batch calls are the one-by-one calls in order: same errors at the same
+/// positions (past the prefetch distance), same state, same actions. The
+/// engines are not reserved, so establishing grows the table in the middle
+/// of a batch, and what the batch prefetched for the sessions ahead is
+/// elsewhere by then.
+#[test]
+fn batches_do_what_the_same_calls_one_by_one_do() {
+    let mut rng = SplitMix64(4028);
+    let (sessions, reports) = sessions_and_reports(&mut rng);
+    let mut draw = |n: u64| rng.next_u64() % n;
 
     let (mut one_by_one, mut batched) = (engine(), engine());
     let expected: Vec<(usize, Error)> = sessions
