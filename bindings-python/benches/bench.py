@@ -29,6 +29,7 @@ import heapq
 import statistics
 import timeit
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import TypeVar
 
 import pure_uas
@@ -201,15 +202,16 @@ def establish_in_batches(engine: st.Engine, sessions: int, timer: st.Negotiated)
         engine.establish_batch([(key, timer, key) for key in keys])
 
 
-def engine_workload(sessions: int, batched: bool = False) -> list[float]:
+def engine_workload(sessions: int, batched: bool = False, api: ModuleType = st) -> list[float]:
     """Seconds of each phase: establish, 3 re-arms each, 1/5 cancels, then
     firing all; `batched`: establishments, re-arms and cancels through the
-    batch calls."""
+    batch calls; `api`: the module whose `Engine` runs it (another build's,
+    in compare_builds.py)."""
     establish = establish_in_batches if batched else establish_one_by_one
     rearm = rearm_in_batches if batched else rearm_one_by_one
-    engine = st.Engine()
+    engine = api.Engine()
     engine.reserve(sessions)
-    timer = st.Negotiated(1800, st.Side.REMOTE)
+    timer = api.Negotiated(1800, api.Side.REMOTE)
     laps = Laps()
     establish(engine, sessions, timer)
     laps.lap()
