@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--batched", action="store_true", help="through the batch calls")
     args = parser.parse_args()
+    if args.turns < 2:
+        parser.error("--turns: at least 2, for quartiles")
     builds = [load("a._native", args.a), load("b._native", args.b)]
     runs: list[list[list[float]]] = [[], []]
     for turn in range(args.turns):
